@@ -1,0 +1,35 @@
+package dev.cutover.plan;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * One app move, as the operator wrote it in the plan file. Immutable, and safe to put in workflow
+ * history: it names where each secret lives ({@code passwordEnv}, {@code tokenEnv}) and never holds one.
+ */
+public record Plan(
+    @JsonProperty(required = true) String app,
+    @JsonProperty(required = true) Box source,
+    @JsonProperty(required = true) Box target,
+    Settle settle,
+    Copy copy,
+    Verify verify,
+    @JsonProperty(required = true) FrontDoor frontDoor,
+    @JsonProperty(required = true) Health health,
+    Confirm confirm) {
+
+  public Plan {
+    settle = settle == null ? Settle.NONE : settle;
+    copy = copy == null ? Copy.DEFAULT : copy;
+    verify = verify == null ? Verify.ALL : verify;
+    confirm = confirm == null ? Confirm.DEFAULT : confirm;
+  }
+
+  /** Temporal workflow id of this app's move: one running move per app, enforced by the server. */
+  public String workflowId() {
+    return workflowIdFor(app);
+  }
+
+  public static String workflowIdFor(String app) {
+    return "cutover-" + app;
+  }
+}
