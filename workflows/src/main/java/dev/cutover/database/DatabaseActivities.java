@@ -1,0 +1,78 @@
+package dev.cutover.database;
+
+import dev.cutover.plan.Copy;
+import dev.cutover.plan.Database;
+import dev.cutover.plan.Settle;
+import dev.cutover.plan.Verify;
+import dev.cutover.verify.DatabaseFingerprint;
+import io.temporal.activity.ActivityInterface;
+import java.util.List;
+
+/**
+ * Everything the move does to a PostgreSQL database. Every method is idempotent: fencing a fenced
+ * database, dropping a dropped one or restoring over a half-restored one all end in the same state.
+ */
+@ActivityInterface
+public interface DatabaseActivities {
+
+  /** Connects and describes the database; an unreachable one is reported, not thrown. */
+  DatabaseInfo inspect(InspectRequest request);
+
+  /** Creates the target database and marks it as this app's, or accepts one an earlier attempt made. */
+  TargetPrepared prepareTarget(TargetRequest request);
+
+  /** Drops the target database, but only one whose marker says this app's move created it. */
+  void dropTarget(TargetRequest request);
+
+  /** Marks the target as live: from now on no move may drop or overwrite it. */
+  void markTargetLive(TargetRequest request);
+
+  /** Makes the database refuse writes from every session but the mover's, and proves quiescence. */
+  FenceResult fence(FenceRequest request);
+
+  /** Restores exactly the settings the fence replaced. */
+  void unfence(FenceRequest request);
+
+  /** Copies source into a freshly recreated target, which ends fenced. */
+  CopyResult copy(CopyRequest request);
+
+  /** Row counts, column sums and a content hash for every selected table. */
+  DatabaseFingerprint fingerprint(FingerprintRequest request);
+
+  /** Runs the settle guards on the source; a guard that errors counts as false, with the error. */
+  List<GuardResult> checkGuards(GuardRequest request);
+
+  record InspectRequest(String box, Database database) {}
+
+  record DatabaseInfo(
+      String box,
+      boolean reachable,
+      boolean exists,
+      String error,
+      Integer serverVersionNum,
+      String serverVersion,
+      Long sizeBytes,
+      Integer userTables,
+      String marker,
+      boolean fenced) {}
+
+  record TargetRequest(String app, String moveId, String box, Database database) {}
+
+  record TargetPrepared(boolean created, String marker) {}
+
+  record FenceRequest(String app, String box, Database database) {}
+
+  record FenceResult(
+      boolean alreadyFenced, int sessionsEnded, String walPosition, String previousReadOnly) {}
+
+  record CopyRequest(
+      String app, String moveId, String sourceBox, Database source, String targetBox, Database target, Copy copy) {}
+
+  record CopyResult(long bytes, int tables, long dumpMillis, long totalMillis) {}
+
+  record FingerprintRequest(String box, Database database, Verify verify) {}
+
+  record GuardRequest(String box, Database database, List<Settle.Guard> guards) {}
+
+  record GuardResult(String name, boolean holds, String error) {}
+}

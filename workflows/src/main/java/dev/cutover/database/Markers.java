@@ -1,0 +1,44 @@
+package dev.cutover.database;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The marker cutover writes as the comment of a target database it created. It is the proof that a
+ * database may be dropped and recreated by a retry or a later attempt; a database without it is never
+ * touched. Format: {@code cutover:app=<app>;move=<run id>;state=<copied|live>}.
+ */
+public final class Markers {
+
+  public static final String PREFIX = "cutover:";
+  public static final String COPIED = "copied";
+  public static final String LIVE = "live";
+
+  private Markers() {}
+
+  public static String of(String app, String moveId, String state) {
+    return PREFIX + "app=" + app + ";move=" + moveId + ";state=" + state;
+  }
+
+  public static boolean isOurs(String marker, String app) {
+    return app.equals(fields(marker).get("app"));
+  }
+
+  public static boolean isLive(String marker) {
+    return LIVE.equals(fields(marker).get("state"));
+  }
+
+  public static Map<String, String> fields(String marker) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (marker == null || !marker.startsWith(PREFIX)) {
+      return out;
+    }
+    for (String pair : marker.substring(PREFIX.length()).split(";")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0) {
+        out.put(pair.substring(0, eq), pair.substring(eq + 1));
+      }
+    }
+    return out;
+  }
+}

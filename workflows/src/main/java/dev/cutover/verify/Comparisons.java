@@ -1,0 +1,72 @@
+package dev.cutover.verify;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/** Compares two database fingerprints table by table. Deterministic: runs inside the workflow. */
+public final class Comparisons {
+
+  private Comparisons() {}
+
+  public static List<TableComparison> compare(DatabaseFingerprint source, DatabaseFingerprint target) {
+    Map<String, TableFingerprint> left = byName(source);
+    Map<String, TableFingerprint> right = byName(target);
+    TreeMap<String, Boolean> names = new TreeMap<>();
+    left.keySet().forEach(n -> names.put(n, true));
+    right.keySet().forEach(n -> names.put(n, true));
+    List<TableComparison> out = new ArrayList<>();
+    for (String name : names.keySet()) {
+      out.add(compare(name, left.get(name), right.get(name)));
+    }
+    return out;
+  }
+
+  public static boolean allMatch(List<TableComparison> comparisons) {
+    return !comparisons.isEmpty() && comparisons.stream().allMatch(TableComparison::matches);
+  }
+
+  private static TableComparison compare(String name, TableFingerprint s, TableFingerprint t) {
+    if (s == null || t == null) {
+      String missing = s == null ? "missing on the source" : "missing on the target";
+      return new TableComparison(name, rows(s), rows(t), sums(s), sums(t), hash(s), hash(t), false, missing);
+    }
+    List<String> differences = new ArrayList<>();
+    if (s.rows() != t.rows()) {
+      differences.add("rows " + s.rows() + " != " + t.rows());
+    }
+    if (!s.sums().equals(t.sums())) {
+      for (String column : new TreeMap<>(s.sums()).keySet()) {
+        if (!Objects.equals(s.sums().get(column), t.sums().get(column))) {
+          differences.add("sum(" + column + ") " + s.sums().get(column) + " != " + t.sums().get(column));
+        }
+      }
+    }
+    if (!s.hash().equals(t.hash())) {
+      differences.add("content hash differs");
+    }
+    return new TableComparison(
+        name, s.rows(), t.rows(), s.sums(), t.sums(), s.hash(), t.hash(), differences.isEmpty(),
+        differences.isEmpty() ? null : String.join("; ", differences));
+  }
+
+  private static Map<String, TableFingerprint> byName(DatabaseFingerprint fingerprint) {
+    Map<String, TableFingerprint> map = new TreeMap<>();
+    fingerprint.tables().forEach(t -> map.put(t.table(), t));
+    return map;
+  }
+
+  private static Long rows(TableFingerprint f) {
+    return f == null ? null : f.rows();
+  }
+
+  private static Map<String, String> sums(TableFingerprint f) {
+    return f == null ? Map.of() : f.sums();
+  }
+
+  private static String hash(TableFingerprint f) {
+    return f == null ? null : f.hash();
+  }
+}

@@ -1,0 +1,65 @@
+package dev.cutover.workflow;
+
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Every activity timeout and retry policy, in one place. The per-method maps are keyed by activity
+ * type, which the SDK derives from the method name with its first letter upper-cased.
+ */
+final class ActivityPolicies {
+
+  /** Transient faults (a restarting database, a flaky API) get about two minutes of retries. */
+  private static final RetryOptions RETRY =
+      RetryOptions.newBuilder()
+          .setInitialInterval(Duration.ofSeconds(1))
+          .setBackoffCoefficient(2.0)
+          .setMaximumInterval(Duration.ofSeconds(20))
+          .setMaximumAttempts(8)
+          .setDoNotRetry(CutoverFailure.nonRetryableTypes())
+          .build();
+
+  static final ActivityOptions DEFAULT =
+      ActivityOptions.newBuilder()
+          .setTaskQueue(TaskQueues.MAIN)
+          .setStartToCloseTimeout(Duration.ofMinutes(2))
+          .setRetryOptions(RETRY)
+          .build();
+
+  /** Long steps heartbeat; a worker that dies mid-copy is noticed within the heartbeat timeout. */
+  private static ActivityOptions longStep(Duration startToClose, Duration heartbeat) {
+    return DEFAULT.toBuilder()
+        .setStartToCloseTimeout(startToClose)
+        .setHeartbeatTimeout(heartbeat)
+        .build();
+  }
+
+  static final Map<String, ActivityOptions> DATABASE =
+      Map.of(
+          "Copy", longStep(Duration.ofHours(6), Duration.ofSeconds(30)),
+          "Fingerprint", longStep(Duration.ofHours(2), Duration.ofSeconds(30)),
+          "Fence", DEFAULT.toBuilder().setStartToCloseTimeout(Duration.ofMinutes(1)).build(),
+          "Inspect",
+              DEFAULT.toBuilder()
+                  .setStartToCloseTimeout(Duration.ofSeconds(30))
+                  .setRetryOptions(RETRY.toBuilder().setMaximumAttempts(3).build())
+                  .build());
+
+  /** A plan command gets a generous ceiling; the command's own timeout is in the request. */
+  static final Map<String, ActivityOptions> HOSTS =
+      Map.of("Run", DEFAULT.toBuilder().setStartToCloseTimeout(Duration.ofMinutes(10)).build());
+
+  static final Map<String, ActivityOptions> FRONT_DOOR = Map.of();
+
+  /** Verify-live bounds itself by the plan's health timeout; this is only the outer ceiling. */
+  static final Map<String, ActivityOptions> HEALTH =
+      Map.of(
+          "VerifyLive",
+          longStep(Duration.ofMinutes(30), Duration.ofSeconds(30)).toBuilder()
+              .setRetryOptions(RETRY.toBuilder().setMaximumAttempts(2).build())
+              .build());
+
+  private ActivityPolicies() {}
+}

@@ -1,0 +1,38 @@
+package dev.cutover.workflow;
+
+import dev.cutover.verify.TableComparison;
+import java.util.List;
+
+/**
+ * Everything the {@code status} query answers, as one immutable snapshot: a stable JSON shape for
+ * {@code cutover status --json}. Times are epoch millis of workflow time.
+ */
+public record CutoverStatus(
+    String app,
+    String source,
+    String target,
+    Phase phase,
+    boolean rehearsal,
+    boolean waitingForConfirm,
+    boolean stale,
+    Outcome outcome,
+    List<StepStatus> steps,
+    List<Finding> findings,
+    List<TableComparison> fingerprints,
+    Long estimatedBlackoutMillis,
+    Long blackoutStartedAt,
+    Long blackoutEndedAt,
+    Decision confirmed,
+    Decision aborted,
+    String failure) {
+
+  public CutoverStatus {
+    steps = List.copyOf(steps);
+    findings = List.copyOf(findings);
+    fingerprints = List.copyOf(fingerprints);
+  }
+
+  public Long blackoutMillis() {
+    return blackoutStartedAt == null || blackoutEndedAt == null ? null : blackoutEndedAt - blackoutStartedAt;
+  }
+}
