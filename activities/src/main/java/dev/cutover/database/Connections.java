@@ -1,0 +1,104 @@
+package dev.cutover.database;
+
+import dev.cutover.plan.Database;
+import dev.cutover.workflow.CutoverFailure;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.postgresql.Driver;
+
+/**
+ * Turns a plan's {@link Database} into a connection. This is the one place a password is read: from the
+ * worker's environment or a file on the worker, at the moment of connecting, and never returned.
+ */
+public final class Connections {
+
+  private Connections() {}
+
+  /** Host, port and database name, as libpq tools (pg_dump, pg_restore) want them. */
+  public record Address(String host, int port, String database) {}
+
+  public static Address address(Database db) {
+    Properties parsed = Driver.parseURL(db.url(), null);
+    if (parsed == null) {
+      throw CutoverFailure.INVALID_PLAN.failure("not a PostgreSQL JDBC URL: " + db.url());
+    }
+    String host = parsed.getProperty("PGHOST", "localhost");
+    String port = parsed.getProperty("PGPORT", "5432");
+    return new Address(host, Integer.parseInt(port.split(",")[0]), parsed.getProperty("PGDBNAME"));
+  }
+
+  public static Connection open(Database db) throws SQLException {
+    return DriverManager.getConnection(db.url(), properties(db));
+  }
+
+  /** A connection to the same server's maintenance database, for CREATE and DROP DATABASE. */
+  public static Connection openMaintenance(Database db) throws SQLException {
+    Address a = address(db);
+    return DriverManager.getConnection(
+        "jdbc:postgresql://" + a.host() + ":" + a.port() + "/postgres", properties(db));
+  }
+
+  /** Connection options for libpq tools; the password goes in their environment, not on argv. */
+  public static List<String> libpqArgs(Database db, String databaseName) {
+    Address a = address(db);
+    List<String> args = new ArrayList<>();
+    args.add("--host=" + a.host());
+    args.add("--port=" + a.port());
+    args.add("--username=" + db.user());
+    args.add("--dbname=" + (databaseName == null ? a.database() : databaseName));
+    return args;
+  }
+
+  public static Map<String, String> libpqEnv(Database db) {
+    Map<String, String> env = new HashMap<>();
+    String password = password(db);
+    if (password != null) {
+      env.put("PGPASSWORD", password);
+    }
+    // The worker's own PG* variables must not redirect the tools to another server.
+    env.put("PGCONNECT_TIMEOUT", "10");
+    return env;
+  }
+
+  private static Properties properties(Database db) {
+    Properties props = new Properties();
+    props.setProperty("user", db.user());
+    String password = password(db);
+    if (password != null) {
+      props.setProperty("password", password);
+    }
+    props.setProperty("connectTimeout", "10");
+    props.setProperty("ApplicationName", "cutover");
+    return props;
+  }
+
+  private static String password(Database db) {
+    if (db.passwordEnv() != null) {
+      String value = System.getenv(db.passwordEnv());
+      if (value == null) {
+        throw CutoverFailure.SECRET_MISSING.failure(
+            "environment variable " + db.passwordEnv() + " (the password for " + db.user()
+                + ") is not set on this worker");
+      }
+      return value;
+    }
+    if (db.passwordFile() != null) {
+      try {
+        return Files.readString(Path.of(db.passwordFile())).strip();
+      } catch (IOException e) {
+        throw CutoverFailure.SECRET_MISSING.failure(
+            "cannot read password file " + db.passwordFile() + " on this worker: " + e.getMessage());
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,265 @@
+package dev.cutover.database;
+
+import dev.cutover.plan.Database;
+import dev.cutover.plan.Settle;
+import dev.cutover.verify.DatabaseFingerprint;
+import dev.cutover.workflow.CutoverFailure;
+import dev.cutover.support.Heartbeats;
+import io.temporal.failure.ApplicationFailure;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** PostgreSQL over JDBC and the libpq tools. Plain constructor: usable with or without Spring. */
+public class DatabaseActivitiesImpl implements DatabaseActivities {
+
+  private static final Logger log = LoggerFactory.getLogger(DatabaseActivitiesImpl.class);
+  private static final String UNDEFINED_DATABASE = "3D000";
+
+  @Override
+  public DatabaseInfo inspect(InspectRequest request) {
+    Database db = request.database();
+    try (Connection c = Connections.open(db)) {
+      return new DatabaseInfo(
+          request.box(), true, true, null, versionNum(c), version(c), size(c),
+          Fingerprinter.tables(c).size(), marker(c, Connections.address(db).database()), Fence.isFenced(c));
+    } catch (SQLException e) {
+      if (!UNDEFINED_DATABASE.equals(e.getSQLState())) {
+        return unreachable(request, e.getMessage());
+      }
+    } catch (ApplicationFailure e) {
+      return unreachable(request, e.getOriginalMessage());
+    }
+    try (Connection c = Connections.openMaintenance(db)) {
+      return new DatabaseInfo(request.box(), true, false, null, versionNum(c), version(c), null, 0, null, false);
+    } catch (SQLException e) {
+      return unreachable(request, e.getMessage());
+    }
+  }
+
+  @Override
+  public TargetPrepared prepareTarget(TargetRequest request) {
+    return recreate(request.app(), request.moveId(), request.database(), null);
+  }
+
+  @Override
+  public void dropTarget(TargetRequest request) {
+    String name = Connections.address(request.database()).database();
+    try (Connection c = Connections.openMaintenance(request.database())) {
+      if (!exists(c, name)) {
+        return;
+      }
+      String marker = marker(c, name);
+      if (!Markers.isOurs(marker, request.app()) || Markers.isLive(marker)) {
+        log.warn("not dropping {} on {}: it is not a copy made by a move of {}", name, request.box(), request.app());
+        return;
+      }
+      try (Statement s = c.createStatement()) {
+        s.execute("DROP DATABASE IF EXISTS " + Sql.ident(name) + " WITH (FORCE)");
+      }
+    } catch (SQLException e) {
+      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("dropping target " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void markTargetLive(TargetRequest request) {
+    String name = Connections.address(request.database()).database();
+    try (Connection c = Connections.openMaintenance(request.database())) {
+      comment(c, name, Markers.of(request.app(), request.moveId(), Markers.LIVE));
+    } catch (SQLException e) {
+      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("marking " + name + " live: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public FenceResult fence(FenceRequest request) {
+    try (Connection c = Connections.open(request.database())) {
+      return Fence.fence(c, request.app());
+    } catch (SQLException e) {
+      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("fencing " + request.box() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void unfence(FenceRequest request) {
+    try (Connection c = Connections.open(request.database())) {
+      Fence.unfence(c);
+    } catch (SQLException e) {
+      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("unfencing " + request.box() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public CopyResult copy(CopyRequest request) {
+    int sourceMajor = serverMajor(request.source(), request.sourceBox());
+    recreate(request.app(), request.moveId(), request.target(), encoding(request.source()));
+    int targetMajor = serverMajor(request.target(), request.targetBox());
+    if (targetMajor < sourceMajor) {
+      throw CutoverFailure.VERSION_INCOMPATIBLE.failure(
+          "target PostgreSQL " + targetMajor + " is older than the source's " + sourceMajor);
+    }
+    CopyResult copied =
+        DumpRestore.copy(request, sourceMajor, targetMajor, bytes -> heartbeat(Map.of("bytes", bytes)));
+    try (Connection c = Connections.open(request.target())) {
+      // The target stays fenced against the app until the switch.
+      Fence.fence(c, request.app());
+      return new CopyResult(copied.bytes(), Fingerprinter.tables(c).size(), copied.dumpMillis(), copied.totalMillis());
+    } catch (SQLException e) {
+      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("fencing the copy on " + request.targetBox() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public DatabaseFingerprint fingerprint(FingerprintRequest request) {
+    try (Connection c = Connections.open(request.database())) {
+      return Fingerprinter.fingerprint(c, request.box(), request.verify(), p -> heartbeat(Map.of("progress", p)));
+    } catch (SQLException e) {
+      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("fingerprinting " + request.box() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public List<GuardResult> checkGuards(GuardRequest request) {
+    List<GuardResult> out = new ArrayList<>();
+    try (Connection c = Connections.open(request.database())) {
+      c.setAutoCommit(false);
+      c.setReadOnly(true);
+      for (Settle.Guard guard : request.guards()) {
+        out.add(check(c, guard));
+      }
+      c.rollback();
+    } catch (SQLException e) {
+      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("checking guards on " + request.box() + ": " + e.getMessage(), e);
+    }
+    return out;
+  }
+
+  private static GuardResult check(Connection c, Settle.Guard guard) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("SAVEPOINT guard");
+      s.setQueryTimeout(30);
+      try (ResultSet rs = s.executeQuery(guard.sql())) {
+        boolean holds = rs.next() && rs.getBoolean(1);
+        s.execute("RELEASE SAVEPOINT guard");
+        return new GuardResult(guard.name(), holds, null);
+      } catch (SQLException e) {
+        s.execute("ROLLBACK TO SAVEPOINT guard");
+        return new GuardResult(guard.name(), false, e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * Creates the target database, or drops and recreates one that an earlier attempt of this app's move
+   * made (its marker proves it). Anything else is refused: cutover never overwrites a database it did
+   * not create.
+   */
+  private TargetPrepared recreate(String app, String moveId, Database target, String encoding) {
+    String name = Connections.address(target).database();
+    try (Connection c = Connections.openMaintenance(target)) {
+      boolean existed = exists(c, name);
+      if (existed) {
+        String marker = marker(c, name);
+        if (!Markers.isOurs(marker, app)) {
+          throw CutoverFailure.TARGET_NOT_OURS.failure(
+              "target database " + name + " exists and was not created by a cutover move of " + app);
+        }
+        if (Markers.isLive(marker)) {
+          throw CutoverFailure.TARGET_NOT_OURS.failure(
+              "target database " + name + " is live (a completed move serves from it)");
+        }
+      }
+      try (Statement s = c.createStatement()) {
+        s.execute("DROP DATABASE IF EXISTS " + Sql.ident(name) + " WITH (FORCE)");
+        s.execute("CREATE DATABASE " + Sql.ident(name) + " TEMPLATE template0"
+            + (encoding == null ? "" : " ENCODING " + Sql.literal(encoding)));
+      }
+      String marker = Markers.of(app, moveId, Markers.COPIED);
+      comment(c, name, marker);
+      return new TargetPrepared(!existed, marker);
+    } catch (SQLException e) {
+      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("preparing target " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void comment(Connection c, String database, String marker) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("COMMENT ON DATABASE " + Sql.ident(database) + " IS " + Sql.literal(marker));
+    }
+  }
+
+  private static boolean exists(Connection c, String database) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+      ps.setString(1, database);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  private static String marker(Connection c, String database) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = ?")) {
+      ps.setString(1, database);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    }
+  }
+
+  private static int serverMajor(Database db, String box) {
+    try (Connection c = Connections.open(db)) {
+      return versionNum(c) / 10000;
+    } catch (SQLException e) {
+      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("connecting to " + box + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String encoding(Database db) {
+    try (Connection c = Connections.open(db);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(
+            "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()")) {
+      rs.next();
+      return rs.getString(1);
+    } catch (SQLException e) {
+      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("reading the source's encoding: " + e.getMessage(), e);
+    }
+  }
+
+  private static int versionNum(Connection c) throws SQLException {
+    return Integer.parseInt(scalar(c, "SELECT current_setting('server_version_num')"));
+  }
+
+  private static String version(Connection c) throws SQLException {
+    return "PostgreSQL " + scalar(c, "SELECT split_part(current_setting('server_version'), ' ', 1)");
+  }
+
+  private static long size(Connection c) throws SQLException {
+    return Long.parseLong(scalar(c, "SELECT pg_database_size(current_database())"));
+  }
+
+  private static String scalar(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  private static DatabaseInfo unreachable(InspectRequest request, String error) {
+    return new DatabaseInfo(request.box(), false, false, error, null, null, null, null, null, false);
+  }
+
+  private static void heartbeat(Object details) {
+    Heartbeats.send(details);
+  }
+
+}

@@ -1,0 +1,104 @@
+package dev.cutover.live;
+
+import dev.cutover.plan.Health;
+import dev.cutover.workflow.CutoverFailure;
+import dev.cutover.support.Heartbeats;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * Verify-live: polls the public URL until {@code consecutive} responses in a row are healthy and carry
+ * the target's identity. One stale or cached answer resets the count: only an unbroken run proves the
+ * address has settled on the target.
+ */
+public class HealthActivitiesImpl implements HealthActivities {
+
+  private final OkHttpClient http;
+
+  public HealthActivitiesImpl() {
+    this(
+        new OkHttpClient.Builder()
+            .connectTimeout(2, TimeUnit.SECONDS)
+            .readTimeout(5, TimeUnit.SECONDS)
+            .retryOnConnectionFailure(false)
+            .build());
+  }
+
+  public HealthActivitiesImpl(OkHttpClient http) {
+    this.http = http;
+  }
+
+  @Override
+  public LiveResult verifyLive(LiveRequest request) {
+    Health health = request.health();
+    long started = System.nanoTime();
+    long deadline = started + health.timeout().toNanos();
+    int consecutive = 0;
+    int requests = 0;
+    int failures = 0;
+    String lastProblem = null;
+    while (consecutive < health.consecutive()) {
+      if (System.nanoTime() > deadline) {
+        throw CutoverFailure.VERIFY_LIVE_FAILED.failure(
+            "no run of " + health.consecutive() + " healthy responses from " + request.targetBox()
+                + " within " + health.timeout().toSeconds() + " s (" + requests + " requests, best run "
+                + consecutive + "); last problem: " + lastProblem);
+      }
+      requests++;
+      String problem = probe(health);
+      if (problem == null) {
+        consecutive++;
+      } else {
+        consecutive = 0;
+        failures++;
+        lastProblem = problem;
+      }
+      Heartbeats.send(Map.of("consecutiveOk", consecutive, "requests", requests));
+      sleep(health.interval());
+    }
+    return new LiveResult(consecutive, requests, failures, lastProblem, (System.nanoTime() - started) / 1_000_000);
+  }
+
+  /** Null when the response is healthy and from the target; otherwise what was wrong with it. */
+  private String probe(Health health) {
+    Request request =
+        new Request.Builder().url(health.url().toString()).header("Cache-Control", "no-cache").get().build();
+    try (Response response = http.newCall(request).execute()) {
+      if (response.code() != 200) {
+        return "HTTP " + response.code();
+      }
+      for (Map.Entry<String, String> expected : health.expectHeader().entrySet()) {
+        String actual = response.header(expected.getKey());
+        if (!expected.getValue().equals(actual)) {
+          return "header " + expected.getKey() + " was " + (actual == null ? "absent" : "'" + actual + "'")
+              + ", expected '" + expected.getValue() + "'";
+        }
+      }
+      if (health.expectBody() != null) {
+        ResponseBody body = response.body();
+        String text = body == null ? "" : body.string();
+        if (!text.contains(health.expectBody())) {
+          return "body does not contain '" + health.expectBody() + "'";
+        }
+      }
+      return null;
+    } catch (IOException e) {
+      return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+  }
+
+  private static void sleep(Duration interval) {
+    try {
+      Thread.sleep(interval.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw CutoverFailure.VERIFY_LIVE_FAILED.failure("interrupted", e);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+package dev.cutover.testing;
+
+import dev.cutover.database.LocalCluster;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Throwaway PostgreSQL clusters for a test class: {@code @RegisterExtension static final
+ * PostgresClusters clusters = new PostgresClusters();} then {@code clusters.start("home")}. Every cluster
+ * started is stopped and deleted after the class, whether its tests passed or failed.
+ */
+public final class PostgresClusters implements AfterAllCallback {
+
+  private final List<LocalCluster> started = new ArrayList<>();
+
+  public synchronized LocalCluster start(String name) {
+    LocalCluster cluster = LocalCluster.start(name);
+    started.add(cluster);
+    return cluster;
+  }
+
+  @Override
+  public synchronized void afterAll(ExtensionContext context) {
+    for (LocalCluster cluster : started) {
+      cluster.close();
+    }
+    started.clear();
+  }
+}
