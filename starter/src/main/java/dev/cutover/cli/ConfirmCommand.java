@@ -1,0 +1,46 @@
+package dev.cutover.cli;
+
+import dev.cutover.workflow.CutoverStatus;
+import dev.cutover.workflow.CutoverWorkflow;
+import io.temporal.client.WorkflowClient;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "confirm",
+    mixinStandardHelpOptions = true,
+    description = "Let a move waiting at the confirm gate settle, freeze and cut over.")
+class ConfirmCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+  @Mixin ConnectionOptions connection;
+
+  @Parameters(paramLabel = "APP", description = "The app whose move to confirm.")
+  String app;
+
+  @Option(names = "--by", description = "Who confirms (default: your user name).", defaultValue = "${sys:user.name}")
+  String by;
+
+  @Override
+  public Integer call() {
+    WorkflowClient client = connection.client();
+    Moves.Move move = Moves.describe(client, app);
+    if (!move.running()) {
+      throw new CliException(ExitCode.USAGE, "the move of " + app + " has already ended; nothing to confirm");
+    }
+    CutoverStatus status = Moves.status(client, move);
+    if (!status.waitingForConfirm()) {
+      throw new CliException(ExitCode.USAGE, "the move of " + app + " is not waiting for confirm: it is in "
+          + status.phase() + (status.confirmed() != null ? ", confirmed by " + status.confirmed().by() : ""));
+    }
+    Moves.workflow(client, app).confirm(new CutoverWorkflow.Confirmation(by));
+    spec.commandLine().getOut().printf("confirmed the move of %s as %s%s; follow it with `cutover watch %s`%n",
+        app, by, status.stale() ? " (it was stale: it waited longer than confirm.staleAfter)" : "", app);
+    return ExitCode.OK;
+  }
+}

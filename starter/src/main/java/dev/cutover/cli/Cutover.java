@@ -1,0 +1,87 @@
+package dev.cutover.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code cutover} command. Subcommands that need more than the plan model and a Temporal client
+ * (the worker, the demo) are supplied by the full distribution through {@link #commandLine(Map)}.
+ */
+@Command(
+    name = "cutover",
+    mixinStandardHelpOptions = true,
+    version = "cutover 0.1.0",
+    description = "Move a live PostgreSQL-backed app to another server: one writer, ever; nothing lost.",
+    footer = {
+      "",
+      "Exit codes: 0 done, 1 compare found differences, 2 bad usage or invalid plan,",
+      "3 aborted or rolled back with nothing lost, 4 failed and needs a human, 5 Temporal unreachable."
+    })
+public class Cutover implements Runnable {
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    throw new CliException(ExitCode.USAGE, "name a command");
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(commandLine(Map.of()), args));
+  }
+
+  /** Every command of DESIGN.md, in the order the help lists them; {@code overrides} replace by name. */
+  public static CommandLine commandLine(Map<String, Object> overrides) {
+    quietLogging();
+    Map<String, Object> commands = new LinkedHashMap<>();
+    commands.put("demo", new Unavailable.Demo());
+    commands.put("dev-server", new DevServerCommand());
+    commands.put("worker", new Unavailable.Worker());
+    commands.put("validate", new ValidateCommand());
+    commands.put("start", new StartCommand());
+    commands.put("confirm", new ConfirmCommand());
+    commands.put("abort", new AbortCommand());
+    commands.put("status", new StatusCommand());
+    commands.put("watch", new WatchCommand());
+    commands.put("rollback", new Unavailable.Rollback());
+    commands.put("report", new ReportCommand());
+    commands.put("compare", new Unavailable.Compare());
+    commands.put("bench", new Unavailable.Bench());
+    commands.putAll(overrides);
+    CommandLine cli = new CommandLine(new Cutover());
+    commands.forEach(cli::addSubcommand);
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      if (e instanceof CliException failure) {
+        cmd.getErr().println("cutover: " + failure.getMessage());
+        return failure.exitCode();
+      }
+      cmd.getErr().println("cutover: unexpected error: " + e);
+      if (System.getenv("CUTOVER_DEBUG") != null) {
+        e.printStackTrace(cmd.getErr());
+      } else {
+        cmd.getErr().println("(set CUTOVER_DEBUG=1 for the stack trace)");
+      }
+      return ExitCode.NEEDS_HUMAN;
+    });
+    return cli;
+  }
+
+  public static int execute(CommandLine cli, String... args) {
+    return cli.execute(args);
+  }
+
+  /** The SDK logs connection chatter at INFO; a command line shows only what went wrong. */
+  private static void quietLogging() {
+    if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext) {
+      ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package dev.cutover.cli;
+
+import dev.cutover.plan.Plan;
+import dev.cutover.workflow.CutoverResult;
+import dev.cutover.workflow.CutoverStatus;
+import dev.cutover.workflow.CutoverWorkflow;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowQueryException;
+import io.temporal.client.WorkflowStub;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Finds an app's move by its workflow id and reads where it stands. A running move answers the status
+ * query (a worker must be polling); an ended one is read from its result, no worker needed. Visibility
+ * (list) APIs are never used: the embedded service does not have them.
+ */
+final class Moves {
+
+  private Moves() {}
+
+  record Move(String app, String runId, WorkflowExecutionStatus status) {
+    boolean running() {
+      return status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+    }
+  }
+
+  static Move describe(WorkflowClient client, String app) {
+    String id = Plan.workflowIdFor(app);
+    try {
+      DescribeWorkflowExecutionResponse r = client.getWorkflowServiceStubs().blockingStub()
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .describeWorkflowExecution(DescribeWorkflowExecutionRequest.newBuilder()
+              .setNamespace(client.getOptions().getNamespace())
+              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(id))
+              .build());
+      return new Move(app, r.getWorkflowExecutionInfo().getExecution().getRunId(), r.getWorkflowExecutionInfo().getStatus());
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        throw new CliException(ExitCode.USAGE, "no move of " + app + " is known to Temporal at "
+            + client.getWorkflowServiceStubs().getOptions().getTarget() + " (workflow id " + id + ")");
+      }
+      throw e;
+    }
+  }
+
+  static CutoverWorkflow workflow(WorkflowClient client, String app) {
+    return client.newWorkflowStub(CutoverWorkflow.class, Plan.workflowIdFor(app));
+  }
+
+  static CutoverStatus status(WorkflowClient client, Move move) {
+    if (!move.running()) {
+      return result(client, move).status();
+    }
+    try {
+      return workflow(client, move.app()).status();
+    } catch (WorkflowQueryException e) {
+      throw new CliException(ExitCode.NEEDS_HUMAN,
+          "the move of " + move.app() + " is running but no worker answered its status query: is `cutover worker`"
+              + " running against this Temporal? (" + ConnectionOptions.rootMessage(e) + ")");
+    }
+  }
+
+  static CutoverResult result(WorkflowClient client, Move move) {
+    WorkflowStub stub = client.newUntypedWorkflowStub(Plan.workflowIdFor(move.app()));
+    try {
+      return stub.getResult(10, TimeUnit.SECONDS, CutoverResult.class);
+    } catch (Exception e) {
+      throw new CliException(ExitCode.NEEDS_HUMAN, "the move of " + move.app() + " ended " + move.status().name()
+          .replace("WORKFLOW_EXECUTION_STATUS_", "") + " without a report: " + ConnectionOptions.rootMessage(e));
+    }
+  }
+}

@@ -1,0 +1,121 @@
+package dev.cutover.cli;
+
+import dev.cutover.verify.TableComparison;
+import dev.cutover.workflow.CutoverStatus;
+import dev.cutover.workflow.Finding;
+import dev.cutover.workflow.StepStatus;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** Renders a move's status for people: the steps, the findings, and the story's checksum table. */
+public final class StatusView {
+
+  private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
+
+  private StatusView() {}
+
+  public static String render(CutoverStatus s) {
+    StringBuilder out = new StringBuilder();
+    out.append("move of ").append(s.app()).append(": ").append(s.source()).append(" -> ").append(s.target());
+    out.append("   phase ").append(s.phase());
+    if (s.outcome() != null) {
+      out.append("   outcome ").append(s.outcome());
+    }
+    if (s.rehearsal()) {
+      out.append("   (rehearsal)");
+    }
+    out.append('\n');
+    if (s.waitingForConfirm()) {
+      out.append("WAITING FOR CONFIRM").append(s.stale() ? " (STALE: waited longer than confirm.staleAfter)" : "")
+          .append(": `cutover confirm ").append(s.app()).append("` or `cutover abort ").append(s.app()).append("`\n");
+    }
+    if (s.estimatedBlackoutMillis() != null) {
+      out.append("estimated blackout: ").append(s.estimatedBlackoutMillis()).append(" ms (from the rehearsal copy)\n");
+    }
+    if (s.blackoutMillis() != null) {
+      out.append("blackout: ").append(s.blackoutMillis()).append(" ms\n");
+    }
+    if (s.confirmed() != null) {
+      out.append("confirmed by ").append(s.confirmed().by()).append(" at ").append(clock(s.confirmed().at())).append('\n');
+    }
+    if (s.aborted() != null) {
+      out.append("aborted by ").append(s.aborted().by()).append(" at ").append(clock(s.aborted().at()))
+          .append(s.aborted().reason() == null ? "" : ": " + s.aborted().reason()).append('\n');
+    }
+    if (s.failure() != null) {
+      out.append("stopped because: ").append(s.failure()).append('\n');
+    }
+    out.append('\n').append(steps(s.steps()));
+    List<Finding> notable = s.findings().stream().filter(f -> f.severity() != Finding.Severity.OK).toList();
+    if (!notable.isEmpty()) {
+      out.append("\npreflight findings:\n");
+      for (Finding f : notable) {
+        out.append("  ").append(f.severity()).append("  ").append(f.check()).append(": ").append(f.message());
+        if (f.fix() != null) {
+          out.append("\n           fix: ").append(f.fix());
+        }
+        out.append('\n');
+      }
+    }
+    if (!s.fingerprints().isEmpty()) {
+      out.append('\n').append(fingerprints(s.fingerprints()));
+    }
+    return out.toString();
+  }
+
+  public static String steps(List<StepStatus> steps) {
+    StringBuilder out = new StringBuilder();
+    out.append(String.format("%-12s %-8s %-9s %8s  %s%n", "PHASE", "STATE", "STARTED", "MS", "STEP"));
+    for (StepStatus step : steps) {
+      out.append(String.format("%-12s %-8s %-9s %8s  %s%s%n",
+          step.phase(), step.state(), clockShort(step.startedAt()),
+          step.durationMillis() == null ? "" : step.durationMillis(),
+          step.name(), step.detail() == null ? "" : " — " + step.detail()));
+    }
+    return out.toString();
+  }
+
+  /** The checksum table the story printed by hand, for every table. */
+  public static String fingerprints(List<TableComparison> tables) {
+    StringBuilder out = new StringBuilder();
+    int width = tables.stream().mapToInt(t -> display(t.table()).length()).max().orElse(5);
+    out.append(String.format("%-" + width + "s %10s %10s  %-16s %-16s %s%n", "TABLE", "SOURCE", "TARGET",
+        "SOURCE HASH", "TARGET HASH", "RESULT"));
+    for (TableComparison t : tables) {
+      out.append(String.format("%-" + width + "s %10s %10s  %-16s %-16s %s%n",
+          display(t.table()), t.sourceRows(), t.targetRows(), prefix(t.sourceHash()), prefix(t.targetHash()),
+          t.matches() ? "match" : "DIFFERS: " + t.difference()));
+      if (!t.sourceSums().isEmpty()) {
+        out.append("  sums: ").append(sums(t.sourceSums())).append("  ==  ").append(sums(t.targetSums())).append('\n');
+      }
+    }
+    boolean all = tables.stream().allMatch(TableComparison::matches);
+    out.append(all ? "all " + tables.size() + " tables match\n" : "FINGERPRINTS DIFFER\n");
+    return out.toString();
+  }
+
+  private static String sums(Map<String, String> sums) {
+    return sums.entrySet().stream().sorted(Map.Entry.comparingByKey())
+        .map(e -> "sum(" + e.getKey() + ")=" + e.getValue()).collect(Collectors.joining(" "));
+  }
+
+  private static String display(String table) {
+    return table.startsWith("public.") ? table.substring("public.".length()) : table;
+  }
+
+  private static String prefix(String hash) {
+    return hash == null ? "-" : hash.substring(0, Math.min(16, hash.length()));
+  }
+
+  private static String clock(long epochMillis) {
+    return CLOCK.format(Instant.ofEpochMilli(epochMillis)) + " UTC";
+  }
+
+  private static String clockShort(long epochMillis) {
+    return DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC).format(Instant.ofEpochMilli(epochMillis));
+  }
+}

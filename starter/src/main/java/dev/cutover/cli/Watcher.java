@@ -1,0 +1,75 @@
+package dev.cutover.cli;
+
+import dev.cutover.workflow.CutoverResult;
+import dev.cutover.workflow.CutoverStatus;
+import dev.cutover.workflow.StepStatus;
+import io.temporal.client.WorkflowClient;
+import java.io.PrintWriter;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Follows a move until it ends. On a terminal it redraws the whole status in place; piped, it prints
+ * one line per step change, so a log or CI captures a readable story.
+ */
+final class Watcher {
+
+  private static final long POLL_MILLIS = 500;
+
+  private final PrintWriter out;
+  private final WorkflowClient client;
+  private final String app;
+  private final boolean terminal;
+  private final Map<Integer, String> printed = new HashMap<>();
+
+  Watcher(PrintWriter out, WorkflowClient client, String app) {
+    this.out = out;
+    this.client = client;
+    this.app = app;
+    this.terminal = System.console() != null && System.getenv("CUTOVER_PLAIN") == null;
+  }
+
+  /** Returns the exit code of the move's outcome. */
+  int follow() throws InterruptedException {
+    while (true) {
+      Moves.Move move = Moves.describe(client, app);
+      if (!move.running()) {
+        CutoverResult result = Moves.result(client, move);
+        show(result.status());
+        out.println();
+        out.println(StatusView.render(result.status()));
+        out.println(result.outcome() + ": " + result.summary());
+        out.flush();
+        return result.outcome().exitCode();
+      }
+      try {
+        show(Moves.status(client, move));
+      } catch (CliException noWorker) {
+        // A worker restarting mid-move is normal; the move waits for it, and so does watch.
+        if (!noWorker.getMessage().equals(printed.put(-1, noWorker.getMessage()))) {
+          out.println("(" + noWorker.getMessage() + ")");
+          out.flush();
+        }
+      }
+      Thread.sleep(POLL_MILLIS);
+    }
+  }
+
+  private void show(CutoverStatus status) {
+    if (terminal) {
+      out.print("\033[H\033[2J");
+      out.print(StatusView.render(status));
+      out.flush();
+      return;
+    }
+    for (int i = 0; i < status.steps().size(); i++) {
+      StepStatus step = status.steps().get(i);
+      String line = String.format("%-12s %-8s %s%s", step.phase(), step.state(), step.name(),
+          step.detail() == null ? "" : " — " + step.detail());
+      if (!line.equals(printed.put(i, line))) {
+        out.println(line);
+      }
+    }
+    out.flush();
+  }
+}

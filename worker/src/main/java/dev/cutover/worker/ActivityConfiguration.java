@@ -1,0 +1,37 @@
+package dev.cutover.worker;
+
+import dev.cutover.database.DatabaseActivities;
+import dev.cutover.database.DatabaseActivitiesImpl;
+import dev.cutover.frontdoor.FrontDoorActivities;
+import dev.cutover.frontdoor.FrontDoorActivitiesImpl;
+import dev.cutover.hosts.HostActivities;
+import dev.cutover.hosts.HostActivitiesImpl;
+import dev.cutover.live.HealthActivities;
+import dev.cutover.live.HealthActivitiesImpl;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The activity beans named in {@code application.yaml}; plain objects, built here and nowhere else. */
+@Configuration(proxyBeanMethods = false)
+public class ActivityConfiguration {
+
+  @Bean
+  DatabaseActivities databaseActivities() {
+    return new DatabaseActivitiesImpl();
+  }
+
+  @Bean
+  HostActivities hostActivities() {
+    return new HostActivitiesImpl();
+  }
+
+  @Bean
+  FrontDoorActivities frontDoorActivities() {
+    return new FrontDoorActivitiesImpl();
+  }
+
+  @Bean
+  HealthActivities healthActivities() {
+    return new HealthActivitiesImpl();
+  }
+}
