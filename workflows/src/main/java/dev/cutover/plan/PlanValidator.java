@@ -37,7 +37,7 @@ final class PlanValidator {
   /** The whole plan: a mapping at the top, bound to {@link Plan}. */
   JsonNode plan(YamlNode root) {
     if (root instanceof YamlNode.Scalar scalar && scalar.isNull()) {
-      errors.add(root.line(), YamlPath.ROOT, "the plan is empty");
+      errors.add(1, YamlPath.ROOT, "the plan is empty");
       return null;
     }
     if (!(root instanceof YamlNode.Mapping mapping)) {

@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Test plans from the classpath, and a minimal valid plan to plant one mistake in. */
 final class Plans {
@@ -22,14 +24,14 @@ final class Plans {
     }
   }
 
-  /** minimal.yaml with each {@code "old" -> "new"} pair replaced once; the pair must be present. */
+  /** minimal.yaml with each {@code "old" -> "new"} pair replaced at its first occurrence; the pair must be present. */
   static String minimalWith(String... replacements) {
     String text = resource("minimal.yaml");
     for (int i = 0; i < replacements.length; i += 2) {
       if (!text.contains(replacements[i])) {
         throw new IllegalArgumentException("minimal.yaml has no " + replacements[i]);
       }
-      text = text.replace(replacements[i], replacements[i + 1]);
+      text = text.replaceFirst(Pattern.quote(replacements[i]), Matcher.quoteReplacement(replacements[i + 1]));
     }
     return text;
   }
