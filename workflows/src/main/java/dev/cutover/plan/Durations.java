@@ -14,7 +14,7 @@ public final class Durations {
   private static final ChronoUnit[] UNITS = {
     ChronoUnit.DAYS, ChronoUnit.HOURS, ChronoUnit.MINUTES, ChronoUnit.SECONDS, ChronoUnit.MILLIS
   };
-  private static final String[] SUFFIXES = {"d", "h", "m", "s", "ms"};
+  private static final String[] FORMAT_SUFFIXES = {"h", "m", "s", "ms"};
 
   // The lookaheads refuse the empty string and a bare "P"; "m(?!s)" keeps "5ms" from reading as minutes.
   private static final Pattern SHORT =
@@ -46,7 +46,10 @@ public final class Durations {
             + " 1m30s, or ISO-8601 like PT1M");
   }
 
-  /** The short spelling, largest unit first: {@code 1m30s}, {@code 250ms}, {@code 24h}, {@code 0s}. */
+  /**
+   * The short spelling, largest unit first: {@code 1m30s}, {@code 250ms}, {@code 24h}, {@code 0s}. Hours are
+   * the largest unit written, because "36h" reads faster than "1d12h" for the waits a move has.
+   */
   public static String format(Duration duration) {
     if (duration.isNegative()) {
       return "-" + format(duration.negated());
@@ -58,13 +61,12 @@ public final class Durations {
       return duration.toString(); // finer than a millisecond: only ISO-8601 keeps it exact
     }
     long[] amounts = {
-      duration.toDaysPart(), duration.toHoursPart(), duration.toMinutesPart(),
-      duration.toSecondsPart(), duration.toMillisPart()
+      duration.toHours(), duration.toMinutesPart(), duration.toSecondsPart(), duration.toMillisPart()
     };
     StringBuilder text = new StringBuilder();
     for (int i = 0; i < amounts.length; i++) {
       if (amounts[i] > 0) {
-        text.append(amounts[i]).append(SUFFIXES[i]);
+        text.append(amounts[i]).append(FORMAT_SUFFIXES[i]);
       }
     }
     return text.toString();
