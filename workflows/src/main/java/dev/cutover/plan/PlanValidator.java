@@ -124,11 +124,11 @@ final class PlanValidator {
   }
 
   private Optional<JsonNode> field(YamlNode.Entry entry, Model.Field field, YamlPath path) {
-    int before = errors.count();
     JsonNode value = value(entry.value(), field.type(), path, field);
-    if (value == null || errors.count() > before && !value.isObject()) {
-      return Optional.empty(); // a record keeps what was right in it, for the checks across its keys
+    if (value == null) {
+      return Optional.empty();
     }
+    // A record comes back even with errors inside, keeping what was right for the checks across its keys.
     String problem = value.isObject() ? null : PlanRules.forField(field).check().problem(value);
     if (problem != null) {
       errors.add(entry.line(), path, problem);

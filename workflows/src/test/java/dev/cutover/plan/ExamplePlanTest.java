@@ -14,12 +14,13 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The example the demo runs must stay a valid plan once its placeholders are filled. */
+/** The examples operators copy from must stay valid plans. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ExamplePlanTest {
 
   // Surefire runs in the module directory; the example lives at the repository root for operators.
   private static final Path EXAMPLE = Path.of("../examples/local-move.yaml");
+  private static final Path REFERENCE = Path.of("../docs/plan.md");
 
   @Test
   void localMoveParsesOnceFilledIn() throws IOException, PlanException {
@@ -47,5 +48,17 @@ class ExamplePlanTest {
         List.of("rm", "-f", "/tmp/cutover-demo/frontdoor-arm")), plan.frontDoor());
     assertEquals(new Health(URI.create("http://127.0.0.1:18080/healthz"), Map.of("X-Served-By", "arm"), null, 3,
         null, null), plan.health());
+  }
+
+  @Test
+  void referenceExampleParses() throws IOException, PlanException {
+    String reference = Files.readString(REFERENCE, StandardCharsets.UTF_8);
+    int start = reference.indexOf("```yaml\n", reference.indexOf("## A complete example")) + "```yaml\n".length();
+    String example = reference.substring(start, reference.indexOf("```", start));
+
+    Plan plan = PlanParser.parse(example, REFERENCE.toString());
+
+    assertEquals(Duration.ofHours(48), plan.confirm().staleAfter());
+    assertEquals(new Host(Host.Exec.WORKER, null, "cutover-arm"), plan.target().host());
   }
 }
