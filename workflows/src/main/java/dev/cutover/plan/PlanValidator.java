@@ -51,6 +51,9 @@ final class PlanValidator {
   /** {@code field} is the record component being filled, or null for list items and map values. */
   private JsonNode value(YamlNode node, Type type, YamlPath path, Model.Field field) {
     Class<?> raw = Model.raw(type);
+    if (node instanceof YamlNode.Scalar scalar && scalar.kind() == YamlNode.Kind.ALIAS) {
+      return null;
+    }
     if (node instanceof YamlNode.Scalar scalar && scalar.isNull()) {
       return wrongType(node, path, expected(raw));
     }

@@ -43,6 +43,7 @@ sealed interface YamlNode {
         case INTEGER, FLOAT -> "a number";
         case BOOLEAN -> "a boolean";
         case NULL -> "nothing";
+        case ALIAS -> "an alias";
       };
     }
 
@@ -52,6 +53,8 @@ sealed interface YamlNode {
   }
 
   enum Kind {
-    STRING, INTEGER, FLOAT, BOOLEAN, NULL
+    STRING, INTEGER, FLOAT, BOOLEAN, NULL,
+    /** Already reported by the reader; checks skip it rather than report it again. */
+    ALIAS
   }
 }

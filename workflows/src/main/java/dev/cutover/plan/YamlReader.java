@@ -4,12 +4,14 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads YAML text into located nodes with Jackson's streaming parser. Duplicate keys are reported here,
@@ -39,7 +41,7 @@ final class YamlReader {
       return root;
     } catch (JsonProcessingException e) {
       errors.add(e.getLocation() == null ? 0 : e.getLocation().getLineNr(), YamlPath.ROOT,
-          "not valid YAML: " + firstLine(e.getOriginalMessage()));
+          "not valid YAML: " + problem(e));
       return null;
     } catch (IOException e) {
       throw new UncheckedIOException(e); // reading a String does no I/O
@@ -48,6 +50,12 @@ final class YamlReader {
 
   /** {@code line} is where the value is named: its key's line, so a block mapping points at its key. */
   private YamlNode value(JsonParser parser, YamlPath path, int line) throws IOException {
+    if (parser instanceof YAMLParser yaml && yaml.isCurrentAlias()) {
+      // Jackson hands an alias over as its name, which would surface as a baffling type error.
+      errors.add(line(parser), path, "anchors and aliases (*" + parser.getText() + ") are not supported:"
+          + " write the value out");
+      return new YamlNode.Scalar(line(parser), parser.getText(), YamlNode.Kind.ALIAS);
+    }
     return switch (parser.currentToken()) {
       case START_OBJECT -> mapping(parser, path, line);
       case START_ARRAY -> sequence(parser, path, line);
@@ -91,8 +99,12 @@ final class YamlReader {
     return parser.currentTokenLocation().getLineNr();
   }
 
-  private static String firstLine(String message) {
-    String text = message == null ? "unreadable" : message.strip();
+  /** SnakeYAML's own words for the problem, without its multi-line excerpt of the text. */
+  private static String problem(JsonProcessingException e) {
+    if (e.getCause() instanceof MarkedYAMLException marked && marked.getProblem() != null) {
+      return marked.getProblem();
+    }
+    String text = e.getOriginalMessage() == null ? "unreadable" : e.getOriginalMessage().strip();
     int newline = text.indexOf('\n');
     return newline < 0 ? text : text.substring(0, newline);
   }

@@ -272,4 +272,16 @@ class PlanErrorsTest {
     assertErrors("app: game\nsource:\n  name: home\n   database: {\n",
         "plan.yaml:4: not valid YAML: mapping values are not allowed here");
   }
+
+  @Test
+  void tabIndentationIsNamed() {
+    assertErrors("app: game\nsource:\n\tname: home\n", "plan.yaml:2: not valid YAML: found character"
+        + " '\\t(TAB)' that cannot start any token. (Do not use \\t(TAB) for indentation)");
+  }
+
+  @Test
+  void aliasesAreRefusedOnce() {
+    assertErrors(minimalWith("  name: arm", "  name: &box arm", "frontDoor:", "copy: *box\nfrontDoor:"),
+        "plan.yaml:8: copy: anchors and aliases (*box) are not supported: write the value out");
+  }
 }
