@@ -1,44 +1,34 @@
 package dev.cutover.plan;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationContext;
-import com.fasterxml.jackson.databind.JsonDeserializer;
-import com.fasterxml.jackson.databind.module.SimpleModule;
-import java.io.IOException;
-import java.time.Duration;
-import java.util.List;
 
-/** Reads a plan from YAML text. It is handed the text; it opens no files. */
+/**
+ * Reads a plan from YAML text. It is handed the text; it opens no files. Jackson binds only a plan that
+ * has passed every check, because Jackson stops at the first problem and does not know lines by path.
+ */
 public final class PlanParser {
+
+  private static final ObjectMapper MAPPER = PlanJson.mapper();
 
   private PlanParser() {}
 
+  /**
+   * @param fileName how errors name the file, e.g. the path the operator typed
+   * @throws PlanException listing every problem found, each with its line and YAML path
+   */
   public static Plan parse(String yaml, String fileName) throws PlanException {
-    SimpleModule durations = new SimpleModule().addDeserializer(Duration.class, new JsonDeserializer<>() {
-      @Override
-      public Duration deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-        String text = p.getValueAsString().trim();
-        long n = Long.parseLong(text.replaceAll("[a-z]+$", ""));
-        String unit = text.replaceAll("^[0-9]+", "");
-        return switch (unit) {
-          case "ms" -> Duration.ofMillis(n);
-          case "s" -> Duration.ofSeconds(n);
-          case "m" -> Duration.ofMinutes(n);
-          case "h" -> Duration.ofHours(n);
-          default -> throw new IOException("bad duration " + text);
-        };
-      }
-    });
-    ObjectMapper mapper = new ObjectMapper(new YAMLFactory())
-        .registerModule(durations)
-        .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+    Errors errors = new Errors(fileName);
+    YamlNode root = new YamlReader(errors).read(yaml);
+    JsonNode json = root == null ? null : new PlanValidator(errors).plan(root);
+    if (errors.count() > 0) {
+      throw new PlanException(errors.list());
+    }
     try {
-      return mapper.readValue(yaml, Plan.class);
-    } catch (Exception e) {
-      throw new PlanException(List.of(new PlanError(fileName, 0, "", e.getMessage())));
+      return MAPPER.treeToValue(json, Plan.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a plan that passed validation did not bind: " + e.getOriginalMessage(), e);
     }
   }
 }

@@ -1,0 +1,224 @@
+package dev.cutover.plan;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * What the plan means beyond its shape: the checks no type can express. Each rule also says what it adds
+ * to the JSON Schema, so an editor warns about as much as {@code cutover validate} can.
+ */
+final class PlanRules {
+
+  /** Returns the problem with a well-typed value, or null when there is none. */
+  interface Check {
+    String problem(JsonNode value);
+  }
+
+  record FieldRule(Check check, Consumer<ObjectNode> schema) {}
+
+  /** Sees a whole record: {@code value} holds the keys that passed their own checks. */
+  interface RecordCheck {
+    void check(ObjectNode value, YamlNode.Mapping mapping, YamlPath path, Errors errors);
+  }
+
+  record RecordRule(RecordCheck check, Consumer<ObjectNode> schema) {}
+
+  static final String SECRETS = "secrets are never written in the plan";
+
+  private static final FieldRule NONE = new FieldRule(value -> null, schema -> {});
+
+  // It becomes the workflow id cutover-<app> and the marker in the database: keep it a plain slug.
+  private static final Pattern APP_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+  private static final Pattern JDBC_URL = Pattern.compile(
+      "jdbc:postgresql://(?:[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{1,5})?/[^/?#\\s]+(?:\\?[^#\\s]*)?");
+  private static final Pattern URL_PASSWORD =
+      Pattern.compile("//[^/@?]*:[^/@?]*@|[?&]password=", Pattern.CASE_INSENSITIVE);
+  private static final Set<String> SECRET_KEYS = Set.of("password", "token", "apitoken", "apikey", "secret");
+
+  private static final FieldRule COMMAND = new FieldRule(PlanRules::commandProblem,
+      schema -> schema.put("minItems", 1)
+          .put("description", "an argument list, run without a shell, e.g. [systemctl, stop, game]"));
+
+  private static final Map<Class<?>, Map<String, FieldRule>> FIELD_RULES = Map.of(
+      Plan.class, Map.of("app", new FieldRule(PlanRules::appNameProblem,
+          schema -> schema.put("pattern", "^" + APP_NAME.pattern() + "$"))),
+      Database.class, Map.of("url", new FieldRule(PlanRules::jdbcUrlProblem,
+          schema -> schema.put("pattern", "^" + JDBC_URL.pattern() + "$"))),
+      Service.class, Map.of("stop", COMMAND, "start", COMMAND),
+      NamedService.class, Map.of("stop", COMMAND, "start", COMMAND),
+      FrontDoor.Command.class, Map.of("switch", COMMAND, "revert", COMMAND),
+      Copy.class, Map.of("jobs", range(1, 64)),
+      Health.class, Map.of("consecutive", range(1, null)));
+
+  /** Which key each way of reaching a box cannot do without. */
+  private record ExecNeeds(String exec, String key) {}
+
+  private static final List<ExecNeeds> EXEC_NEEDS =
+      List.of(new ExecNeeds("ssh", "target"), new ExecNeeds("worker", "taskQueue"));
+
+  private static final Map<Class<?>, RecordRule> RECORD_RULES = Map.of(
+      Plan.class, new RecordRule(PlanRules::distinctBoxes, schema -> {}),
+      Box.class, new RecordRule(PlanRules::uniqueServiceNames, schema -> {}),
+      Host.class, new RecordRule(PlanRules::execNeeds, PlanRules::execNeedsSchema),
+      Database.class, secretReference("password", false),
+      FrontDoor.CloudflareTunnel.class, secretReference("token", true));
+
+  private PlanRules() {}
+
+  static FieldRule forField(Model.Field field) {
+    return FIELD_RULES.getOrDefault(field.owner(), Map.of()).getOrDefault(field.key(), NONE);
+  }
+
+  static RecordRule forRecord(Class<?> record) {
+    return RECORD_RULES.getOrDefault(record, new RecordRule((v, m, p, e) -> {}, schema -> {}));
+  }
+
+  /** Settling may be instant; every other wait, interval and timeout must be longer than zero. */
+  static boolean mayBeZero(Model.Field field) {
+    return field != null && field.owner() == Settle.class && field.key().equals("stableFor");
+  }
+
+  /** The error for a key that looks like an inline secret, or null when the key is not one. */
+  static String secretKeyProblem(String key, Collection<String> knownKeys) {
+    if (!SECRET_KEYS.contains(key.replaceAll("[-_]", "").toLowerCase(Locale.ROOT))) {
+      return null;
+    }
+    return List.of("password", "token").stream()
+        .filter(prefix -> knownKeys.contains(prefix + "Env"))
+        .findFirst()
+        .map(PlanRules::whereSecretsLive)
+        .orElse(SECRETS + ": the worker reads them from its environment or from a file on its box");
+  }
+
+  private static String whereSecretsLive(String prefix) {
+    return SECRETS + ": name where it lives with " + prefix + "Env (an environment variable) or "
+        + prefix + "File (a file)";
+  }
+
+  private static String appNameProblem(JsonNode app) {
+    return APP_NAME.matcher(app.asText()).matches() ? null
+        : "'" + app.asText() + "' is not a valid app name: use 1 to 63 lowercase letters, digits and '-',"
+            + " starting with a letter or digit (it names the workflow cutover-<app>)";
+  }
+
+  private static String jdbcUrlProblem(JsonNode url) {
+    if (URL_PASSWORD.matcher(url.asText()).find()) {
+      return "the URL carries a password; " + whereSecretsLive("password");
+    }
+    return JDBC_URL.matcher(url.asText()).matches() ? null
+        : "expected a JDBC URL jdbc:postgresql://host[:port]/dbname[?params]; got '" + url.asText() + "'";
+  }
+
+  private static String commandProblem(JsonNode command) {
+    if (command.isEmpty()) {
+      return "an empty command: leave the key out when there is nothing to run";
+    }
+    if (command.size() == 1 && command.get(0).asText().contains(" ")) {
+      return "give the command as an argument list, e.g. [systemctl, stop, game]: cutover never runs a shell";
+    }
+    return null;
+  }
+
+  private static FieldRule range(int min, Integer max) {
+    Check check = value -> value.asInt() >= min && (max == null || value.asInt() <= max) ? null
+        : max == null ? "must be at least " + min : "must be between " + min + " and " + max;
+    return new FieldRule(check, schema -> {
+      schema.put("minimum", min);
+      if (max != null) {
+        schema.put("maximum", max);
+      }
+    });
+  }
+
+  private static void distinctBoxes(ObjectNode plan, YamlNode.Mapping mapping, YamlPath path, Errors errors) {
+    String source = plan.path("source").path("name").asText(null);
+    if (source != null && source.equals(plan.path("target").path("name").asText(null))) {
+      errors.add(lineOf(mapping, "target", "name"), path.key("target").key("name"),
+          "the target must be another box than the source: both are named '" + source + "'");
+    }
+  }
+
+  // Status and reports name writers and jobs: a name used twice on one box would be ambiguous.
+  private static void uniqueServiceNames(ObjectNode box, YamlNode.Mapping mapping, YamlPath path, Errors errors) {
+    Map<String, YamlPath> seen = new HashMap<>();
+    for (String list : List.of("writers", "jobs")) {
+      JsonNode services = box.path(list);
+      for (int i = 0; i < services.size(); i++) {
+        String name = services.get(i).path("name").asText();
+        YamlPath at = path.key(list).index(i).key("name");
+        YamlPath first = seen.putIfAbsent(name, at);
+        if (first != null) {
+          errors.add(lineOf(mapping, list, i, "name"), at,
+              "the name '" + name + "' is already used by " + first + ": names must be unique on a box");
+        }
+      }
+    }
+  }
+
+  private static void execNeeds(ObjectNode host, YamlNode.Mapping mapping, YamlPath path, Errors errors) {
+    for (ExecNeeds needs : EXEC_NEEDS) {
+      if (needs.exec().equals(host.path("exec").asText()) && !host.hasNonNull(needs.key())) {
+        errors.add(mapping.line(), path.key(needs.key()), "required when exec is " + needs.exec());
+      }
+    }
+  }
+
+  private static void execNeedsSchema(ObjectNode schema) {
+    ArrayNode all = schema.putArray("allOf");
+    for (ExecNeeds needs : EXEC_NEEDS) {
+      ObjectNode rule = all.addObject();
+      ObjectNode condition = rule.putObject("if");
+      condition.putObject("properties").putObject("exec").put("const", needs.exec());
+      condition.putArray("required").add("exec");
+      rule.putObject("then").putArray("required").add(needs.key());
+    }
+  }
+
+  /** A secret named by {@code <prefix>Env} or {@code <prefix>File}: never both, and one if required. */
+  private static RecordRule secretReference(String prefix, boolean required) {
+    String env = prefix + "Env";
+    String file = prefix + "File";
+    RecordCheck check = (value, mapping, path, errors) -> {
+      if (value.hasNonNull(env) && value.hasNonNull(file)) {
+        errors.add(lineOf(mapping, file), path.key(file), "give " + env + " or " + file + ", not both");
+      } else if (required && !value.hasNonNull(env) && !value.hasNonNull(file)) {
+        errors.add(mapping.line(), path.key(env), "the " + prefix + " is required: name where it lives with "
+            + env + " (an environment variable) or " + file + " (a file)");
+      }
+    };
+    return new RecordRule(check, schema -> {
+      if (required) {
+        ArrayNode oneOf = schema.putArray("oneOf");
+        oneOf.addObject().putArray("required").add(env);
+        oneOf.addObject().putArray("required").add(file);
+      } else {
+        schema.putObject("not").set("required", JsonNodeFactory.instance.arrayNode().add(env).add(file));
+      }
+    });
+  }
+
+  /** The line of the node reached by keys and list indexes, or of the last step that exists. */
+  private static int lineOf(YamlNode node, Object... steps) {
+    int line = node.line();
+    for (Object step : steps) {
+      if (step instanceof String key && node instanceof YamlNode.Mapping mapping && mapping.get(key) != null) {
+        line = mapping.get(key).line();
+        node = mapping.get(key).value();
+      } else if (step instanceof Integer i && node instanceof YamlNode.Sequence list && i < list.items().size()) {
+        node = list.items().get(i);
+        line = node.line();
+      }
+    }
+    return line;
+  }
+}

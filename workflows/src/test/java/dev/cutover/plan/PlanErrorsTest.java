@@ -1,0 +1,287 @@
+package dev.cutover.plan;
+
+import static dev.cutover.plan.Plans.errors;
+import static dev.cutover.plan.Plans.minimalWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Each check once, asserting the exact line, path and words the operator will see. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class PlanErrorsTest {
+
+  private static final String COMMAND_DOOR =
+      "frontDoor: {type: command, switch: [touch, /tmp/switched], revert: [rm, -f, /tmp/switched]}";
+  private static final String SECRETS = "secrets are never written in the plan: name where it lives with ";
+
+  /** minimal.yaml is nine lines long: what is appended starts at line 10. */
+  private static String minimalPlus(String lines) {
+    return Plans.resource("minimal.yaml") + lines;
+  }
+
+  private static void assertErrors(String yaml, String... expected) {
+    assertEquals(List.of(expected), errors(yaml));
+  }
+
+  @Test
+  void fiveMistakesGiveFiveErrors() {
+    PlanException e = assertThrows(PlanException.class,
+        () -> PlanParser.parse(Plans.resource("five-mistakes.yaml"), "five-mistakes.yaml"));
+
+    assertEquals(List.of(
+        new PlanError("five-mistakes.yaml", 7, "source.database.password", SECRETS
+            + "passwordEnv (an environment variable) or passwordFile (a file)"),
+        new PlanError("five-mistakes.yaml", 10, "target.database.user", "missing required key 'user'"),
+        new PlanError("five-mistakes.yaml", 12, "settle.stableFr", "unknown key 'stableFr': did you mean 'stableFor'?"),
+        new PlanError("five-mistakes.yaml", 13, "copy.jobs", "expected a whole number, found a list"),
+        new PlanError("five-mistakes.yaml", 15, "health.interval", "'5 seconds' is not a duration: write a number"
+            + " with a unit (ms, s, m, h, d), e.g. 60s or 1m30s, or ISO-8601 like PT1M")), e.errors());
+  }
+
+  @Test
+  void unknownKeyWithoutNearMatchListsKnownKeys() {
+    assertErrors(minimalPlus("copy: {parallel: 4}\n"),
+        "plan.yaml:10: copy.parallel: unknown key 'parallel' (known keys: strategy, jobs)");
+  }
+
+  @Test
+  void unknownTopLevelKeyIsReportedAtItsOwnLine() {
+    assertErrors(minimalPlus("confirm:\n  staleAfter: 1h\nhelth: {}\n"),
+        "plan.yaml:12: helth: unknown key 'helth': did you mean 'health'?");
+  }
+
+  @Test
+  void missingRequiredKeyPointsAtItsParent() {
+    assertErrors(minimalWith("health: {url: \"http://127.0.0.1:8080/healthz\"}\n", ""),
+        "plan.yaml:1: health: missing required key 'health'");
+  }
+
+  @Test
+  void requiredKeyWithoutValueIsMissing() {
+    assertErrors(minimalWith("  name: arm", "  name:"), "plan.yaml:6: target.name: missing required key 'name'");
+  }
+
+  @Test
+  void wrongTypes() {
+    assertErrors(minimalPlus("settle:\n  guards: {name: g, sql: select true}\n  stableFor: [1s]\n"
+            + "health2: 1\n"),
+        "plan.yaml:11: settle.guards: expected a list, found a mapping",
+        "plan.yaml:12: settle.stableFor: expected a duration, e.g. 60s, found a list",
+        "plan.yaml:13: health2: unknown key 'health2': did you mean 'health'?");
+    assertErrors(minimalWith("  name: home", "  name: home\n  host: ssh"),
+        "plan.yaml:4: source.host: expected a mapping, found a string");
+    assertErrors(minimalWith("user: game}", "user: [game]}"),
+        "plan.yaml:4: source.database.user: expected a string, found a list");
+    assertErrors(minimalWith("healthz\"}", "healthz\", consecutive: \"3\"}"),
+        "plan.yaml:9: health.consecutive: expected a whole number, found a string");
+  }
+
+  @Test
+  void badEnumValueListsAllowedValues() {
+    assertErrors(minimalPlus("copy: {strategy: rsync}\n"),
+        "plan.yaml:10: copy.strategy: unknown value 'rsync' (allowed: dump-restore, logical)");
+  }
+
+  @Test
+  void unknownFrontDoorTypeListsAllowedTypes() {
+    assertErrors(minimalWith(COMMAND_DOOR, "frontDoor: {type: nginx, switch: [a], revert: [b]}"),
+        "plan.yaml:8: frontDoor.type: unknown front-door type 'nginx' (allowed: cloudflare-tunnel, caddy, command)");
+  }
+
+  @Test
+  void frontDoorWithoutType() {
+    assertErrors(minimalWith(COMMAND_DOOR, "frontDoor:\n  switch: [a]"),
+        "plan.yaml:8: frontDoor.type: missing required key 'type' (one of: cloudflare-tunnel, caddy, command)");
+  }
+
+  @Test
+  void frontDoorKeysAreCheckedAgainstTheChosenType() {
+    assertErrors(minimalWith(COMMAND_DOOR, "frontDoor: {type: command, swich: [a], revert: [b]}"),
+        "plan.yaml:8: frontDoor.swich: unknown key 'swich': did you mean 'switch'?",
+        "plan.yaml:8: frontDoor.switch: missing required key 'switch'");
+  }
+
+  @Test
+  void badDuration() {
+    assertErrors(minimalPlus("confirm: {staleAfter: 1 day}\n"),
+        "plan.yaml:10: confirm.staleAfter: '1 day' is not a duration: write a number with a unit (ms, s, m, h, d),"
+            + " e.g. 60s or 1m30s, or ISO-8601 like PT1M");
+  }
+
+  @Test
+  void zeroDurationOnlyForStableFor() {
+    assertErrors(minimalPlus("settle: {stableFor: 0s, pollEvery: 0ms}\n"),
+        "plan.yaml:10: settle.pollEvery: must be longer than zero");
+  }
+
+  @Test
+  void badUrls() {
+    assertErrors(minimalWith("http://127.0.0.1:8080/healthz", "ftp://127.0.0.1/healthz"),
+        "plan.yaml:9: health.url: expected an http or https URL with a host, e.g. https://game.example.com/healthz;"
+            + " got 'ftp://127.0.0.1/healthz'");
+    assertErrors(minimalWith("http://127.0.0.1:8080/healthz", "http://exa mple.com/"),
+        "plan.yaml:9: health.url: expected an http or https URL with a host, e.g. https://game.example.com/healthz;"
+            + " got 'http://exa mple.com/'");
+  }
+
+  @Test
+  void databaseUrlMustBeJdbcPostgres() {
+    assertErrors(minimalWith("jdbc:postgresql://127.0.0.1:5432/game", "postgres://127.0.0.1:5432/game"),
+        "plan.yaml:4: source.database.url: expected a JDBC URL jdbc:postgresql://host[:port]/dbname[?params];"
+            + " got 'postgres://127.0.0.1:5432/game'");
+    assertErrors(minimalWith("jdbc:postgresql://127.0.0.1:5432/game", "jdbc:postgresql://127.0.0.1:5432/"),
+        "plan.yaml:4: source.database.url: expected a JDBC URL jdbc:postgresql://host[:port]/dbname[?params];"
+            + " got 'jdbc:postgresql://127.0.0.1:5432/'");
+  }
+
+  @Test
+  void databaseUrlMustNotCarryAPassword() {
+    String message = "the URL carries a password; " + SECRETS
+        + "passwordEnv (an environment variable) or passwordFile (a file)";
+    assertErrors(minimalWith("127.0.0.1:5432/game", "127.0.0.1:5432/game?user=game&password=hunter2"),
+        "plan.yaml:4: source.database.url: " + message);
+    assertErrors(minimalWith("127.0.0.1:5432/game", "game:hunter2@127.0.0.1:5432/game"),
+        "plan.yaml:4: source.database.url: " + message);
+  }
+
+  @Test
+  void duplicateKey() {
+    assertErrors(minimalPlus("app: other\n"), "plan.yaml:10: app: duplicate key 'app' (first at line 1)");
+  }
+
+  @Test
+  void inlinePasswordNamesWhereToPutIt() {
+    assertErrors(minimalWith("user: game}", "user: game, password: hunter2}"),
+        "plan.yaml:4: source.database.password: " + SECRETS
+            + "passwordEnv (an environment variable) or passwordFile (a file)");
+  }
+
+  @Test
+  void inlineTokenUnderFrontDoorNamesTokenEnv() {
+    assertErrors(minimalWith(COMMAND_DOOR, "frontDoor:\n  type: cloudflare-tunnel\n  accountId: a\n  tunnelId: t\n"
+            + "  hostname: game.example.com\n  api_token: abc"),
+        "plan.yaml:8: frontDoor.tokenEnv: the token is required: name where it lives with tokenEnv"
+            + " (an environment variable) or tokenFile (a file)",
+        "plan.yaml:13: frontDoor.api_token: " + SECRETS + "tokenEnv (an environment variable) or tokenFile (a file)");
+  }
+
+  @Test
+  void inlineSecretWhereNoReferenceExists() {
+    assertErrors(minimalWith(COMMAND_DOOR, COMMAND_DOOR.replace("}", ", secret: s}")),
+        "plan.yaml:8: frontDoor.secret: secrets are never written in the plan: the worker reads them from its"
+            + " environment or from a file on its box");
+  }
+
+  @Test
+  void appNameMustBeASlug() {
+    assertErrors(minimalWith("app: game", "app: My_Game"),
+        "plan.yaml:1: app: 'My_Game' is not a valid app name: use 1 to 63 lowercase letters, digits and '-',"
+            + " starting with a letter or digit (it names the workflow cutover-<app>)");
+  }
+
+  @Test
+  void sourceAndTargetMustBeDifferentBoxes() {
+    assertErrors(minimalWith("  name: arm", "  name: home"),
+        "plan.yaml:6: target.name: the target must be another box than the source: both are named 'home'");
+  }
+
+  @Test
+  void sshNeedsTargetAndWorkerNeedsTaskQueue() {
+    assertErrors(minimalWith("  name: home", "  name: home\n  host: {exec: ssh}", "  name: arm",
+            "  name: arm\n  host:\n    exec: worker"),
+        "plan.yaml:4: source.host.target: required when exec is ssh",
+        "plan.yaml:8: target.host.taskQueue: required when exec is worker");
+  }
+
+  @Test
+  void copyJobsBetweenOneAndSixtyFour() {
+    assertErrors(minimalPlus("copy: {jobs: 0}\n"), "plan.yaml:10: copy.jobs: must be between 1 and 64");
+    assertErrors(minimalPlus("copy: {jobs: 65}\n"), "plan.yaml:10: copy.jobs: must be between 1 and 64");
+  }
+
+  @Test
+  void consecutiveAtLeastOne() {
+    assertErrors(minimalWith("healthz\"}", "healthz\", consecutive: 0}"),
+        "plan.yaml:9: health.consecutive: must be at least 1");
+  }
+
+  @Test
+  void passwordEnvAndPasswordFileNotBoth() {
+    assertErrors(minimalWith("user: game}", "user: game, passwordEnv: PG, passwordFile: /etc/pg}"),
+        "plan.yaml:4: source.database.passwordFile: give passwordEnv or passwordFile, not both");
+  }
+
+  @Test
+  void cloudflareTunnelNeedsAToken() {
+    assertErrors(minimalWith(COMMAND_DOOR,
+            "frontDoor: {type: cloudflare-tunnel, accountId: a, tunnelId: t, hostname: h}"),
+        "plan.yaml:8: frontDoor.tokenEnv: the token is required: name where it lives with tokenEnv"
+            + " (an environment variable) or tokenFile (a file)");
+  }
+
+  @Test
+  void verifyTablesIsAllOrAListOfNames() {
+    assertErrors(minimalPlus("verify: {tables: some}\n"),
+        "plan.yaml:10: verify.tables: expected 'all' or a list of table names, found a string");
+    assertErrors(minimalPlus("verify: {tables: []}\n"),
+        "plan.yaml:10: verify.tables: an empty list of tables: write 'all' to fingerprint every table");
+    assertErrors(minimalPlus("verify:\n  tables:\n    - trades\n    - {name: profiles}\n"),
+        "plan.yaml:13: verify.tables[1]: expected a string, found a mapping");
+  }
+
+  @Test
+  void writerAndJobNamesUniqueOnABox() {
+    assertErrors(minimalWith("  name: home", "  name: home\n  writers: [{name: nightly}]\n  jobs:\n"
+            + "    - {name: scoring}\n    - {name: nightly}"),
+        "plan.yaml:7: source.jobs[1].name: the name 'nightly' is already used by source.writers[0].name:"
+            + " names must be unique on a box");
+  }
+
+  @Test
+  void commandListsAreNonEmptyArgumentLists() {
+    assertErrors(minimalWith("switch: [touch, /tmp/switched]", "switch: []"),
+        "plan.yaml:8: frontDoor.switch: an empty command: leave the key out when there is nothing to run");
+    assertErrors(minimalWith("  name: home", "  name: home\n  app: {stop: [systemctl stop game]}"),
+        "plan.yaml:4: source.app.stop: give the command as an argument list, e.g. [systemctl, stop, game]:"
+            + " cutover never runs a shell");
+    assertErrors(minimalWith("  name: home", "  name: home\n  app: {stop: systemctl stop game}"),
+        "plan.yaml:4: source.app.stop: expected a list, found a string");
+    assertErrors(minimalWith("revert: [rm, -f, /tmp/switched]", "revert: [rm, [-f]]"),
+        "plan.yaml:8: frontDoor.revert[1]: expected a string, found a list");
+  }
+
+  @Test
+  void emptyFile() {
+    assertErrors("", "plan.yaml:1: the plan is empty");
+    assertErrors("# only a comment\n", "plan.yaml:1: the plan is empty");
+    assertErrors("---\n", "plan.yaml:1: the plan is empty");
+  }
+
+  @Test
+  void topLevelMustBeAMapping() {
+    assertErrors("- app: game\n",
+        "plan.yaml:1: expected a mapping of keys (app, source, target, ...) at the top of the plan, found a list");
+  }
+
+  @Test
+  void yamlSyntaxError() {
+    assertErrors("app: game\nsource:\n  name: home\n   database: {\n",
+        "plan.yaml:4: not valid YAML: mapping values are not allowed here");
+  }
+
+  @Test
+  void tabIndentationIsNamed() {
+    assertErrors("app: game\nsource:\n\tname: home\n", "plan.yaml:2: not valid YAML: found character"
+        + " '\\t(TAB)' that cannot start any token. (Do not use \\t(TAB) for indentation)");
+  }
+
+  @Test
+  void aliasesAreRefusedOnce() {
+    assertErrors(minimalWith("  name: arm", "  name: &box arm", "frontDoor:", "copy: *box\nfrontDoor:"),
+        "plan.yaml:8: copy: anchors and aliases (*box) are not supported: write the value out");
+  }
+}
