@@ -40,14 +40,17 @@ class ExamplePlanTest {
         List.of("touch", "/tmp/cutover-demo/arm-app.running")), plan.target().app());
     assertEquals(List.of("nightly-standings"), plan.source().writers().stream().map(NamedService::name).toList());
     assertEquals(List.of("scoring"), plan.target().jobs().stream().map(NamedService::name).toList());
-    assertEquals(new Settle(List.of(new Settle.Guard("always settled", "select true")), Duration.ofSeconds(1),
-        null, null), plan.settle());
+    assertEquals(List.of("every match that ended is graded"),
+        plan.settle().guards().stream().map(Settle.Guard::name).toList());
+    assertEquals(Duration.ofSeconds(1), plan.settle().stableFor());
+    assertEquals(Duration.ofMillis(500), plan.settle().pollEvery());
     assertEquals(new Copy(Copy.Strategy.DUMP_RESTORE, 2), plan.copy());
-    assertEquals(new Verify(TableSelection.ALL, Map.of("predictions", List.of("points_awarded"))), plan.verify());
+    assertEquals(new Verify(TableSelection.ALL,
+        Map.of("predictions", List.of("points_awarded"), "profiles", List.of("points"))), plan.verify());
     assertEquals(new FrontDoor.Command(List.of("touch", "/tmp/cutover-demo/frontdoor-arm"),
         List.of("rm", "-f", "/tmp/cutover-demo/frontdoor-arm")), plan.frontDoor());
-    assertEquals(new Health(URI.create("http://127.0.0.1:18080/healthz"), Map.of("X-Served-By", "arm"), null, 3,
-        null, null), plan.health());
+    assertEquals(new Health(URI.create("http://127.0.0.1:18080/healthz"), Map.of("X-Served-By", "arm"), null, 5,
+        Duration.ofMillis(100), Duration.ofSeconds(30)), plan.health());
   }
 
   @Test
