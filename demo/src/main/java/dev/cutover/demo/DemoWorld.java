@@ -85,12 +85,16 @@ public final class DemoWorld implements AutoCloseable {
 
   /** The Spring Boot worker, in this JVM, polling the embedded service. */
   public void startWorker() {
+    // Command-line arguments, because they outrank application.yaml (builder properties do not).
     ConfigurableApplicationContext context = new SpringApplicationBuilder(WorkerApplication.class)
-        .properties(Map.of(
-            "spring.temporal.connection.target", temporal.address(),
-            "server.port", "0",
-            "cutover.temporal.embedded", "true"))
-        .run();
+        .logStartupInfo(false)
+        .run(
+            "--spring.temporal.connection.target=" + temporal.address(),
+            "--server.port=0",
+            "--cutover.temporal.embedded=true",
+            "--logging.level.dev.cutover=WARN",
+            // Pollers complain when the demo stops the worker under them; that is the demo ending.
+            "--logging.level.io.temporal=ERROR");
     resources.push(context::close);
   }
 

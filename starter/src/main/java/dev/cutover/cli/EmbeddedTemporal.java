@@ -71,7 +71,7 @@ public final class EmbeddedTemporal implements AutoCloseable {
   /** It keeps everything in memory, so the workflow's search attributes are registered on every start. */
   private void registerSearchAttributes() {
     OperatorServiceStubs operator =
-        OperatorServiceStubs.newServiceStubs(OperatorServiceStubsOptions.newBuilder().setTarget(address()).build());
+        OperatorServiceStubs.newServiceStubs(OperatorServiceStubsOptions.newBuilder().setTarget(address()).validateAndBuildWithDefaults());
     try {
       AddSearchAttributesRequest.Builder request = AddSearchAttributesRequest.newBuilder().setNamespace("default");
       for (SearchAttributeKey<?> key : CutoverSearchAttributes.ALL) {

@@ -26,7 +26,8 @@ final class Watcher {
     this.out = out;
     this.client = client;
     this.app = app;
-    this.terminal = System.console() != null && System.getenv("CUTOVER_PLAIN") == null;
+    this.terminal = System.console() != null && System.getenv("CUTOVER_PLAIN") == null
+        && System.getProperty("cutover.plain") == null;
   }
 
   /** Returns the exit code of the move's outcome. */
