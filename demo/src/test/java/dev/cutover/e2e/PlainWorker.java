@@ -1,0 +1,41 @@
+package dev.cutover.e2e;
+
+import dev.cutover.database.DatabaseActivities;
+import dev.cutover.frontdoor.FrontDoorActivitiesImpl;
+import dev.cutover.hosts.HostActivitiesImpl;
+import dev.cutover.live.HealthActivitiesImpl;
+import dev.cutover.workflow.CutoverWorkflowImpl;
+import dev.cutover.workflow.TaskQueues;
+import io.temporal.client.WorkflowClient;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerOptions;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** A worker without Spring, for tests that swap one activity implementation for a test-only one. */
+final class PlainWorker implements AutoCloseable {
+
+  private final WorkflowServiceStubs stubs;
+  private final WorkerFactory factory;
+
+  PlainWorker(String address, DatabaseActivities database) {
+    stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(address).build());
+    factory = WorkerFactory.newInstance(WorkflowClient.newInstance(stubs));
+    Worker worker = factory.newWorker(TaskQueues.MAIN,
+        WorkerOptions.newBuilder().setStickyQueueScheduleToStartTimeout(Duration.ZERO).build());
+    worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
+    worker.registerActivitiesImplementations(
+        database, new HostActivitiesImpl(), new FrontDoorActivitiesImpl(), new HealthActivitiesImpl());
+    factory.start();
+  }
+
+  @Override
+  public void close() {
+    factory.shutdownNow();
+    factory.awaitTermination(10, TimeUnit.SECONDS);
+    stubs.shutdownNow();
+  }
+}

@@ -1,0 +1,301 @@
+package dev.cutover.workflow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+import static org.mockito.Mockito.withSettings;
+
+import dev.cutover.database.DatabaseActivities;
+import dev.cutover.database.DatabaseActivities.CopyResult;
+import dev.cutover.database.DatabaseActivities.DatabaseInfo;
+import dev.cutover.database.DatabaseActivities.FenceResult;
+import dev.cutover.database.DatabaseActivities.FingerprintRequest;
+import dev.cutover.database.DatabaseActivities.TargetPrepared;
+import dev.cutover.database.Markers;
+import dev.cutover.frontdoor.FrontDoorActivities;
+import dev.cutover.frontdoor.FrontDoorActivities.FrontDoorResult;
+import dev.cutover.frontdoor.FrontDoorActivities.Side;
+import dev.cutover.hosts.HostActivities;
+import dev.cutover.hosts.HostActivities.CommandRequest;
+import dev.cutover.hosts.HostActivities.CommandResult;
+import dev.cutover.live.HealthActivities;
+import dev.cutover.live.HealthActivities.LiveResult;
+import dev.cutover.plan.Box;
+import dev.cutover.plan.Confirm;
+import dev.cutover.plan.Database;
+import dev.cutover.plan.FrontDoor;
+import dev.cutover.plan.Health;
+import dev.cutover.plan.NamedService;
+import dev.cutover.plan.Plan;
+import dev.cutover.plan.Service;
+import dev.cutover.verify.DatabaseFingerprint;
+import dev.cutover.verify.TableFingerprint;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The runbook's order and its compensations, with every activity mocked and time skipped. Each test
+ * records the side effects (commands run, fences, drops, flips) in one journal and asserts it exactly.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class CutoverWorkflowTest {
+
+  private TestWorkflowEnvironment env;
+  private WorkflowClient client;
+  private final List<String> journal = Collections.synchronizedList(new ArrayList<>());
+  private final DatabaseActivities database = mock(DatabaseActivities.class, withSettings().withoutAnnotations());
+  private final HostActivities hosts = mock(HostActivities.class, withSettings().withoutAnnotations());
+  private final FrontDoorActivities frontDoor = mock(FrontDoorActivities.class, withSettings().withoutAnnotations());
+  private final HealthActivities health = mock(HealthActivities.class, withSettings().withoutAnnotations());
+
+  @BeforeEach
+  void setUp() {
+    env = TestWorkflowEnvironment.newInstance();
+    Worker worker = env.newWorker(TaskQueues.MAIN);
+    worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
+    worker.registerActivitiesImplementations(database, hosts, frontDoor, health);
+    client = env.getWorkflowClient();
+    env.start();
+
+    when(database.inspect(any())).thenAnswer(i -> {
+      var r = (DatabaseActivities.InspectRequest) i.getArgument(0);
+      boolean target = r.box().equals("arm");
+      return new DatabaseInfo(r.box(), true, !target, null, 150018, "PostgreSQL 15.18", 1L, 3, null, false);
+    });
+    when(database.prepareTarget(any())).thenAnswer(i -> record("create target", new TargetPrepared(true, "m")));
+    when(database.copy(any())).thenAnswer(i -> record("copy", new CopyResult(100, 3, 10, 20)));
+    when(database.fingerprint(any())).thenAnswer(i -> fingerprint("same"));
+    when(database.fence(any())).thenAnswer(i -> record("fence " + box(i.getArgument(0)), new FenceResult(false, 0, "0/1", "unset")));
+    org.mockito.Mockito.doAnswer(i -> record("unfence " + box(i.getArgument(0)), null)).when(database).unfence(any());
+    org.mockito.Mockito.doAnswer(i -> record("drop target", null)).when(database).dropTarget(any());
+    org.mockito.Mockito.doAnswer(i -> record("mark live", null)).when(database).markTargetLive(any());
+    when(hosts.run(any())).thenAnswer(i -> {
+      CommandRequest r = i.getArgument(0);
+      return record(r.box() + ": " + r.purpose(), new CommandResult(0, 1, "", ""));
+    });
+    when(frontDoor.check(any())).thenReturn(new FrontDoorResult("command", Side.TARGET, "ok"));
+    when(frontDoor.pointAt(any())).thenAnswer(i -> {
+      FrontDoorActivities.FrontDoorRequest r = i.getArgument(0);
+      return record("front door -> " + r.side(), new FrontDoorResult("command", r.side(), "ok"));
+    });
+    when(health.verifyLive(any())).thenReturn(new LiveResult(3, 3, 0, null, 5));
+  }
+
+  @AfterEach
+  void tearDown() {
+    env.close();
+  }
+
+  @Test
+  void aConfirmedMoveRunsEveryPhaseInOrder() {
+    CutoverWorkflow workflow = start(plan());
+    awaitGate(workflow);
+    journal.clear();
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
+    assertEquals(List.of(
+        "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home",
+        "copy",
+        "unfence arm", "arm: start job scoring", "arm: start app", "front door -> TARGET",
+        "mark live"), journal);
+    assertEquals("ops", result.status().confirmed().by());
+    assertTrue(result.status().blackoutMillis() >= 0);
+  }
+
+  @Test
+  void aVerifyMismatchUndoesTheFreezeInReverseAndDropsTheTarget() {
+    when(database.fingerprint(any())).thenAnswer(i -> {
+      FingerprintRequest r = i.getArgument(0);
+      return fingerprint(r.box().equals("arm") && journal.contains("fence home") ? "tampered" : "same");
+    });
+    CutoverWorkflow workflow = start(plan());
+    awaitGate(workflow);
+    journal.clear();
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.ROLLED_BACK, result.outcome());
+    assertTrue(result.summary().startsWith("verify gate failed: fingerprints differ: public.t (content hash differs)"),
+        result.summary());
+    assertEquals(List.of(
+        "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home",
+        "copy",
+        "unfence home", "home: start job scoring", "home: start writer nightly", "home: start app",
+        "drop target"), journal);
+  }
+
+  @Test
+  void anAbortAtTheGateOnlyRemovesTheTarget() {
+    CutoverWorkflow workflow = start(plan());
+    awaitGate(workflow);
+    journal.clear();
+    workflow.abort(new CutoverWorkflow.AbortRequest("ops", "not today"));
+
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.ABORTED, result.outcome());
+    assertEquals(List.of("drop target"), journal);
+    assertEquals("not today", result.status().aborted().reason());
+  }
+
+  @Test
+  void aFailedVerifyLiveWithAnUnchangedTargetFlipsBackAndUnfreezesTheSource() {
+    when(health.verifyLive(any())).thenThrow(CutoverFailure.VERIFY_LIVE_FAILED.failure("502 from the edge"));
+    CutoverWorkflow workflow = start(plan());
+    awaitGate(workflow);
+    journal.clear();
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.ROLLED_BACK, result.outcome(), result.summary());
+    assertEquals(List.of(
+        "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home",
+        "copy",
+        "unfence arm", "arm: start job scoring", "arm: start app", "front door -> TARGET",
+        "fence arm",
+        "front door -> SOURCE", "arm: stop app", "arm: stop job scoring", "fence arm",
+        "unfence home", "home: start job scoring", "home: start writer nightly", "home: start app",
+        "drop target"), journal);
+  }
+
+  @Test
+  void aTargetThatTookWritesAfterTheSwitchIsNeverFlippedBack() {
+    when(health.verifyLive(any())).thenThrow(CutoverFailure.VERIFY_LIVE_FAILED.failure("502 from the edge"));
+    when(database.fingerprint(any())).thenAnswer(i -> {
+      FingerprintRequest r = i.getArgument(0);
+      return fingerprint(r.box().equals("arm") && journal.contains("front door -> TARGET") ? "new writes" : "same");
+    });
+    CutoverWorkflow workflow = start(plan());
+    awaitGate(workflow);
+    journal.clear();
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.FAILED, result.outcome());
+    assertTrue(result.summary().contains("the target has taken writes since the switch"), result.summary());
+    assertEquals("unfence arm", journal.get(journal.size() - 1), "the target stays the one live writer");
+    assertFalse(journal.contains("unfence home"));
+    assertFalse(journal.contains("drop target"));
+  }
+
+  @Test
+  void blockingPreflightFindingsChangeNothing() {
+    org.mockito.Mockito.doAnswer(i -> {
+      var r = (DatabaseActivities.InspectRequest) i.getArgument(0);
+      String marker = r.box().equals("arm") ? "someone else's database" : null;
+      return new DatabaseInfo(r.box(), true, true, null, 150018, "PostgreSQL 15.18", 1L, 3, marker, false);
+    }).when(database).inspect(any());
+
+    CutoverResult result = stubOf(start(plan())).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.BLOCKED, result.outcome());
+    assertTrue(journal.isEmpty(), journal.toString());
+    verify(database, never()).prepareTarget(any());
+    assertTrue(result.status().findings().stream().anyMatch(f ->
+        f.severity() == Finding.Severity.BLOCKING && f.message().contains("was not created by a cutover move")));
+  }
+
+  @Test
+  void aMoveLeftAtTheGateForADayIsMarkedStaleAndStillWaits() {
+    CutoverWorkflow workflow = start(plan());
+    awaitGate(workflow);
+
+    env.sleep(Duration.ofMinutes(1));
+    assertFalse(workflow.status().stale());
+    env.sleep(Duration.ofHours(23));
+    assertFalse(workflow.status().stale());
+    env.sleep(Duration.ofHours(2));
+    CutoverStatus status = workflow.status();
+    assertTrue(status.stale());
+    assertTrue(status.waitingForConfirm());
+
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+    assertEquals(Outcome.COMPLETED, stubOf(workflow).getResult(CutoverResult.class).outcome());
+  }
+
+  @Test
+  void aConfirmOutsideTheGateIsIgnored() {
+    when(database.copy(any())).thenAnswer(i -> {
+      journal.add("copy");
+      return new CopyResult(100, 3, 10, 20);
+    });
+    CutoverWorkflow workflow = start(plan());
+    workflow.confirm(new CutoverWorkflow.Confirmation("too early"));
+    awaitGate(workflow);
+    assertEquals(null, workflow.status().confirmed());
+    workflow.abort(new CutoverWorkflow.AbortRequest("ops", null));
+    assertEquals(Outcome.ABORTED, stubOf(workflow).getResult(CutoverResult.class).outcome());
+  }
+
+  private CutoverWorkflow start(Plan plan) {
+    CutoverWorkflow workflow = client.newWorkflowStub(CutoverWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(plan.workflowId()).setTaskQueue(TaskQueues.MAIN).build());
+    WorkflowClient.start(workflow::run, new CutoverRequest(plan, false, "test"));
+    return workflow;
+  }
+
+  private void awaitGate(CutoverWorkflow workflow) {
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (!workflow.status().waitingForConfirm()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("never reached the gate: " + workflow.status());
+      }
+      env.sleep(Duration.ofMillis(50));
+    }
+  }
+
+  private static io.temporal.client.WorkflowStub stubOf(CutoverWorkflow workflow) {
+    return io.temporal.client.WorkflowStub.fromTyped(workflow);
+  }
+
+  private <T> T record(String entry, T result) {
+    journal.add(entry);
+    return result;
+  }
+
+  private static String box(DatabaseActivities.FenceRequest r) {
+    return r.box();
+  }
+
+  private static DatabaseFingerprint fingerprint(String hash) {
+    return new DatabaseFingerprint("box", List.of(new TableFingerprint("public.t", 1, Map.of(), hash)), 1, 1);
+  }
+
+  static Plan plan() {
+    Box home = new Box("home", new Database("jdbc:postgresql://127.0.0.1:5432/game", "cutover", null, null), null,
+        new Service(List.of("stop-app"), List.of("start-app")),
+        List.of(new NamedService("nightly", List.of("stop-nightly"), List.of("start-nightly"))),
+        List.of(new NamedService("scoring", List.of("stop-scoring"), List.of("start-scoring"))), null);
+    Box arm = new Box("arm", new Database("jdbc:postgresql://127.0.0.1:5433/game", "cutover", null, null), null,
+        new Service(List.of("stop-app"), List.of("start-app")), List.of(),
+        List.of(new NamedService("scoring", List.of("stop-scoring"), List.of("start-scoring"))), null);
+    return new Plan("game", home, arm, null, null, null,
+        new FrontDoor.Command(List.of("flip"), List.of("flop")),
+        new Health(URI.create("http://127.0.0.1:9/healthz"), Map.of("X-Served-By", "arm"), null, 3, null, null),
+        new Confirm(Duration.ofHours(24)));
+  }
+}
