@@ -64,6 +64,11 @@ public final class EmbeddedTemporal implements AutoCloseable {
     return port;
   }
 
+  /** Where the gRPC server actually listens: 127.0.0.1 only. */
+  public List<? extends java.net.SocketAddress> listenAddresses() {
+    return server.getListenSockets();
+  }
+
   public String address() {
     return "127.0.0.1:" + port;
   }

@@ -17,6 +17,12 @@ public class TemporalHealthIndicator implements HealthIndicator {
     this.stubs = stubs;
   }
 
+  /** An in-process channel (tests) has no target address. */
+  private String target() {
+    String target = stubs.getOptions().getTarget();
+    return target == null ? "in-process" : target;
+  }
+
   @Override
   public Health health() {
     try {
@@ -24,11 +30,11 @@ public class TemporalHealthIndicator implements HealthIndicator {
           .withDeadlineAfter(2, TimeUnit.SECONDS)
           .getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
       return Health.up()
-          .withDetail("target", stubs.getOptions().getTarget())
+          .withDetail("target", target())
           .withDetail("serverVersion", info.getServerVersion().isEmpty() ? "embedded" : info.getServerVersion())
           .build();
     } catch (RuntimeException e) {
-      return Health.down().withDetail("target", stubs.getOptions().getTarget()).withDetail("error", e.getMessage()).build();
+      return Health.down().withDetail("target", target()).withDetail("error", String.valueOf(e.getMessage())).build();
     }
   }
 }

@@ -1,0 +1,151 @@
+package dev.cutover.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The command line's contract: messages, and the exit codes DESIGN.md documents. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class CommandLineTest {
+
+  @TempDir Path dir;
+
+  record Run(int code, String out, String err) {}
+
+  static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = Cutover.commandLine(Map.of());
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    return new Run(cli.execute(args), out.toString(), err.toString());
+  }
+
+  @Test
+  void validateListsFiveMistakesWithLinesAndPaths() throws IOException {
+    Path plan = dir.resolve("plan.yaml");
+    Files.writeString(plan, String.join("\n",
+        "app: game",
+        "source:",
+        "  name: home",
+        "  database:",
+        "    url: jdbc:postgresql://127.0.0.1:5432/game",
+        "    user: cutover",
+        "    password: hunter2",
+        "target:",
+        "  name: arm",
+        "  database: {url: \"jdbc:postgresql://127.0.0.1:5433/game\"}",
+        "settle:",
+        "  stableFr: 60s",
+        "copy: {jobs: [2]}",
+        "frontDoor: {type: command, switch: [flip], revert: [flop]}",
+        "health: {url: \"http://127.0.0.1:8080/healthz\", interval: 5 seconds}",
+        ""));
+
+    Run r = run("validate", plan.toString());
+
+    assertEquals(2, r.code());
+    List<String> errors = r.err().lines().filter(l -> l.contains(plan + ":")).toList();
+    assertEquals(5, errors.size(), r.err());
+    assertTrue(errors.get(0).contains(plan + ":7: source.database.password: secrets are never written in the plan"), errors.get(0));
+    assertTrue(errors.get(1).contains(plan + ":10: target.database.user: missing required key 'user'"), errors.get(1));
+    assertTrue(errors.get(2).contains(plan + ":12: settle.stableFr: unknown key 'stableFr': did you mean 'stableFor'?"), errors.get(2));
+    assertTrue(errors.get(3).contains(plan + ":13: copy.jobs: expected a whole number"), errors.get(3));
+    assertTrue(errors.get(4).contains(plan + ":15: health.interval: '5 seconds' is not a duration"), errors.get(4));
+    assertTrue(r.err().contains("5 errors in " + plan), r.err());
+    assertTrue(!r.err().contains("Exception"), "no stack trace: " + r.err());
+  }
+
+  @Test
+  void validateAcceptsTheExample() throws IOException {
+    Path plan = dir.resolve("local.yaml");
+    Files.writeString(plan, Files.readString(Path.of("../examples/local-move.yaml"))
+        .replace("{{sourcePort}}", "5432").replace("{{targetPort}}", "5433")
+        .replace("{{stateDir}}", "/tmp/x").replace("{{healthPort}}", "8080"));
+
+    Run r = run("validate", plan.toString());
+
+    assertEquals(0, r.code(), r.err());
+    assertEquals(plan + ": valid: move game from home to arm (dump-restore copy, command front door)\n", r.out());
+  }
+
+  @Test
+  void aMissingPlanFileIsABadUsage() {
+    Run r = run("validate", dir.resolve("nope.yaml").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("nope.yaml: no such plan file"), r.err());
+  }
+
+  @Test
+  void anUnreachableTemporalExitsFiveNamingTheAddress() throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    Run r = run("status", "game", "--address", "127.0.0.1:" + port);
+    assertEquals(5, r.code(), r.err());
+    assertTrue(r.err().contains("Temporal is not answering at 127.0.0.1:" + port), r.err());
+  }
+
+  @Test
+  void commandsNotBuiltYetSaySoAndExitTwo() {
+    Run r = run("rollback", "game");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("`cutover rollback` is not available in this build"), r.err());
+    assertEquals(2, run("compare", "plan.yaml").code());
+    assertEquals(2, run("bench").code());
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    for (String command : List.of("demo", "dev-server", "worker", "validate", "start", "confirm", "abort", "status",
+        "watch", "rollback", "report", "compare", "bench")) {
+      Run r = run(command, "--help");
+      assertEquals(0, r.code(), command);
+      assertTrue(r.out().startsWith("Usage: cutover " + command), command + ": " + r.out());
+    }
+  }
+
+  @Test
+  void anUnknownOptionIsABadUsage() {
+    assertEquals(2, run("status", "game", "--colour").code());
+  }
+
+  @Test
+  void theDevServerRefusesATakenPortClearly() throws IOException {
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      Run r = run("dev-server", "--port", String.valueOf(taken.getLocalPort()));
+      assertEquals(2, r.code());
+      assertTrue(r.err().contains("port " + taken.getLocalPort() + " on 127.0.0.1 is already in use"), r.err());
+    }
+  }
+
+  @Test
+  void theEmbeddedServiceListensOnLoopbackOnlyAndKnowsNoMoveYet() {
+    try (EmbeddedTemporal temporal = EmbeddedTemporal.start(0)) {
+      Run r = run("status", "game", "--address", temporal.address());
+      assertEquals(2, r.code(), r.err());
+      assertTrue(r.err().contains("no move of game is known to Temporal at " + temporal.address()), r.err());
+      assertTrue(!temporal.listenAddresses().isEmpty());
+      for (java.net.SocketAddress bound : temporal.listenAddresses()) {
+        assertTrue(((InetSocketAddress) bound).getAddress().isLoopbackAddress(), "bound to " + bound);
+      }
+    }
+  }
+}
