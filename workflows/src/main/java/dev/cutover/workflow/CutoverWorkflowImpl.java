@@ -19,6 +19,9 @@ import dev.cutover.hosts.HostActivities.CommandRequest;
 import dev.cutover.live.HealthActivities;
 import dev.cutover.live.HealthActivities.LiveRequest;
 import dev.cutover.plan.Box;
+import dev.cutover.plan.Copy;
+import dev.cutover.plan.Durations;
+import dev.cutover.plan.Host;
 import dev.cutover.plan.NamedService;
 import dev.cutover.plan.Plan;
 import dev.cutover.verify.Comparisons;
@@ -177,6 +180,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     DatabaseInfo t = step(Phase.PREFLIGHT, "inspect target database", targetInfo::get, this::describe);
     checkSource(s);
     checkTarget(t);
+    checkSupported();
     if (s.reachable() && t.reachable() && s.serverVersionNum() != null && t.serverVersionNum() != null) {
       checkVersions(s, t);
     }
@@ -192,6 +196,29 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
           Finding.blocking("front door", reason(e), "fix frontDoor in the plan or its credentials"));
     }
     return findings.stream().noneMatch(f -> f.severity() == Finding.Severity.BLOCKING);
+  }
+
+  /**
+   * Plan keys this build accepts but does not act on yet. Each is said out loud: a move that quietly
+   * did something other than what the plan asked would be a fake success.
+   */
+  private void checkSupported() {
+    if (plan.copy().strategy() == Copy.Strategy.LOGICAL) {
+      findings.add(Finding.blocking("copy", "copy.strategy logical is not supported by this build yet",
+          "use copy.strategy dump-restore"));
+    }
+    for (Box box : List.of(plan.source(), plan.target())) {
+      if (box.host().exec() != Host.Exec.LOCAL) {
+        findings.add(Finding.blocking("host " + box.name(),
+            "host.exec " + box.host().exec().name().toLowerCase() + " is not supported by this build yet",
+            "run a worker on a machine that can run " + box.name() + "'s commands locally, with exec: local"));
+      }
+      if (box.config() != null) {
+        findings.add(Finding.warning("config " + box.name(),
+            "comparing app config files is not done by this build yet: " + box.config().file() + " was not checked",
+            "compare the key names of both boxes' config files by hand before you confirm"));
+      }
+    }
   }
 
   private void checkSource(DatabaseInfo s) {
@@ -289,7 +316,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     if (!decided) {
       stale = true;
       log.warn("the move of {} has waited at the confirm gate for {}: it is stale", plan.app(), staleAfter);
-      update(index, "stale: waiting longer than " + staleAfter);
+      update(index, "stale: waiting longer than " + Durations.format(staleAfter));
       Workflow.await(() -> confirmed != null || aborted != null);
     }
     waitingForConfirm = false;
@@ -308,7 +335,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       skip(Phase.SETTLE, "settle guards", "the plan has no guards");
       return;
     }
-    int index = begin(Phase.SETTLE, "wait until every guard holds for " + settle.stableFor());
+    int index = begin(Phase.SETTLE, "wait until every guard holds for " + Durations.format(settle.stableFor()));
     long deadline = Workflow.currentTimeMillis() + settle.timeout().toMillis();
     Long holdingSince = null;
     while (true) {
@@ -333,7 +360,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       if (now >= deadline) {
         end(index, State.FAILED, "timed out; still false: " + String.join(", ", failing));
         throw new StopMove(
-            Outcome.ABORTED, "settle timed out after " + settle.timeout() + "; still false: " + failing);
+            Outcome.ABORTED, "settle timed out after " + Durations.format(settle.timeout()) + "; still false: " + failing);
       }
       Workflow.await(settle.pollEvery(), () -> aborted != null);
     }

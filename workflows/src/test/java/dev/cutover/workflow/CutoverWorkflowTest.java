@@ -220,6 +220,20 @@ class CutoverWorkflowTest {
   }
 
   @Test
+  void planFeaturesThisBuildLacksBlockInsteadOfBeingIgnored() {
+    Plan base = plan();
+    Plan logical = new Plan(base.app(), base.source(), base.target(), null,
+        new dev.cutover.plan.Copy(dev.cutover.plan.Copy.Strategy.LOGICAL, 2), null, base.frontDoor(), base.health(), null);
+
+    CutoverResult result = stubOf(start(logical)).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.BLOCKED, result.outcome());
+    assertTrue(journal.isEmpty(), journal.toString());
+    assertTrue(result.status().findings().contains(Finding.blocking("copy",
+        "copy.strategy logical is not supported by this build yet", "use copy.strategy dump-restore")));
+  }
+
+  @Test
   void aMoveLeftAtTheGateForADayIsMarkedStaleAndStillWaits() {
     CutoverWorkflow workflow = start(plan());
     awaitGate(workflow);
