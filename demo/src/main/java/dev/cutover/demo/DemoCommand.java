@@ -1,10 +1,13 @@
 package dev.cutover.demo;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cutover.cli.CliException;
 import dev.cutover.cli.Cutover;
 import dev.cutover.cli.ExitCode;
+import dev.cutover.cli.Watcher;
+import dev.cutover.temporal.TemporalConnection;
+import dev.cutover.workflow.CutoverStatus;
+import io.temporal.client.WorkflowClient;
+import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,8 +38,6 @@ import picocli.CommandLine.Spec;
       "stopped by the demo. It waits for your confirm at the gate (or pass --yes)."
     })
 class DemoCommand implements Callable<Integer> {
-
-  private static final long GATE_TIMEOUT_MILLIS = 120_000;
 
   @Spec CommandSpec spec;
 
@@ -62,7 +62,6 @@ class DemoCommand implements Callable<Integer> {
     }
     out.println("cutover demo: move the game from box 'home' to box 'arm', with one writer at every moment");
     out.flush();
-    System.setProperty("cutover.plain", "true");
     try (DemoWorld world = DemoWorld.create(scale, line -> say(out, line))) {
       world.startWorker();
       say(out, "worker started");
@@ -74,18 +73,20 @@ class DemoCommand implements Callable<Integer> {
       if (started != ExitCode.OK) {
         return started;
       }
-      CompletableFuture<Integer> watch =
-          CompletableFuture.supplyAsync(() -> Cutover.commandLine(Map.of()).execute("watch", DemoWorld.APP, "--address", address));
-      JsonNode gate = awaitGate(address);
-      if (gate != null) {
-        say(out, "at the confirm gate; estimated blackout " + gate.path("estimatedBlackoutMillis").asLong() + " ms");
-        if (!yes && !ask(out, "Freeze 'home' and cut over to 'arm'? [y/N] ")) {
-          cli.execute("abort", DemoWorld.APP, "--address", address, "--by", "demo", "--reason", "declined at the gate");
-        } else {
-          cli.execute("confirm", DemoWorld.APP, "--address", address, "--by", yes ? "demo --yes" : "you");
-        }
+      WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
+          TemporalConnection.fromEnvironment(Map.of()).withAddress(address).stubsOptions());
+      boolean[] answered = {false};
+      int outcome;
+      try {
+        outcome = new Watcher(out, WorkflowClient.newInstance(stubs), DemoWorld.APP, false, status -> {
+          if (status.waitingForConfirm() && !answered[0]) {
+            answered[0] = true;
+            answerGate(cli, address, status);
+          }
+        }).follow();
+      } finally {
+        stubs.shutdownNow();
       }
-      int outcome = watch.get();
       say(out, "front door now serves: " + world.frontDoor().activeBox()
           + "; running on home: " + running(world, "home") + "; on arm: " + running(world, "arm"));
       if (report != null) {
@@ -94,32 +95,24 @@ class DemoCommand implements Callable<Integer> {
       }
       return outcome;
     } finally {
-      System.clearProperty("cutover.plain");
       say(out, "stopped every cluster, server and worker the demo started");
     }
   }
 
-  /** Polls {@code status --json} until the move waits for confirm (or has ended: then null). */
-  private JsonNode awaitGate(String address) throws InterruptedException, IOException {
-    long deadline = System.currentTimeMillis() + GATE_TIMEOUT_MILLIS;
-    ObjectMapper json = new ObjectMapper();
-    while (System.currentTimeMillis() < deadline) {
-      StringWriter captured = new StringWriter();
-      CommandLine cli = Cutover.commandLine(Map.of());
-      cli.setOut(new PrintWriter(captured));
-      cli.setErr(new PrintWriter(new StringWriter()));
-      if (cli.execute("status", DemoWorld.APP, "--json", "--address", address) == ExitCode.OK) {
-        JsonNode status = json.readTree(captured.toString());
-        if (status.path("waitingForConfirm").asBoolean()) {
-          return status;
-        }
-        if (!status.path("outcome").isNull() && !status.path("outcome").isMissingNode()) {
-          return null;
-        }
-      }
-      Thread.sleep(200);
+  private void answerGate(CommandLine cli, String address, CutoverStatus status) {
+    PrintWriter out = spec.commandLine().getOut();
+    say(out, "at the confirm gate; estimated blackout " + status.estimatedBlackoutMillis() + " ms");
+    boolean go;
+    try {
+      go = yes || ask(out, "Freeze 'home' and cut over to 'arm'? [y/N] ");
+    } catch (IOException e) {
+      go = false;
     }
-    throw new CliException(ExitCode.NEEDS_HUMAN, "the move did not reach the confirm gate within 2 minutes");
+    if (go) {
+      cli.execute("confirm", DemoWorld.APP, "--address", address, "--by", yes ? "demo --yes" : "you");
+    } else {
+      cli.execute("abort", DemoWorld.APP, "--address", address, "--by", "you", "--reason", "declined at the gate");
+    }
   }
 
   private void writeReport(String address) throws IOException {

@@ -7,12 +7,13 @@ import io.temporal.client.WorkflowClient;
 import java.io.PrintWriter;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Follows a move until it ends. On a terminal it redraws the whole status in place; piped, it prints
  * one line per step change, so a log or CI captures a readable story.
  */
-final class Watcher {
+public final class Watcher {
 
   private static final long POLL_MILLIS = 500;
 
@@ -22,16 +23,23 @@ final class Watcher {
   private final boolean terminal;
   private final Map<Integer, String> printed = new HashMap<>();
 
+  private final Consumer<CutoverStatus> onStatus;
+
   Watcher(PrintWriter out, WorkflowClient client, String app) {
+    this(out, client, app, System.console() != null && System.getenv("CUTOVER_PLAIN") == null, status -> { });
+  }
+
+  /** {@code onStatus} sees every status shown, on the watching thread (the demo answers the gate there). */
+  public Watcher(PrintWriter out, WorkflowClient client, String app, boolean terminal, Consumer<CutoverStatus> onStatus) {
     this.out = out;
     this.client = client;
     this.app = app;
-    this.terminal = System.console() != null && System.getenv("CUTOVER_PLAIN") == null
-        && System.getProperty("cutover.plain") == null;
+    this.terminal = terminal;
+    this.onStatus = onStatus;
   }
 
   /** Returns the exit code of the move's outcome. */
-  int follow() throws InterruptedException {
+  public int follow() throws InterruptedException {
     while (true) {
       Moves.Move move = Moves.describe(client, app);
       if (!move.running()) {
@@ -44,7 +52,9 @@ final class Watcher {
         return result.outcome().exitCode();
       }
       try {
-        show(Moves.status(client, move));
+        CutoverStatus status = Moves.status(client, move);
+        show(status);
+        onStatus.accept(status);
       } catch (CliException noWorker) {
         // A worker restarting mid-move is normal; the move waits for it, and so does watch.
         if (!noWorker.getMessage().equals(printed.put(-1, noWorker.getMessage()))) {

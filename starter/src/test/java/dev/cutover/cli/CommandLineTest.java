@@ -148,4 +148,17 @@ class CommandLineTest {
       }
     }
   }
+
+  @Test
+  void theWorkerCanTellTheEmbeddedServiceApart() {
+    try (EmbeddedTemporal temporal = EmbeddedTemporal.start(0)) {
+      io.temporal.serviceclient.WorkflowServiceStubs stubs = io.temporal.serviceclient.WorkflowServiceStubs.newServiceStubs(
+          dev.cutover.temporal.TemporalConnection.fromEnvironment(Map.of()).withAddress(temporal.address()).stubsOptions());
+      try {
+        assertTrue(dev.cutover.temporal.TemporalConnection.isEmbeddedServer(stubs, "default"));
+      } finally {
+        stubs.shutdownNow();
+      }
+    }
+  }
 }
