@@ -1,5 +1,6 @@
 package dev.cutover.database;
 
+import dev.cutover.support.Directories;
 import dev.cutover.hosts.ProcessRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,10 +15,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * A throwaway PostgreSQL cluster in a temp directory on a free loopback port, for the demo and tests.
@@ -148,7 +147,7 @@ public final class LocalCluster implements AutoCloseable {
         run(List.of(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "-m", "immediate", "-w", "stop"));
       }
       running = false;
-      deleteRecursively(dir);
+      Directories.deleteRecursively(dir);
     } catch (RuntimeException | IOException e) {
       System.err.println("could not clean up cluster " + name + " in " + dir + ": " + e.getMessage());
     }
@@ -181,17 +180,6 @@ public final class LocalCluster implements AutoCloseable {
   private static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
-    }
-  }
-
-  private static void deleteRecursively(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 }

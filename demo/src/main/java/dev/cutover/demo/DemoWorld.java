@@ -2,6 +2,7 @@ package dev.cutover.demo;
 
 import dev.cutover.cli.EmbeddedTemporal;
 import dev.cutover.database.LocalCluster;
+import dev.cutover.support.Directories;
 import dev.cutover.worker.WorkerApplication;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,12 +11,10 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -62,7 +61,7 @@ public final class DemoWorld implements AutoCloseable {
   }
 
   private void build(int scale, Consumer<String> progress) throws SQLException, IOException {
-    resources.push(() -> deleteRecursively(dir));
+    resources.push(() -> Directories.deleteRecursively(dir));
     home = own(LocalCluster.start("home"));
     progress.accept("PostgreSQL box 'home' on 127.0.0.1:" + home.port());
     arm = own(LocalCluster.start("arm"));
@@ -146,17 +145,6 @@ public final class DemoWorld implements AutoCloseable {
         resources.pop().close();
       } catch (Exception e) {
         System.err.println("cleanup: " + e.getMessage());
-      }
-    }
-  }
-
-  private static void deleteRecursively(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
       }
     }
   }

@@ -39,11 +39,7 @@ class AbortCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     WorkflowClient client = connection.client();
-    Moves.Move move = Moves.describe(client, app);
-    if (!move.running()) {
-      throw new CliException(ExitCode.USAGE, "the move of " + app + " has already ended; nothing to abort");
-    }
-    CutoverStatus status = Moves.status(client, move);
+    CutoverStatus status = Moves.runningStatus(client, app, "abort");
     if (TOO_LATE.contains(status.phase())) {
       throw new CliException(ExitCode.USAGE, "the move of " + app + " is in " + status.phase()
           + ": the switch has begun, so abort no longer applies; use `cutover rollback " + app + "`");

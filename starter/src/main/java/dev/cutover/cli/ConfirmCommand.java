@@ -29,11 +29,7 @@ class ConfirmCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     WorkflowClient client = connection.client();
-    Moves.Move move = Moves.describe(client, app);
-    if (!move.running()) {
-      throw new CliException(ExitCode.USAGE, "the move of " + app + " has already ended; nothing to confirm");
-    }
-    CutoverStatus status = Moves.status(client, move);
+    CutoverStatus status = Moves.runningStatus(client, app, "confirm");
     if (!status.waitingForConfirm()) {
       throw new CliException(ExitCode.USAGE, "the move of " + app + " is not waiting for confirm: it is in "
           + status.phase() + (status.confirmed() != null ? ", confirmed by " + status.confirmed().by() : ""));

@@ -49,6 +49,15 @@ final class Moves {
     }
   }
 
+  /** The status of a move that must still be running for {@code verb} to make sense. */
+  static CutoverStatus runningStatus(WorkflowClient client, String app, String verb) {
+    Move move = describe(client, app);
+    if (!move.running()) {
+      throw new CliException(ExitCode.USAGE, "the move of " + app + " has already ended; nothing to " + verb);
+    }
+    return status(client, move);
+  }
+
   static CutoverWorkflow workflow(WorkflowClient client, String app) {
     return client.newWorkflowStub(CutoverWorkflow.class, Plan.workflowIdFor(app));
   }
