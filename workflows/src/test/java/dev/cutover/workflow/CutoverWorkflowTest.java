@@ -146,6 +146,84 @@ class CutoverWorkflowTest {
         "drop target"), journal);
   }
 
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> failures() {
+    List<String> beforeGate = List.of("arm: stop app", "arm: stop job scoring", "create target", "copy");
+    List<String> freeze = List.of("home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home");
+    List<String> unfreeze = List.of("unfence home", "home: start job scoring", "home: start writer nightly", "home: start app");
+    List<String> unswitch = List.of("front door -> SOURCE", "arm: stop app", "arm: stop job scoring", "fence arm");
+    return java.util.stream.Stream.of(
+        failure("create target", Outcome.ROLLED_BACK, "arm: stop app", "arm: stop job scoring", "create target !", "drop target"),
+        failure("copy#1", Outcome.ROLLED_BACK, "arm: stop app", "arm: stop job scoring", "create target", "copy !", "drop target"),
+        failure("home: stop app", Outcome.ROLLED_BACK, beforeGate, "home: stop app !", "home: start app", "drop target"),
+        failure("home: stop writer nightly", Outcome.ROLLED_BACK, beforeGate, "home: stop app", "home: stop writer nightly !",
+            "home: start writer nightly", "home: start app", "drop target"),
+        failure("home: stop job scoring", Outcome.ROLLED_BACK, beforeGate, "home: stop app", "home: stop writer nightly",
+            "home: stop job scoring !", "home: start job scoring", "home: start writer nightly", "home: start app", "drop target"),
+        failure("fence home", Outcome.ROLLED_BACK, beforeGate, freeze.subList(0, 3), "fence home !", unfreeze, "drop target"),
+        failure("copy#2", Outcome.ROLLED_BACK, beforeGate, freeze, "copy !", unfreeze, "drop target"),
+        failure("unfence arm", Outcome.ROLLED_BACK, beforeGate, freeze, "copy", "unfence arm !",
+            "fence arm", "fence arm", unfreeze, "drop target"),
+        failure("arm: start job scoring", Outcome.ROLLED_BACK, beforeGate, freeze, "copy", "unfence arm",
+            "arm: start job scoring !", "fence arm", "arm: stop job scoring", "fence arm", unfreeze, "drop target"),
+        failure("arm: start app", Outcome.ROLLED_BACK, beforeGate, freeze, "copy", "unfence arm", "arm: start job scoring",
+            "arm: start app !", "fence arm", "arm: stop app", "arm: stop job scoring", "fence arm", unfreeze, "drop target"),
+        failure("front door -> TARGET", Outcome.ROLLED_BACK, beforeGate, freeze, "copy", "unfence arm",
+            "arm: start job scoring", "arm: start app", "front door -> TARGET !", "fence arm", unswitch, unfreeze,
+            "drop target"),
+        failure("mark live", Outcome.ROLLED_BACK, beforeGate, freeze, "copy", "unfence arm", "arm: start job scoring",
+            "arm: start app", "front door -> TARGET", "mark live !", "fence arm", unswitch, unfreeze, "drop target"));
+  }
+
+  private static org.junit.jupiter.params.provider.Arguments failure(String at, Outcome outcome, Object... journal) {
+    List<String> flat = new ArrayList<>();
+    for (Object o : journal) {
+      if (o instanceof List<?> list) {
+        list.forEach(e -> flat.add((String) e));
+      } else {
+        flat.add((String) o);
+      }
+    }
+    return org.junit.jupiter.params.provider.Arguments.of(at, outcome, flat);
+  }
+
+  /** Every step fails once in turn; the saga must undo exactly what was done, newest first. */
+  @org.junit.jupiter.params.ParameterizedTest(name = "failure at {0}")
+  @org.junit.jupiter.params.provider.MethodSource("failures")
+  void aFailureAtAnyStepCompensatesExactlyWhatWasDone(String at, Outcome outcome, List<String> expected) {
+    failAt = at;
+    CutoverWorkflow workflow = start(plan());
+    if (!expected.contains("create target !") && !expected.contains("copy !") || at.equals("copy#2")) {
+      awaitGate(workflow);
+      workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+    }
+
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+
+    assertEquals(outcome, result.outcome(), result.summary());
+    assertEquals(expected, journal);
+    assertTrue(result.summary().contains("injected failure"), result.summary());
+  }
+
+  @Test
+  void settleGivesUpAtItsTimeoutAndOnlyRemovesTheTarget() {
+    when(database.checkGuards(any())).thenReturn(List.of(new DatabaseActivities.GuardResult("graded", false, null)));
+    Plan base = plan();
+    Plan guarded = new Plan(base.app(), base.source(), base.target(),
+        new dev.cutover.plan.Settle(List.of(new dev.cutover.plan.Settle.Guard("graded", "select false")),
+            Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofSeconds(5)),
+        null, null, base.frontDoor(), base.health(), null);
+    CutoverWorkflow workflow = start(guarded);
+    awaitGate(workflow);
+    journal.clear();
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.ABORTED, result.outcome());
+    assertTrue(result.summary().startsWith("settle timed out after 5m; still false: [graded]"), result.summary());
+    assertEquals(List.of("drop target"), journal);
+  }
+
   @Test
   void anAbortAtTheGateOnlyRemovesTheTarget() {
     CutoverWorkflow workflow = start(plan());
@@ -286,7 +364,15 @@ class CutoverWorkflowTest {
     return io.temporal.client.WorkflowStub.fromTyped(workflow);
   }
 
+  /** The step that must fail, as its journal entry, optionally "#n" for its n-th occurrence. */
+  private volatile String failAt;
+
   private <T> T record(String entry, T result) {
+    long seen = journal.stream().filter(e -> e.equals(entry)).count();
+    if (entry.equals(failAt) || (entry + "#" + (seen + 1)).equals(failAt)) {
+      journal.add(entry + " !");
+      throw io.temporal.failure.ApplicationFailure.newNonRetryableFailure("injected failure", "INJECTED");
+    }
     journal.add(entry);
     return result;
   }
