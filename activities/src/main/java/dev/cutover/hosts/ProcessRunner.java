@@ -1,5 +1,6 @@
 package dev.cutover.hosts;
 
+import dev.cutover.support.Heartbeats;
 import dev.cutover.workflow.CutoverFailure;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,7 +31,7 @@ public final class ProcessRunner {
     Tail err = Tail.drain(process.getErrorStream());
     try {
       process.getOutputStream().close();
-      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      if (!waitHeartbeating(process, timeout, argv.get(0))) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         throw CutoverFailure.COMMAND_FAILED.failure(
@@ -46,6 +47,24 @@ public final class ProcessRunner {
       throw new UncheckedIOException(e);
     }
     return new Result(process.exitValue(), (System.nanoTime() - started) / 1_000_000, out.text(), err.text());
+  }
+
+  /**
+   * Waits for the process, heartbeating every second, so a worker that dies while a command runs is
+   * noticed within the activity's heartbeat timeout rather than its start-to-close timeout.
+   */
+  public static boolean waitHeartbeating(Process process, Duration timeout, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      if (process.waitFor(Math.min(left, 1_000_000_000L), TimeUnit.NANOSECONDS)) {
+        return true;
+      }
+      Heartbeats.send("waiting for " + what);
+    }
   }
 
   public static Process start(List<String> argv, Map<String, String> extraEnv) {

@@ -7,7 +7,7 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.event.ContextClosedEvent;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Unmatched;
 
 @Command(
     name = "worker",
@@ -21,7 +21,8 @@ import picocli.CommandLine.Parameters;
     })
 class WorkerCommand implements Callable<Integer> {
 
-  @Parameters(arity = "0..*", paramLabel = "SPRING_ARGS", hidden = true)
+  /** Spring's own --name=value arguments, handed to Spring untouched. */
+  @Unmatched
   String[] springArgs = new String[0];
 
   @Override

@@ -47,9 +47,12 @@ final class ActivityPolicies {
                   .setRetryOptions(RETRY.toBuilder().setMaximumAttempts(3).build())
                   .build());
 
-  /** A plan command gets a generous ceiling; the command's own timeout is in the request. */
+  /**
+   * A plan command gets a generous ceiling (its own timeout is in the request) and heartbeats while it
+   * runs, so a dead worker's command is retried on another worker within seconds.
+   */
   static final Map<String, ActivityOptions> HOSTS =
-      Map.of("Run", DEFAULT.toBuilder().setStartToCloseTimeout(Duration.ofMinutes(10)).build());
+      Map.of("Run", longStep(Duration.ofMinutes(10), Duration.ofSeconds(10)));
 
   static final Map<String, ActivityOptions> FRONT_DOOR = Map.of();
 
@@ -57,7 +60,7 @@ final class ActivityPolicies {
   static final Map<String, ActivityOptions> HEALTH =
       Map.of(
           "VerifyLive",
-          longStep(Duration.ofMinutes(30), Duration.ofSeconds(30)).toBuilder()
+          longStep(Duration.ofMinutes(30), Duration.ofSeconds(10)).toBuilder()
               .setRetryOptions(RETRY.toBuilder().setMaximumAttempts(2).build())
               .build());
 
