@@ -10,6 +10,14 @@ public interface FrontDoorActivities {
   /** Fails if the provider cannot work at all (credentials, reachability), before anything moves. */
   FrontDoorResult check(FrontDoorRequest request);
 
+  /**
+   * Start of the freeze, before the source app stops: from now on requests wait for the target instead of
+   * failing. Only a front door that can hold does anything (caddy); the others return at once. Undone by
+   * {@code pointAt(SOURCE)}.
+   */
+  FrontDoorResult hold(FrontDoorRequest request);
+
+  /** {@code TARGET}: switch, releasing held requests. {@code SOURCE}: exactly as before the move. */
   FrontDoorResult pointAt(FrontDoorRequest request);
 
   enum Side {

@@ -20,35 +20,67 @@ public sealed interface FrontDoor {
   String type();
 
   /**
-   * Repoints one public hostname of a Cloudflare Tunnel setup at the target's tunnel, touching no other
-   * hostname the tunnel carries. {@code apiBaseUrl} lets tests and the demo use a local stand-in.
+   * Repoints one public hostname at the target, touching nothing else the tunnel or the zone carries.
+   * {@code mode} says where the hostname is bound: {@code ingress}, the hostname is a rule in one tunnel's
+   * remotely managed configuration and its service changes from {@code sourceService} to
+   * {@code targetService}; {@code dns}, each box has its own tunnel and the hostname's proxied CNAME moves
+   * from {@code sourceTunnelId} to {@code targetTunnelId}. Both sides are named in the plan so that
+   * pointing back restores exactly what was there, without the activity keeping state. {@code apiBaseUrl}
+   * lets tests and the demo use a local stand-in.
    */
   record CloudflareTunnel(
       @JsonProperty(required = true) String accountId,
-      @JsonProperty(required = true) String tunnelId,
       @JsonProperty(required = true) String hostname,
+      Mode mode,
+      String tunnelId,
+      String sourceService,
+      String targetService,
+      String zoneId,
+      String sourceTunnelId,
+      String targetTunnelId,
       String tokenEnv,
       String tokenFile,
-      String zoneId,
-      String targetService,
       URI apiBaseUrl)
       implements FrontDoor {
+
+    public static final URI CLOUDFLARE_API = URI.create("https://api.cloudflare.com/client/v4");
+
+    public CloudflareTunnel {
+      mode = mode == null ? Mode.INGRESS : mode;
+      apiBaseUrl = apiBaseUrl == null ? CLOUDFLARE_API : apiBaseUrl;
+    }
+
     @Override
     public String type() {
       return "cloudflare-tunnel";
     }
+
+    public enum Mode {
+      @JsonProperty("ingress")
+      INGRESS,
+      @JsonProperty("dns")
+      DNS
+    }
   }
 
   /**
-   * A Caddy reverse proxy on the source box, driven through its admin API: it holds requests during the
-   * freeze and then forwards them to the target, so address propagation stops mattering.
+   * A Caddy reverse proxy on the source box, driven through its admin API. {@code routeId} is the
+   * {@code @id} of the route that serves the app; cutover only ever inserts and removes its own handler at
+   * the head of that route, so the rest of the configuration is never rewritten. The handler forwards to
+   * {@code targetUpstream} and keeps retrying a refused connection for up to {@code holdFor}: requests
+   * wait during the freeze and flow the moment the target starts accepting.
    */
   record Caddy(
       @JsonProperty(required = true) URI adminUrl,
       @JsonProperty(required = true) String targetUpstream,
-      String routeId,
+      @JsonProperty(required = true) String routeId,
       Duration holdFor)
       implements FrontDoor {
+
+    public Caddy {
+      holdFor = holdFor == null ? Duration.ofSeconds(30) : holdFor;
+    }
+
     @Override
     public String type() {
       return "caddy";

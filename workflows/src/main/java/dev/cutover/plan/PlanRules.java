@@ -49,6 +49,12 @@ final class PlanRules {
       schema -> schema.put("minItems", 1)
           .put("description", "an argument list, run without a shell, e.g. [systemctl, stop, game]"));
 
+  // Names as Caddy's admin API and Cloudflare see them; anything else would be quoted into a URL.
+  private static final Pattern HOSTNAME = Pattern.compile(
+      "(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+  private static final Pattern UPSTREAM = Pattern.compile("(?:[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}");
+  private static final Pattern CADDY_ID = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
+
   private static final Map<Class<?>, Map<String, FieldRule>> FIELD_RULES = Map.of(
       Plan.class, Map.of("app", new FieldRule(PlanRules::appNameProblem,
           schema -> schema.put("pattern", "^" + APP_NAME.pattern() + "$"))),
@@ -57,6 +63,10 @@ final class PlanRules {
       Service.class, Map.of("stop", COMMAND, "start", COMMAND),
       NamedService.class, Map.of("stop", COMMAND, "start", COMMAND),
       FrontDoor.Command.class, Map.of("switch", COMMAND, "revert", COMMAND),
+      FrontDoor.CloudflareTunnel.class, Map.of("hostname", pattern(HOSTNAME, "a hostname, e.g. game.example.com")),
+      FrontDoor.Caddy.class, Map.of(
+          "targetUpstream", pattern(UPSTREAM, "host:port, e.g. 10.0.0.9:8080"),
+          "routeId", pattern(CADDY_ID, "a Caddy @id: letters, digits, '_', '.' and '-'")),
       Copy.class, Map.of("jobs", range(1, 64)),
       Health.class, Map.of("consecutive", range(1, null)));
 
@@ -71,7 +81,15 @@ final class PlanRules {
       Box.class, new RecordRule(PlanRules::uniqueServiceNames, schema -> {}),
       Host.class, new RecordRule(PlanRules::execNeeds, PlanRules::execNeedsSchema),
       Database.class, secretReference("password", false),
-      FrontDoor.CloudflareTunnel.class, secretReference("token", true));
+      FrontDoor.CloudflareTunnel.class, both(secretReference("token", true),
+          new RecordRule(PlanRules::modeNeeds, PlanRules::modeNeedsSchema)));
+
+  /** Which keys each Cloudflare mode cannot do without; the other mode's keys would be ignored. */
+  private record ModeNeeds(String mode, List<String> keys, String source, String target) {}
+
+  private static final List<ModeNeeds> MODE_NEEDS = List.of(
+      new ModeNeeds("ingress", List.of("tunnelId", "sourceService", "targetService"), "sourceService", "targetService"),
+      new ModeNeeds("dns", List.of("zoneId", "sourceTunnelId", "targetTunnelId"), "sourceTunnelId", "targetTunnelId"));
 
   private PlanRules() {}
 
@@ -181,6 +199,69 @@ final class PlanRules {
       condition.putObject("properties").putObject("exec").put("const", needs.exec());
       condition.putArray("required").add("exec");
       rule.putObject("then").putArray("required").add(needs.key());
+    }
+  }
+
+  private static FieldRule pattern(Pattern pattern, String expected) {
+    return new FieldRule(
+        value -> pattern.matcher(value.asText()).matches() ? null
+            : "expected " + expected + "; got '" + value.asText() + "'",
+        schema -> schema.put("pattern", "^" + pattern.pattern() + "$"));
+  }
+
+  private static RecordRule both(RecordRule first, RecordRule second) {
+    return new RecordRule((value, mapping, path, errors) -> {
+      first.check().check(value, mapping, path, errors);
+      second.check().check(value, mapping, path, errors);
+    }, schema -> {
+      first.schema().accept(schema);
+      second.schema().accept(schema);
+    });
+  }
+
+  private static void modeNeeds(ObjectNode door, YamlNode.Mapping mapping, YamlPath path, Errors errors) {
+    if (mapping.get("mode") != null && !door.has("mode")) {
+      return; // an unknown mode is reported already; its keys cannot be judged
+    }
+    String mode = door.path("mode").asText("ingress");
+    for (ModeNeeds needs : MODE_NEEDS) {
+      for (String key : needs.keys()) {
+        if (needs.mode().equals(mode) && !door.hasNonNull(key) && isAbsent(mapping, key)) {
+          errors.add(mapping.line(), path.key(key), "required when mode is " + needs.mode());
+        } else if (!needs.mode().equals(mode) && mapping.get(key) != null) {
+          errors.add(lineOf(mapping, key), path.key(key), "only used when mode is " + needs.mode()
+              + "; this front door has mode " + mode);
+        }
+      }
+      String source = door.path(needs.source()).asText(null);
+      if (needs.mode().equals(mode) && source != null && source.equals(door.path(needs.target()).asText(null))) {
+        errors.add(lineOf(mapping, needs.target()), path.key(needs.target()),
+            needs.source() + " and " + needs.target() + " are the same: the switch would move nothing");
+      }
+    }
+  }
+
+  // A key given with an error of its own is reported once, not again as missing.
+  private static boolean isAbsent(YamlNode.Mapping mapping, String key) {
+    return mapping.get(key) == null
+        || mapping.get(key).value() instanceof YamlNode.Scalar scalar && scalar.isNull();
+  }
+
+  private static void modeNeedsSchema(ObjectNode schema) {
+    ArrayNode all = schema.putArray("allOf");
+    for (ModeNeeds needs : MODE_NEEDS) {
+      ObjectNode rule = all.addObject();
+      ObjectNode condition = rule.putObject("if");
+      condition.putObject("properties").putObject("mode").put("const", needs.mode());
+      if (!needs.mode().equals("ingress")) {
+        condition.putArray("required").add("mode"); // ingress is the default: no mode means ingress
+      }
+      ObjectNode then = rule.putObject("then");
+      ArrayNode required = then.putArray("required");
+      needs.keys().forEach(required::add);
+      ArrayNode others = then.putObject("not").putArray("anyOf");
+      MODE_NEEDS.stream().filter(other -> other != needs).flatMap(other -> other.keys().stream())
+          .forEach(key -> others.addObject().putArray("required").add(key));
     }
   }
 

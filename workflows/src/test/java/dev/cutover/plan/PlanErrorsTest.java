@@ -163,10 +163,11 @@ class PlanErrorsTest {
   @Test
   void inlineTokenUnderFrontDoorNamesTokenEnv() {
     assertErrors(minimalWith(COMMAND_DOOR, "frontDoor:\n  type: cloudflare-tunnel\n  accountId: a\n  tunnelId: t\n"
-            + "  hostname: game.example.com\n  api_token: abc"),
+            + "  hostname: game.example.com\n  sourceService: http://localhost:8080\n"
+            + "  targetService: http://10.0.0.9:8080\n  api_token: abc"),
         "plan.yaml:8: frontDoor.tokenEnv: the token is required: name where it lives with tokenEnv"
             + " (an environment variable) or tokenFile (a file)",
-        "plan.yaml:13: frontDoor.api_token: " + SECRETS + "tokenEnv (an environment variable) or tokenFile (a file)");
+        "plan.yaml:15: frontDoor.api_token: " + SECRETS + "tokenEnv (an environment variable) or tokenFile (a file)");
   }
 
   @Test
@@ -218,9 +219,54 @@ class PlanErrorsTest {
   @Test
   void cloudflareTunnelNeedsAToken() {
     assertErrors(minimalWith(COMMAND_DOOR,
-            "frontDoor: {type: cloudflare-tunnel, accountId: a, tunnelId: t, hostname: h}"),
+            "frontDoor: {type: cloudflare-tunnel, accountId: a, tunnelId: t, hostname: h, sourceService: s,"
+                + " targetService: t}"),
         "plan.yaml:8: frontDoor.tokenEnv: the token is required: name where it lives with tokenEnv"
             + " (an environment variable) or tokenFile (a file)");
+  }
+
+  @Test
+  void cloudflareIngressModeIsTheDefaultAndNeedsBothServices() {
+    assertErrors(minimalWith(COMMAND_DOOR,
+            "frontDoor: {type: cloudflare-tunnel, accountId: a, hostname: game.example.com, tokenEnv: CF}"),
+        "plan.yaml:8: frontDoor.tunnelId: required when mode is ingress",
+        "plan.yaml:8: frontDoor.sourceService: required when mode is ingress",
+        "plan.yaml:8: frontDoor.targetService: required when mode is ingress");
+  }
+
+  @Test
+  void cloudflareDnsModeNeedsZoneAndBothTunnelsAndRefusesIngressKeys() {
+    assertErrors(minimalWith(COMMAND_DOOR,
+            "frontDoor: {type: cloudflare-tunnel, mode: dns, accountId: a, hostname: game.example.com,"
+                + " tokenEnv: CF, targetService: x, sourceTunnelId: t1}"),
+        "plan.yaml:8: frontDoor.targetService: only used when mode is ingress; this front door has mode dns",
+        "plan.yaml:8: frontDoor.zoneId: required when mode is dns",
+        "plan.yaml:8: frontDoor.targetTunnelId: required when mode is dns");
+  }
+
+  @Test
+  void cloudflareSourceAndTargetMustDiffer() {
+    assertErrors(minimalWith(COMMAND_DOOR,
+            "frontDoor: {type: cloudflare-tunnel, mode: dns, accountId: a, hostname: game.example.com,"
+                + " tokenFile: /etc/cf, zoneId: z, sourceTunnelId: t1, targetTunnelId: t1}"),
+        "plan.yaml:8: frontDoor.targetTunnelId: sourceTunnelId and targetTunnelId are the same: the switch would"
+            + " move nothing");
+  }
+
+  @Test
+  void cloudflareHostnameMustBeAHostname() {
+    assertErrors(minimalWith(COMMAND_DOOR,
+            "frontDoor: {type: cloudflare-tunnel, mode: dns, accountId: a, hostname: \"game.example.com/x\","
+                + " tokenEnv: CF, zoneId: z, sourceTunnelId: t1, targetTunnelId: t2}"),
+        "plan.yaml:8: frontDoor.hostname: expected a hostname, e.g. game.example.com; got 'game.example.com/x'");
+  }
+
+  @Test
+  void caddyNeedsRouteIdAndAHostPortUpstream() {
+    assertErrors(minimalWith(COMMAND_DOOR,
+            "frontDoor: {type: caddy, adminUrl: \"http://127.0.0.1:2019\", targetUpstream: \"http://10.0.0.9\"}"),
+        "plan.yaml:8: frontDoor.targetUpstream: expected host:port, e.g. 10.0.0.9:8080; got 'http://10.0.0.9'",
+        "plan.yaml:8: frontDoor.routeId: missing required key 'routeId'");
   }
 
   @Test

@@ -47,9 +47,9 @@ class PlanParserTest {
     assertEquals(new Copy(Copy.Strategy.LOGICAL, 4), plan.copy());
     assertEquals(new Verify(new TableSelection(List.of("profiles", "public.trades")),
         Map.of("predictions", List.of("points_awarded", "stake"))), plan.verify());
-    assertEquals(new FrontDoor.CloudflareTunnel("0123abcd", "6ff42ae2-765d-4adf-8112-31c55c1551ef",
-        "game.example.com", "CF_API_TOKEN", null, "9a7806061c88ada191ed06f989cc3dac", "http://localhost:8080",
-        URI.create("https://api.cloudflare.com/client/v4")), plan.frontDoor());
+    assertEquals(new FrontDoor.CloudflareTunnel("0123abcd", "game.example.com", FrontDoor.CloudflareTunnel.Mode.INGRESS,
+        "6ff42ae2-765d-4adf-8112-31c55c1551ef", "http://localhost:8080", "http://10.0.0.9:8080", null, null, null,
+        "CF_API_TOKEN", null, URI.create("https://api.cloudflare.com/client/v4")), plan.frontDoor());
     assertEquals(new Health(URI.create("https://game.example.com/healthz"), Map.of("X-Served-By", "arm"), "ok", 20,
         Duration.ofMillis(250), Duration.ofMinutes(2)), plan.health());
     assertEquals(new Confirm(Duration.ofDays(2)), plan.confirm());

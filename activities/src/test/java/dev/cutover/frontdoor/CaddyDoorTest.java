@@ -1,0 +1,303 @@
+package dev.cutover.frontdoor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.cutover.frontdoor.FrontDoorActivities.FrontDoorRequest;
+import dev.cutover.frontdoor.FrontDoorActivities.FrontDoorResult;
+import dev.cutover.frontdoor.FrontDoorActivities.Side;
+import dev.cutover.plan.FrontDoor;
+import io.temporal.failure.ApplicationFailure;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Against a real Caddy on loopback ports, with two tiny upstreams standing in for the app on each box:
+ * a player sends a request every 50 ms through the whole hold, freeze, switch and revert, and not one may
+ * fail.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class CaddyDoorTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String ROUTE =
+      "{\"@id\":\"game\",\"handle\":[{\"handler\":\"headers\",\"response\":{\"set\":{\"X-Front\":[\"caddy\"]}}},"
+          + "{\"handler\":\"reverse_proxy\",\"upstreams\":[{\"dial\":\"127.0.0.1:%d\"}]}]}";
+
+  @TempDir Path dir;
+  private final int adminPort = freePort();
+  private final int httpPort = freePort();
+  private final int homePort = freePort();
+  private final int armPort = freePort();
+  private final OkHttpClient http = new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
+  private final FrontDoorActivitiesImpl activities = new FrontDoorActivitiesImpl(http, name -> null);
+  private Process caddy;
+  private HttpServer home;
+  private HttpServer arm;
+  private ScheduledExecutorService ticker;
+  private ExecutorService players;
+
+  record Answer(long sentAtNanos, long tookMillis, int status, String servedBy, String error) {}
+
+  @BeforeEach
+  void startCaddy() throws Exception {
+    String caddyBinary = FrontDoorActivitiesImpl.isRunnable("caddy") ? "caddy" : "/usr/bin/caddy";
+    assertTrue(FrontDoorActivitiesImpl.isRunnable(caddyBinary),
+        "these tests need Caddy 2.6+ as 'caddy' on the PATH (apt-get install caddy); it was not found");
+    home = upstream(homePort, "home");
+    String config = "{\"admin\":{\"listen\":\"127.0.0.1:" + adminPort + "\",\"config\":{\"persist\":false}},"
+        + "\"apps\":{\"http\":{\"servers\":{\"front\":{\"listen\":[\"127.0.0.1:" + httpPort + "\"],"
+        + "\"automatic_https\":{\"disable\":true},\"routes\":[" + String.format(ROUTE, homePort) + "]}}}}}";
+    Path file = Files.writeString(dir.resolve("caddy.json"), config);
+    ProcessBuilder builder = new ProcessBuilder(List.of(caddyBinary, "run", "--config", file.toString()))
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("caddy.log").toFile());
+    // Caddy keeps state under HOME and XDG dirs: keep it inside the test's directory.
+    builder.environment().putAll(Map.of("HOME", dir.toString(), "XDG_CONFIG_HOME", dir.resolve("config").toString(),
+        "XDG_DATA_HOME", dir.resolve("data").toString()));
+    caddy = builder.start();
+    awaitTrue(Duration.ofSeconds(15), () -> adminAnswers() && caddy.isAlive(), "Caddy's admin API to answer");
+  }
+
+  @AfterEach
+  void stopEverything() throws Exception {
+    if (ticker != null) {
+      ticker.shutdownNow();
+    }
+    if (players != null) {
+      players.shutdownNow();
+      players.awaitTermination(10, TimeUnit.SECONDS);
+    }
+    if (caddy != null) {
+      caddy.destroy();
+      if (!caddy.waitFor(10, TimeUnit.SECONDS)) {
+        caddy.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+    for (HttpServer server : new HttpServer[] {home, arm}) {
+      if (server != null) {
+        server.stop(0);
+      }
+    }
+  }
+
+  private FrontDoor.Caddy door() {
+    return new FrontDoor.Caddy(URI.create("http://127.0.0.1:" + adminPort), "127.0.0.1:" + armPort, "game",
+        Duration.ofSeconds(10));
+  }
+
+  private FrontDoorRequest request(Side side) {
+    return new FrontDoorRequest("game", door(), side);
+  }
+
+  @Test
+  void holdFreezeSwitchAndRevertFailNoRequest() throws Exception {
+    JsonNode original = admin("/id/game");
+    Queue<Answer> answers = new ConcurrentLinkedQueue<>();
+    startPlayer(answers);
+    awaitTrue(Duration.ofSeconds(10), () -> count(answers, "home") >= 5, "home to answer through Caddy");
+
+    assertTrue(activities.check(request(Side.TARGET)).detail().contains("route game has 2 handler(s)"));
+    FrontDoorResult held = activities.hold(request(Side.TARGET));
+    assertTrue(held.detail().contains("inserted"), held.detail());
+
+    home.stop(0); // the freeze: the source app is down, the target app not started yet
+    long freezeStarted = System.nanoTime();
+    long freezeEnds = freezeStarted + Duration.ofSeconds(3).toNanos();
+    while (System.nanoTime() < freezeEnds) {
+      assertTrue(answers.stream().allMatch(a -> a.status() == 200), () -> "a request failed in the freeze: " + answers);
+      Thread.sleep(50); // the freeze's length, not a synchronisation: the answers are checked above
+    }
+
+    arm = upstream(armPort, "arm"); // the switch: the target app starts
+    long switched = System.nanoTime();
+    FrontDoorResult pointed = activities.pointAt(request(Side.TARGET));
+    assertTrue(pointed.detail().contains("nothing changed"), "the switch must not reload Caddy: " + pointed.detail());
+    awaitTrue(Duration.ofSeconds(10),
+        () -> answers.stream().filter(a -> a.sentAtNanos() > switched && "arm".equals(a.servedBy())).count() >= 10,
+        "arm to answer after the switch");
+    ticker.shutdown();
+    players.shutdown();
+    assertTrue(players.awaitTermination(15, TimeUnit.SECONDS), "every request finished");
+
+    List<Answer> failed = answers.stream().filter(a -> a.status() != 200).toList();
+    assertEquals(List.of(), failed, "no request may fail");
+    List<Answer> heldInFreeze = answers.stream()
+        .filter(a -> a.sentAtNanos() > freezeStarted && a.sentAtNanos() < switched).toList();
+    assertTrue(heldInFreeze.size() >= 20, "requests were sent during the freeze: " + heldInFreeze.size());
+    assertTrue(heldInFreeze.stream().allMatch(a -> "arm".equals(a.servedBy())), "held requests went to arm");
+    assertTrue(heldInFreeze.stream().anyMatch(a -> a.tookMillis() >= 2500), "the first were held ~3 s");
+    assertTrue(answers.stream().filter(a -> a.sentAtNanos() > switched).allMatch(a -> "arm".equals(a.servedBy())));
+
+    assertTrue(activities.hold(request(Side.TARGET)).detail().contains("already held"));
+
+    FrontDoorResult reverted = activities.pointAt(request(Side.SOURCE));
+    assertTrue(reverted.detail().contains("removed"), reverted.detail());
+    assertEquals(original, admin("/id/game"), "revert leaves the route exactly as it was");
+    assertTrue(activities.pointAt(request(Side.SOURCE)).detail().contains("nothing changed"));
+  }
+
+  @Test
+  void switchWithoutHoldInsertsTheHandlerAndRevertRemovesIt() throws Exception {
+    JsonNode original = admin("/id/game");
+    arm = upstream(armPort, "arm");
+
+    activities.pointAt(request(Side.TARGET));
+    assertEquals("arm", get().header("X-Served-By"));
+    assertTrue(activities.pointAt(request(Side.TARGET)).detail().contains("nothing changed"));
+
+    activities.pointAt(request(Side.SOURCE));
+    assertEquals("home", get().header("X-Served-By"));
+    assertEquals(original, admin("/id/game"));
+  }
+
+  @Test
+  void holdRefusesATargetThatAlreadyAccepts() throws Exception {
+    arm = upstream(armPort, "arm");
+
+    ApplicationFailure failure = assertThrows(ApplicationFailure.class, () -> activities.hold(request(Side.TARGET)));
+
+    assertTrue(failure.isNonRetryable());
+    assertTrue(failure.getOriginalMessage().contains("already accepts connections"), failure.getOriginalMessage());
+    assertEquals("home", get().header("X-Served-By"), "nothing changed in Caddy");
+  }
+
+  @Test
+  void checkNamesAMissingRouteId() {
+    FrontDoor.Caddy wrong = new FrontDoor.Caddy(URI.create("http://127.0.0.1:" + adminPort), "127.0.0.1:" + armPort,
+        "no-such-route", Duration.ofSeconds(10));
+
+    ApplicationFailure failure = assertThrows(ApplicationFailure.class,
+        () -> activities.check(new FrontDoorRequest("game", wrong, Side.TARGET)));
+
+    assertEquals("INVALID_PLAN", failure.getType());
+    assertTrue(failure.getOriginalMessage().contains("no-such-route"), failure.getOriginalMessage());
+  }
+
+  // ---- the player, the upstreams and Caddy ----
+
+  private void startPlayer(Queue<Answer> answers) {
+    ticker = Executors.newSingleThreadScheduledExecutor();
+    players = Executors.newCachedThreadPool();
+    ticker.scheduleAtFixedRate(() -> players.submit(() -> answers.add(play())), 0, 50, TimeUnit.MILLISECONDS);
+  }
+
+  /** One request on a fresh connection, as a browser after a pause would send it. */
+  private Answer play() {
+    long sent = System.nanoTime();
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), httpPort)) {
+      socket.setSoTimeout(20_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("GET /play HTTP/1.1\r\nHost: game.example.com\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+      String statusLine = in.readLine();
+      String servedBy = null;
+      for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+        if (line.toLowerCase().startsWith("x-served-by:")) {
+          servedBy = line.substring("x-served-by:".length()).trim();
+        }
+      }
+      int status = statusLine == null ? -1 : Integer.parseInt(statusLine.split(" ")[1]);
+      return new Answer(sent, (System.nanoTime() - sent) / 1_000_000, status, servedBy, null);
+    } catch (IOException | RuntimeException e) {
+      return new Answer(sent, (System.nanoTime() - sent) / 1_000_000, -1, null, e.toString());
+    }
+  }
+
+  private static long count(Queue<Answer> answers, String servedBy) {
+    return answers.stream().filter(a -> servedBy.equals(a.servedBy())).count();
+  }
+
+  private static HttpServer upstream(int port, String name) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+    server.createContext("/", exchange -> {
+      byte[] body = name.getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("X-Served-By", name);
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    server.start();
+    return server;
+  }
+
+  private Response get() throws IOException {
+    try (Response response = http.newCall(new Request.Builder()
+        .url("http://127.0.0.1:" + httpPort + "/").header("Connection", "close").build()).execute()) {
+      assertEquals(200, response.code());
+      return response;
+    }
+  }
+
+  private JsonNode admin(String path) throws IOException {
+    try (Response response = http.newCall(new Request.Builder().url("http://127.0.0.1:" + adminPort + path).build())
+        .execute()) {
+      assertEquals(200, response.code(), path);
+      return JSON.readTree(response.body().string());
+    }
+  }
+
+  private boolean adminAnswers() {
+    try {
+      admin("/config/");
+      return true;
+    } catch (IOException | AssertionError e) {
+      return false;
+    }
+  }
+
+  private void awaitTrue(Duration limit, BooleanSupplier condition, String what) throws Exception {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        String log = Files.exists(dir.resolve("caddy.log")) ? Files.readString(dir.resolve("caddy.log")) : "";
+        fail("waited " + limit.toSeconds() + " s for " + what + "; caddy log tail: "
+            + log.substring(Math.max(0, log.length() - 2000)));
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
