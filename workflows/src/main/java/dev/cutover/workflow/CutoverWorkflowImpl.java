@@ -188,7 +188,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       step(
           Phase.PREFLIGHT,
           "check front door (" + plan.frontDoor().type() + ")",
-          () -> frontDoor.check(new FrontDoorRequest(plan.app(), plan.frontDoor(), Side.TARGET)),
+          () -> frontDoor.check(frontDoorRequest(Side.TARGET)),
           r -> r.detail());
       findings.add(Finding.ok("front door", plan.frontDoor().type() + " is usable"));
     } catch (TemporalFailure e) {
@@ -371,6 +371,11 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     enter(Phase.FREEZE);
     Box source = plan.source();
     blackoutStartedAt = Workflow.currentTimeMillis();
+    // Registered first, so undoing the freeze releases the front door last, after the source app is back.
+    saga.addCompensation(
+        () -> compensation("point front door back at " + source.name(), () -> frontDoor.pointAt(frontDoorRequest(Side.SOURCE))));
+    step(Phase.FREEZE, "hold requests at the front door", () -> frontDoor.hold(frontDoorRequest(Side.TARGET)),
+        r -> r.detail());
     stopService(Phase.FREEZE, source, "app", source.app().stop(), source.app().start());
     for (NamedService writer : source.writers()) {
       stopService(Phase.FREEZE, source, "writer " + writer.name(), writer.stop(), writer.start());
@@ -431,11 +436,11 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         () ->
             compensation(
                 "point front door back at " + plan.source().name(),
-                () -> frontDoor.pointAt(new FrontDoorRequest(plan.app(), plan.frontDoor(), Side.SOURCE))));
+                () -> frontDoor.pointAt(frontDoorRequest(Side.SOURCE))));
     step(
         Phase.SWITCH,
         "point front door at " + target.name(),
-        () -> frontDoor.pointAt(new FrontDoorRequest(plan.app(), plan.frontDoor(), Side.TARGET)),
+        () -> frontDoor.pointAt(frontDoorRequest(Side.TARGET)),
         r -> r.detail());
     blackoutEndedAt = Workflow.currentTimeMillis();
   }
@@ -557,6 +562,10 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         Async.function(database::fingerprint, new FingerprintRequest(target.name(), target.database(), plan.verify()));
     return step(at, name, () -> List.of(s.get(), t.get()),
         r -> r.get(0).tables().size() + " tables, " + r.get(0).millis() + " ms / " + r.get(1).millis() + " ms");
+  }
+
+  private FrontDoorRequest frontDoorRequest(Side side) {
+    return new FrontDoorRequest(plan.app(), plan.frontDoor(), side);
   }
 
   private TargetRequest targetRequest() {

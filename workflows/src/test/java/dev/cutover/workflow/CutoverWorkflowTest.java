@@ -96,6 +96,7 @@ class CutoverWorkflowTest {
       FrontDoorActivities.FrontDoorRequest r = i.getArgument(0);
       return record("front door -> " + r.side(), new FrontDoorResult("command", r.side(), "ok"));
     });
+    when(frontDoor.hold(any())).thenAnswer(i -> record("front door: hold", new FrontDoorResult("command", Side.TARGET, "ok")));
     when(health.verifyLive(any())).thenReturn(new LiveResult(3, 3, 0, null, 5));
   }
 
@@ -115,7 +116,7 @@ class CutoverWorkflowTest {
 
     assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
     assertEquals(List.of(
-        "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home",
+        "front door: hold", "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home",
         "copy",
         "unfence arm", "arm: start job scoring", "arm: start app", "front door -> TARGET",
         "mark live"), journal);
@@ -140,26 +141,32 @@ class CutoverWorkflowTest {
     assertTrue(result.summary().startsWith("verify gate failed: fingerprints differ: public.t (content hash differs)"),
         result.summary());
     assertEquals(List.of(
-        "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home",
+        "front door: hold", "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home",
         "copy",
         "unfence home", "home: start job scoring", "home: start writer nightly", "home: start app",
-        "drop target"), journal);
+        "front door -> SOURCE", "drop target"), journal);
   }
 
   static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> failures() {
     List<String> beforeGate = List.of("arm: stop app", "arm: stop job scoring", "create target", "copy");
-    List<String> freeze = List.of("home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home");
-    List<String> unfreeze = List.of("unfence home", "home: start job scoring", "home: start writer nightly", "home: start app");
+    List<String> freeze = List.of("front door: hold", "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home");
+    List<String> unfreeze = List.of("unfence home", "home: start job scoring", "home: start writer nightly", "home: start app",
+        "front door -> SOURCE");
     List<String> unswitch = List.of("front door -> SOURCE", "arm: stop app", "arm: stop job scoring", "fence arm");
     return java.util.stream.Stream.of(
         failure("create target", Outcome.ROLLED_BACK, "arm: stop app", "arm: stop job scoring", "create target !", "drop target"),
         failure("copy#1", Outcome.ROLLED_BACK, "arm: stop app", "arm: stop job scoring", "create target", "copy !", "drop target"),
-        failure("home: stop app", Outcome.ROLLED_BACK, beforeGate, "home: stop app !", "home: start app", "drop target"),
-        failure("home: stop writer nightly", Outcome.ROLLED_BACK, beforeGate, "home: stop app", "home: stop writer nightly !",
-            "home: start writer nightly", "home: start app", "drop target"),
-        failure("home: stop job scoring", Outcome.ROLLED_BACK, beforeGate, "home: stop app", "home: stop writer nightly",
-            "home: stop job scoring !", "home: start job scoring", "home: start writer nightly", "home: start app", "drop target"),
-        failure("fence home", Outcome.ROLLED_BACK, beforeGate, freeze.subList(0, 3), "fence home !", unfreeze, "drop target"),
+        failure("front door: hold", Outcome.ROLLED_BACK, beforeGate, "front door: hold !", "front door -> SOURCE",
+            "drop target"),
+        failure("home: stop app", Outcome.ROLLED_BACK, beforeGate, "front door: hold", "home: stop app !", "home: start app",
+            "front door -> SOURCE", "drop target"),
+        failure("home: stop writer nightly", Outcome.ROLLED_BACK, beforeGate, "front door: hold", "home: stop app",
+            "home: stop writer nightly !", "home: start writer nightly", "home: start app", "front door -> SOURCE",
+            "drop target"),
+        failure("home: stop job scoring", Outcome.ROLLED_BACK, beforeGate, "front door: hold", "home: stop app",
+            "home: stop writer nightly", "home: stop job scoring !", "home: start job scoring",
+            "home: start writer nightly", "home: start app", "front door -> SOURCE", "drop target"),
+        failure("fence home", Outcome.ROLLED_BACK, beforeGate, freeze.subList(0, 4), "fence home !", unfreeze, "drop target"),
         failure("copy#2", Outcome.ROLLED_BACK, beforeGate, freeze, "copy !", unfreeze, "drop target"),
         failure("unfence arm", Outcome.ROLLED_BACK, beforeGate, freeze, "copy", "unfence arm !",
             "fence arm", "fence arm", unfreeze, "drop target"),
@@ -250,13 +257,13 @@ class CutoverWorkflowTest {
 
     assertEquals(Outcome.ROLLED_BACK, result.outcome(), result.summary());
     assertEquals(List.of(
-        "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home",
+        "front door: hold", "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home",
         "copy",
         "unfence arm", "arm: start job scoring", "arm: start app", "front door -> TARGET",
         "fence arm",
         "front door -> SOURCE", "arm: stop app", "arm: stop job scoring", "fence arm",
         "unfence home", "home: start job scoring", "home: start writer nightly", "home: start app",
-        "drop target"), journal);
+        "front door -> SOURCE", "drop target"), journal);
   }
 
   @Test
