@@ -71,16 +71,29 @@ final class SshExecutor implements Executor {
     return argv;
   }
 
+  /**
+   * Killing the local ssh client does not stop the remote command (without a terminal it gets no hangup),
+   * so the remote side carries the same deadline: coreutils {@code timeout} ends it, and whatever it
+   * started, if it is still running then.
+   */
+  static List<String> withDeadline(List<String> remote, Duration timeout) {
+    List<String> bounded = new ArrayList<>(List.of("timeout", "-k", "5", Math.max(1, timeout.toSeconds()) + "s"));
+    bounded.addAll(remote);
+    return bounded;
+  }
+
   @Override
   public ProcessRunner.Result run(List<String> remote, Duration timeout) {
-    ProcessRunner.Result result = ProcessRunner.run(argv(remote), Map.of(), timeout, label(remote));
+    ProcessRunner.Result result =
+        ProcessRunner.run(argv(withDeadline(remote, timeout)), Map.of(), timeout, label(remote));
     failOnSshError(result.exitCode(), result.stderrTail());
     return result;
   }
 
   @Override
   public ProcessRunner.Captured capture(List<String> remote, Duration timeout, int maxBytes) {
-    ProcessRunner.Captured result = ProcessRunner.capture(argv(remote), Map.of(), timeout, label(remote), maxBytes);
+    ProcessRunner.Captured result =
+        ProcessRunner.capture(argv(withDeadline(remote, timeout)), Map.of(), timeout, label(remote), maxBytes);
     failOnSshError(result.exitCode(), result.stderrTail());
     return result;
   }
