@@ -1,5 +1,6 @@
 package dev.cutover.hosts;
 
+import dev.cutover.plan.Durations;
 import dev.cutover.support.Heartbeats;
 import dev.cutover.workflow.CutoverFailure;
 import java.io.ByteArrayOutputStream;
@@ -24,29 +25,101 @@ public final class ProcessRunner {
 
   public record Result(int exitCode, long millis, String stdoutTail, String stderrTail) {}
 
+  /** A run whose whole stdout (up to a cap) was kept: for reading a file or a header through a command. */
+  public record Captured(int exitCode, byte[] stdout, boolean truncated, String stderrTail) {}
+
   public static Result run(List<String> argv, Map<String, String> extraEnv, Duration timeout) {
+    return run(argv, extraEnv, timeout, argv.isEmpty() ? "" : argv.get(0));
+  }
+
+  /** {@code label} names the command in a timeout message, e.g. "ssh to ops@home" rather than "ssh". */
+  public static Result run(List<String> argv, Map<String, String> extraEnv, Duration timeout, String label) {
     long started = System.nanoTime();
+    Tail out = new Tail();
+    Tail err = new Tail();
+    int exit = execute(argv, extraEnv, timeout, label, out, err);
+    return new Result(exit, (System.nanoTime() - started) / 1_000_000, out.text(), err.text());
+  }
+
+  /** Like {@link #run} but keeps stdout whole up to {@code maxBytes}; nothing of it goes into messages. */
+  public static Captured capture(
+      List<String> argv, Map<String, String> extraEnv, Duration timeout, String label, int maxBytes) {
+    Head out = new Head(maxBytes);
+    Tail err = new Tail();
+    int exit = execute(argv, extraEnv, timeout, label, out, err);
+    return new Captured(exit, out.bytes(), out.truncated(), err.text());
+  }
+
+  private static int execute(List<String> argv, Map<String, String> extraEnv, Duration timeout, String label,
+      Sink out, Sink err) {
     Process process = start(argv, extraEnv);
-    Tail out = Tail.drain(process.getInputStream());
-    Tail err = Tail.drain(process.getErrorStream());
+    Thread outThread = drain(process.getInputStream(), out);
+    Thread errThread = drain(process.getErrorStream(), err);
     try {
       process.getOutputStream().close();
       if (!waitHeartbeating(process, timeout, argv.get(0))) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         throw CutoverFailure.COMMAND_FAILED.failure(
-            argv.get(0) + " did not finish within " + timeout.toSeconds() + " s and was killed");
+            label + " did not finish within " + Durations.format(timeout) + " and was killed");
       }
-      out.join();
-      err.join();
+      outThread.join(5_000);
+      errThread.join(5_000);
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
-      throw CutoverFailure.COMMAND_FAILED.failure("interrupted while running " + argv.get(0), e);
+      throw CutoverFailure.COMMAND_FAILED.failure("interrupted while running " + label, e);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return new Result(process.exitValue(), (System.nanoTime() - started) / 1_000_000, out.text(), err.text());
+    return process.exitValue();
+  }
+
+  /** Where a child's output goes, chunk by chunk, from its own reading thread. */
+  private interface Sink {
+    void accept(byte[] buffer, int length);
+  }
+
+  private static Thread drain(InputStream in, Sink sink) {
+    Thread thread = new Thread(() -> {
+      byte[] buffer = new byte[8192];
+      try (in) {
+        for (int n; (n = in.read(buffer)) > 0; ) {
+          sink.accept(buffer, n);
+        }
+      } catch (IOException ignored) {
+        // The process ended or was killed; what was read is what there is.
+      }
+    }, "process-output");
+    thread.setDaemon(true);
+    thread.start();
+    return thread;
+  }
+
+  /** Keeps the first bytes of a stream and reads on past the cap, so the child never blocks on a full pipe. */
+  private static final class Head implements Sink {
+    private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+    private final int max;
+    private boolean truncated;
+
+    Head(int max) {
+      this.max = max;
+    }
+
+    @Override
+    public synchronized void accept(byte[] buffer, int length) {
+      int room = max - kept.size();
+      kept.write(buffer, 0, Math.max(0, Math.min(room, length)));
+      truncated |= length > room;
+    }
+
+    synchronized byte[] bytes() {
+      return kept.toByteArray();
+    }
+
+    synchronized boolean truncated() {
+      return truncated;
+    }
   }
 
   /**
@@ -82,39 +155,30 @@ public final class ProcessRunner {
   }
 
   /** Reads a stream to its end on its own thread, keeping the last {@link #TAIL_BYTES} bytes. */
-  public static final class Tail {
-    private final Thread thread;
+  public static final class Tail implements Sink {
     private final byte[] ring = new byte[TAIL_BYTES];
     private long total;
+    private Thread thread;
 
-    private Tail(InputStream in) {
-      thread = new Thread(() -> copy(in), "process-output");
-      thread.setDaemon(true);
-    }
+    private Tail() {}
 
     public static Tail drain(InputStream in) {
-      Tail tail = new Tail(in);
-      tail.thread.start();
+      Tail tail = new Tail();
+      tail.thread = ProcessRunner.drain(in, tail);
       return tail;
     }
 
-    private void copy(InputStream in) {
-      byte[] buffer = new byte[8192];
-      try (in) {
-        for (int n; (n = in.read(buffer)) > 0; ) {
-          synchronized (this) {
-            for (int i = 0; i < n; i++) {
-              ring[(int) (total++ % TAIL_BYTES)] = buffer[i];
-            }
-          }
-        }
-      } catch (IOException ignored) {
-        // The process ended or was killed; what was read is what there is.
+    @Override
+    public synchronized void accept(byte[] buffer, int length) {
+      for (int i = 0; i < length; i++) {
+        ring[(int) (total++ % TAIL_BYTES)] = buffer[i];
       }
     }
 
     public void join() throws InterruptedException {
-      thread.join(5_000);
+      if (thread != null) {
+        thread.join(5_000);
+      }
     }
 
     public synchronized String text() {

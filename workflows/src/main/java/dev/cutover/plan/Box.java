@@ -3,7 +3,10 @@ package dev.cutover.plan;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
-/** One server: its database, how to run commands on it, and the services that write to the database. */
+/**
+ * One server: its database, how to run commands on it, the services that write to the database, and what
+ * preflight inspects on it (config keys, artifact architecture, disk room, pending migrations, next job).
+ */
 public record Box(
     @JsonProperty(required = true) String name,
     @JsonProperty(required = true) Database database,
@@ -11,7 +14,11 @@ public record Box(
     Service app,
     List<NamedService> writers,
     List<NamedService> jobs,
-    ConfigFile config) {
+    ConfigFile config,
+    Artifact artifact,
+    Disk disk,
+    Migrations migrations,
+    NextJob nextJob) {
 
   public Box {
     host = host == null ? Host.LOCAL : host;

@@ -5,7 +5,7 @@ import java.util.List;
 
 /** A writer that bypasses the app, or a background job: named, so status and reports can say which. */
 public record NamedService(
-    @JsonProperty(required = true) String name, List<String> stop, List<String> start) {
+    @JsonProperty(required = true) String name, List<String> stop, List<String> start, ServiceCheck check) {
 
   public NamedService {
     stop = stop == null ? List.of() : List.copyOf(stop);
@@ -13,6 +13,6 @@ public record NamedService(
   }
 
   public Service service() {
-    return new Service(stop, start);
+    return new Service(stop, start, check);
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cutover.hosts.Architectures;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -55,20 +56,27 @@ final class PlanRules {
   private static final Pattern UPSTREAM = Pattern.compile("(?:[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}");
   private static final Pattern CADDY_ID = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
 
-  private static final Map<Class<?>, Map<String, FieldRule>> FIELD_RULES = Map.of(
-      Plan.class, Map.of("app", new FieldRule(PlanRules::appNameProblem,
-          schema -> schema.put("pattern", "^" + APP_NAME.pattern() + "$"))),
-      Database.class, Map.of("url", new FieldRule(PlanRules::jdbcUrlProblem,
-          schema -> schema.put("pattern", "^" + JDBC_URL.pattern() + "$"))),
-      Service.class, Map.of("stop", COMMAND, "start", COMMAND),
-      NamedService.class, Map.of("stop", COMMAND, "start", COMMAND),
-      FrontDoor.Command.class, Map.of("switch", COMMAND, "revert", COMMAND),
-      FrontDoor.CloudflareTunnel.class, Map.of("hostname", pattern(HOSTNAME, "a hostname, e.g. game.example.com")),
-      FrontDoor.Caddy.class, Map.of(
+  private static final FieldRule ARCH = new FieldRule(PlanRules::archProblem,
+      schema -> schema.put("description", "a CPU architecture: " + Architectures.known()));
+
+  private static final Map<Class<?>, Map<String, FieldRule>> FIELD_RULES = Map.ofEntries(
+      Map.entry(Plan.class, Map.of("app", new FieldRule(PlanRules::appNameProblem,
+          schema -> schema.put("pattern", "^" + APP_NAME.pattern() + "$")))),
+      Map.entry(Database.class, Map.of("url", new FieldRule(PlanRules::jdbcUrlProblem,
+          schema -> schema.put("pattern", "^" + JDBC_URL.pattern() + "$")))),
+      Map.entry(Host.class, Map.of("port", range(1, 65535))),
+      Map.entry(Service.class, Map.of("stop", COMMAND, "start", COMMAND)),
+      Map.entry(NamedService.class, Map.of("stop", COMMAND, "start", COMMAND)),
+      Map.entry(ServiceCheck.class, Map.of("command", COMMAND)),
+      Map.entry(Artifact.class, Map.of("arch", ARCH, "archCommand", COMMAND)),
+      Map.entry(Migrations.class, Map.of("pendingCommand", COMMAND)),
+      Map.entry(FrontDoor.Command.class, Map.of("switch", COMMAND, "revert", COMMAND)),
+      Map.entry(FrontDoor.CloudflareTunnel.class, Map.of("hostname", pattern(HOSTNAME, "a hostname, e.g. game.example.com"))),
+      Map.entry(FrontDoor.Caddy.class, Map.of(
           "targetUpstream", pattern(UPSTREAM, "host:port, e.g. 10.0.0.9:8080"),
-          "routeId", pattern(CADDY_ID, "a Caddy @id: letters, digits, '_', '.' and '-'")),
-      Copy.class, Map.of("jobs", range(1, 64)),
-      Health.class, Map.of("consecutive", range(1, null)));
+          "routeId", pattern(CADDY_ID, "a Caddy @id: letters, digits, '_', '.' and '-'"))),
+      Map.entry(Copy.class, Map.of("jobs", range(1, 64))),
+      Map.entry(Health.class, Map.of("consecutive", range(1, null))));
 
   /** Which key each way of reaching a box cannot do without. */
   private record ExecNeeds(String exec, String key) {}
@@ -76,10 +84,16 @@ final class PlanRules {
   private static final List<ExecNeeds> EXEC_NEEDS =
       List.of(new ExecNeeds("ssh", "target"), new ExecNeeds("worker", "taskQueue"));
 
+  // Keys that only mean something over ssh: given with another exec they would be silently ignored.
+  private static final List<String> SSH_ONLY = List.of("identityFile", "port", "knownHostsFile");
+
   private static final Map<Class<?>, RecordRule> RECORD_RULES = Map.of(
       Plan.class, new RecordRule(PlanRules::distinctBoxes, schema -> {}),
       Box.class, new RecordRule(PlanRules::uniqueServiceNames, schema -> {}),
       Host.class, new RecordRule(PlanRules::execNeeds, PlanRules::execNeedsSchema),
+      ServiceCheck.class, exactlyOne(List.of("command", "url"), null),
+      Artifact.class, exactlyOne(List.of("arch", "binary", "archCommand"),
+          "an image reference cannot be inspected without asking a registry"),
       Database.class, secretReference("password", false),
       FrontDoor.CloudflareTunnel.class, both(secretReference("token", true),
           new RecordRule(PlanRules::modeNeeds, PlanRules::modeNeedsSchema)));
@@ -184,6 +198,7 @@ final class PlanRules {
   }
 
   private static void execNeeds(ObjectNode host, YamlNode.Mapping mapping, YamlPath path, Errors errors) {
+    sshOnly(host, mapping, path, errors);
     for (ExecNeeds needs : EXEC_NEEDS) {
       if (needs.exec().equals(host.path("exec").asText()) && !host.hasNonNull(needs.key())) {
         errors.add(mapping.line(), path.key(needs.key()), "required when exec is " + needs.exec());
@@ -200,6 +215,54 @@ final class PlanRules {
       condition.putArray("required").add("exec");
       rule.putObject("then").putArray("required").add(needs.key());
     }
+    ObjectNode notSsh = all.addObject();
+    notSsh.putObject("if").putObject("properties").putObject("exec").putObject("not").put("const", "ssh");
+    ObjectNode forbidden = notSsh.putObject("then").putObject("properties");
+    SSH_ONLY.forEach(key -> forbidden.put(key, false));
+  }
+
+  private static void sshOnly(ObjectNode host, YamlNode.Mapping mapping, YamlPath path, Errors errors) {
+    String exec = host.path("exec").asText(null);
+    if (exec == null || exec.equals("ssh")) {
+      return;
+    }
+    for (String key : SSH_ONLY) {
+      if (given(mapping, key)) {
+        errors.add(lineOf(mapping, key), path.key(key), "only used when exec is ssh, not " + exec);
+      }
+    }
+  }
+
+  /**
+   * Exactly one of {@code keys}. {@code why} explains the choice when none is given, or is null. A key
+   * given with a wrong value counts as given, so its own error is not followed by "give one of".
+   */
+  private static RecordRule exactlyOne(List<String> keys, String why) {
+    String choices = String.join(", ", keys.subList(0, keys.size() - 1)) + " or " + keys.get(keys.size() - 1);
+    RecordCheck check = (value, mapping, path, errors) -> {
+      List<String> given = keys.stream().filter(key -> given(mapping, key)).toList();
+      if (given.isEmpty()) {
+        errors.add(mapping.line(), path.key(keys.get(0)),
+            (why == null ? "" : why + ": ") + "give one of " + choices);
+      } else if (given.size() > 1) {
+        errors.add(lineOf(mapping, given.get(1)), path.key(given.get(1)),
+            "give one of " + choices + ", not both " + given.get(0) + " and " + given.get(1));
+      }
+    };
+    return new RecordRule(check, schema -> {
+      ArrayNode oneOf = schema.putArray("oneOf");
+      keys.forEach(key -> oneOf.addObject().putArray("required").add(key));
+    });
+  }
+
+  private static boolean given(YamlNode.Mapping mapping, String key) {
+    YamlNode.Entry entry = mapping.get(key);
+    return entry != null && !(entry.value() instanceof YamlNode.Scalar scalar && scalar.isNull());
+  }
+
+  private static String archProblem(JsonNode arch) {
+    return Architectures.normalise(arch.asText()) != null ? null
+        : "'" + arch.asText() + "' is not a CPU architecture cutover knows: use one of " + Architectures.known();
   }
 
   private static FieldRule pattern(Pattern pattern, String expected) {

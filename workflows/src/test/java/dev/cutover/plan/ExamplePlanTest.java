@@ -37,7 +37,7 @@ class ExamplePlanTest {
         plan.source().database());
     assertEquals("jdbc:postgresql://127.0.0.1:15433/game", plan.target().database().url());
     assertEquals(new Service(List.of("rm", "-f", "/tmp/cutover-demo/arm-app.running"),
-        List.of("touch", "/tmp/cutover-demo/arm-app.running")), plan.target().app());
+        List.of("touch", "/tmp/cutover-demo/arm-app.running"), null), plan.target().app());
     assertEquals(List.of("nightly-standings"), plan.source().writers().stream().map(NamedService::name).toList());
     assertEquals(List.of("scoring"), plan.target().jobs().stream().map(NamedService::name).toList());
     assertEquals(List.of("every match that ended is graded"),
@@ -62,6 +62,6 @@ class ExamplePlanTest {
     Plan plan = PlanParser.parse(example, REFERENCE.toString());
 
     assertEquals(Duration.ofHours(48), plan.confirm().staleAfter());
-    assertEquals(new Host(Host.Exec.WORKER, null, "cutover-arm"), plan.target().host());
+    assertEquals(Host.worker("cutover-arm"), plan.target().host());
   }
 }

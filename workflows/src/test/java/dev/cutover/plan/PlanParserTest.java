@@ -24,18 +24,18 @@ class PlanParserTest {
     assertEquals("home", source.name());
     assertEquals(new Database("jdbc:postgresql://10.0.0.5:5432/game?sslmode=require", "game", "SRC_PGPASSWORD", null),
         source.database());
-    assertEquals(new Host(Host.Exec.SSH, "ops@home", null), source.host());
-    assertEquals(new Service(List.of("systemctl", "stop", "game"), List.of("systemctl", "start", "game")), source.app());
+    assertEquals(Host.ssh("ops@home"), source.host());
+    assertEquals(new Service(List.of("systemctl", "stop", "game"), List.of("systemctl", "start", "game"), null), source.app());
     assertEquals(List.of(new NamedService("nightly-standings", List.of("systemctl", "stop", "standings.timer"),
-        List.of("systemctl", "start", "standings.timer"))), source.writers());
+        List.of("systemctl", "start", "standings.timer"), null)), source.writers());
     assertEquals(List.of(new NamedService("scoring", List.of("systemctl", "stop", "scoring"),
-        List.of("systemctl", "start", "scoring"))), source.jobs());
+        List.of("systemctl", "start", "scoring"), null)), source.jobs());
     assertEquals(new ConfigFile("/srv/game/.env"), source.config());
 
     Box target = plan.target();
     assertEquals(new Database("jdbc:postgresql://10.0.0.9/game", "game", null, "/etc/cutover/arm.pgpass"),
         target.database());
-    assertEquals(new Host(Host.Exec.WORKER, null, "cutover-arm"), target.host());
+    assertEquals(Host.worker("cutover-arm"), target.host());
     assertEquals(Service.NONE, target.app());
     assertEquals(List.of(), target.writers());
     assertEquals(null, target.config());

@@ -40,7 +40,8 @@ class PlanSchemaTest {
 
     assertEquals(List.of("name", "database"), texts(box.get("required")));
     assertEquals(false, box.get("additionalProperties").asBoolean(true));
-    assertEquals(List.of("name", "database", "host", "app", "writers", "jobs", "config"),
+    assertEquals(List.of("name", "database", "host", "app", "writers", "jobs", "config", "artifact", "disk",
+        "migrations", "nextJob"),
         names(box.get("properties")));
   }
 

@@ -394,12 +394,14 @@ class CutoverWorkflowTest {
 
   static Plan plan() {
     Box home = new Box("home", new Database("jdbc:postgresql://127.0.0.1:5432/game", "cutover", null, null), null,
-        new Service(List.of("stop-app"), List.of("start-app")),
-        List.of(new NamedService("nightly", List.of("stop-nightly"), List.of("start-nightly"))),
-        List.of(new NamedService("scoring", List.of("stop-scoring"), List.of("start-scoring"))), null);
+        new Service(List.of("stop-app"), List.of("start-app"), null),
+        List.of(new NamedService("nightly", List.of("stop-nightly"), List.of("start-nightly"), null)),
+        List.of(new NamedService("scoring", List.of("stop-scoring"), List.of("start-scoring"), null)), null,
+        null, null, null, null);
     Box arm = new Box("arm", new Database("jdbc:postgresql://127.0.0.1:5433/game", "cutover", null, null), null,
-        new Service(List.of("stop-app"), List.of("start-app")), List.of(),
-        List.of(new NamedService("scoring", List.of("stop-scoring"), List.of("start-scoring"))), null);
+        new Service(List.of("stop-app"), List.of("start-app"), null), List.of(),
+        List.of(new NamedService("scoring", List.of("stop-scoring"), List.of("start-scoring"), null)), null,
+        null, null, null, null);
     return new Plan("game", home, arm, null, null, null,
         new FrontDoor.Command(List.of("flip"), List.of("flop")),
         new Health(URI.create("http://127.0.0.1:9/healthz"), Map.of("X-Served-By", "arm"), null, 3, null, null),
