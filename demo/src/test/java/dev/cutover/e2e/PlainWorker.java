@@ -4,6 +4,7 @@ import dev.cutover.database.DatabaseActivities;
 import dev.cutover.frontdoor.FrontDoorActivitiesImpl;
 import dev.cutover.hosts.HostActivitiesImpl;
 import dev.cutover.live.HealthActivitiesImpl;
+import dev.cutover.preflight.ScheduleActivitiesImpl;
 import dev.cutover.workflow.CutoverWorkflowImpl;
 import dev.cutover.workflow.TaskQueues;
 import io.temporal.client.WorkflowClient;
@@ -28,7 +29,8 @@ final class PlainWorker implements AutoCloseable {
         WorkerOptions.newBuilder().setStickyQueueScheduleToStartTimeout(Duration.ZERO).build());
     worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
     worker.registerActivitiesImplementations(
-        database, new HostActivitiesImpl(), new FrontDoorActivitiesImpl(), new HealthActivitiesImpl());
+        database, new HostActivitiesImpl(), new FrontDoorActivitiesImpl(), new HealthActivitiesImpl(),
+        new ScheduleActivitiesImpl());
     factory.start();
   }
 

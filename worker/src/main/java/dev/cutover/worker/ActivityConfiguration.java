@@ -8,6 +8,8 @@ import dev.cutover.hosts.HostActivities;
 import dev.cutover.hosts.HostActivitiesImpl;
 import dev.cutover.live.HealthActivities;
 import dev.cutover.live.HealthActivitiesImpl;
+import dev.cutover.preflight.ScheduleActivities;
+import dev.cutover.preflight.ScheduleActivitiesImpl;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -33,5 +35,10 @@ public class ActivityConfiguration {
   @Bean
   HealthActivities healthActivities() {
     return new HealthActivitiesImpl();
+  }
+
+  @Bean
+  ScheduleActivities scheduleActivities() {
+    return new ScheduleActivitiesImpl();
   }
 }

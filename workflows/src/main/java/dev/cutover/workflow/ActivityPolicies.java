@@ -21,9 +21,12 @@ final class ActivityPolicies {
           .setDoNotRetry(CutoverFailure.nonRetryableTypes())
           .build();
 
+  /**
+   * No task queue here: activities run on the workflow's own queue unless a box's stub names its
+   * worker's queue, and a queue in these options would override that.
+   */
   static final ActivityOptions DEFAULT =
       ActivityOptions.newBuilder()
-          .setTaskQueue(TaskQueues.MAIN)
           .setStartToCloseTimeout(Duration.ofMinutes(2))
           .setRetryOptions(RETRY)
           .build();
@@ -52,7 +55,24 @@ final class ActivityPolicies {
    * runs, so a dead worker's command is retried on another worker within seconds.
    */
   static final Map<String, ActivityOptions> HOSTS =
-      Map.of("Run", longStep(Duration.ofMinutes(10), Duration.ofSeconds(10)));
+      Map.of(
+          "Run", longStep(Duration.ofMinutes(10), Duration.ofSeconds(10)),
+          "VerifyState", longStep(Duration.ofMinutes(2), Duration.ofSeconds(30)).toBuilder()
+              .setRetryOptions(RETRY.toBuilder().setMaximumAttempts(3).build())
+              .build());
+
+  /**
+   * Asks a box's own worker to answer once: if none polls its queue, the task is never picked up and
+   * the schedule-to-start timeout says so within seconds, instead of the move waiting forever.
+   */
+  static ActivityOptions probe(String taskQueue) {
+    return ActivityOptions.newBuilder()
+        .setTaskQueue(taskQueue)
+        .setScheduleToStartTimeout(Duration.ofSeconds(15))
+        .setStartToCloseTimeout(Duration.ofSeconds(30))
+        .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+        .build();
+  }
 
   static final Map<String, ActivityOptions> FRONT_DOOR = Map.of();
 

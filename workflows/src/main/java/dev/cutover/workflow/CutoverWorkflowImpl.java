@@ -1,25 +1,29 @@
 package dev.cutover.workflow;
 
 import dev.cutover.database.DatabaseActivities;
-import dev.cutover.database.Markers;
 import dev.cutover.database.DatabaseActivities.CopyRequest;
 import dev.cutover.database.DatabaseActivities.CopyResult;
-import dev.cutover.database.DatabaseActivities.DatabaseInfo;
 import dev.cutover.database.DatabaseActivities.FenceRequest;
 import dev.cutover.database.DatabaseActivities.FingerprintRequest;
 import dev.cutover.database.DatabaseActivities.GuardRequest;
 import dev.cutover.database.DatabaseActivities.GuardResult;
-import dev.cutover.database.DatabaseActivities.InspectRequest;
 import dev.cutover.database.DatabaseActivities.TargetRequest;
 import dev.cutover.frontdoor.FrontDoorActivities;
 import dev.cutover.frontdoor.FrontDoorActivities.FrontDoorRequest;
 import dev.cutover.frontdoor.FrontDoorActivities.Side;
 import dev.cutover.hosts.HostActivities;
 import dev.cutover.hosts.HostActivities.CommandRequest;
+import dev.cutover.hosts.HostActivities.StateCheckRequest;
+import dev.cutover.hosts.PreflightFindings;
+import dev.cutover.plan.Service;
+import dev.cutover.preflight.ScheduleActivities;
+import dev.cutover.preflight.ScheduleActivities.NextJobDue;
+import dev.cutover.preflight.ScheduleActivities.NextJobRequest;
+import java.time.Instant;
+import java.util.Map;
 import dev.cutover.live.HealthActivities;
 import dev.cutover.live.HealthActivities.LiveRequest;
 import dev.cutover.plan.Box;
-import dev.cutover.plan.Copy;
 import dev.cutover.plan.Durations;
 import dev.cutover.plan.Host;
 import dev.cutover.plan.NamedService;
@@ -28,10 +32,8 @@ import dev.cutover.verify.Comparisons;
 import dev.cutover.verify.DatabaseFingerprint;
 import dev.cutover.verify.TableComparison;
 import dev.cutover.workflow.StepStatus.State;
-import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
-import io.temporal.failure.TimeoutFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Saga;
@@ -39,8 +41,6 @@ import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 
@@ -58,6 +58,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       Workflow.newActivityStub(DatabaseActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.DATABASE);
   private final HostActivities hosts =
       Workflow.newActivityStub(HostActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.HOSTS);
+  private final ScheduleActivities schedule =
+      Workflow.newActivityStub(ScheduleActivities.class, ActivityPolicies.DEFAULT, Map.of());
   private final FrontDoorActivities frontDoor =
       Workflow.newActivityStub(
           FrontDoorActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.FRONT_DOOR);
@@ -71,7 +73,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private boolean rehearsal;
   private String moveId;
   private Phase phase = Phase.PREFLIGHT;
-  private final List<StepStatus> steps = new ArrayList<>();
+  private final Steps steps = new Steps();
   private final List<Finding> findings = new ArrayList<>();
   private List<TableComparison> fingerprints = List.of();
   private DatabaseFingerprint verifiedTarget;
@@ -122,7 +124,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     } catch (CanceledFailure cancelled) {
       return compensate(Outcome.ABORTED, "the workflow was cancelled");
     } catch (TemporalFailure failed) {
-      return compensate(Outcome.ROLLED_BACK, phase.name().toLowerCase() + " failed: " + reason(failed));
+      return compensate(Outcome.ROLLED_BACK, phase.name().toLowerCase() + " failed: " + Steps.reason(failed));
     }
   }
 
@@ -155,7 +157,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         waitingForConfirm,
         stale,
         outcome,
-        steps,
+        steps.list(),
         findings,
         fingerprints,
         estimatedBlackoutMillis,
@@ -170,115 +172,30 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   private boolean preflight() {
     enter(Phase.PREFLIGHT);
-    Box source = plan.source();
-    Box target = plan.target();
-    Promise<DatabaseInfo> sourceInfo =
-        Async.function(database::inspect, new InspectRequest(source.name(), source.database()));
-    Promise<DatabaseInfo> targetInfo =
-        Async.function(database::inspect, new InspectRequest(target.name(), target.database()));
-    DatabaseInfo s = step(Phase.PREFLIGHT, "inspect source database", sourceInfo::get, this::describe);
-    DatabaseInfo t = step(Phase.PREFLIGHT, "inspect target database", targetInfo::get, this::describe);
-    checkSource(s);
-    checkTarget(t);
-    checkSupported();
-    if (s.reachable() && t.reachable() && s.serverVersionNum() != null && t.serverVersionNum() != null) {
-      checkVersions(s, t);
-    }
-    try {
-      step(
-          Phase.PREFLIGHT,
-          "check front door (" + plan.frontDoor().type() + ")",
-          () -> frontDoor.check(frontDoorRequest(Side.TARGET)),
-          r -> r.detail());
-      findings.add(Finding.ok("front door", plan.frontDoor().type() + " is usable"));
-    } catch (TemporalFailure e) {
-      findings.add(
-          Finding.blocking("front door", reason(e), "fix frontDoor in the plan or its credentials"));
-    }
-    return findings.stream().noneMatch(f -> f.severity() == Finding.Severity.BLOCKING);
-  }
-
-  /**
-   * Plan keys this build accepts but does not act on yet. Each is said out loud: a move that quietly
-   * did something other than what the plan asked would be a fake success.
-   */
-  private void checkSupported() {
-    if (plan.copy().strategy() == Copy.Strategy.LOGICAL) {
-      findings.add(Finding.blocking("copy", "copy.strategy logical is not supported by this build yet",
-          "use copy.strategy dump-restore"));
-    }
+    boolean clear = new Preflight(plan, steps, database, hostsFor(plan.source()), hostsFor(plan.target()), frontDoor,
+        findings).run();
     for (Box box : List.of(plan.source(), plan.target())) {
-      if (box.host().exec() != Host.Exec.LOCAL) {
-        findings.add(Finding.blocking("host " + box.name(),
-            "host.exec " + box.host().exec().name().toLowerCase() + " is not supported by this build yet",
-            "run a worker on a machine that can run " + box.name() + "'s commands locally, with exec: local"));
-      }
-      if (box.config() != null) {
-        findings.add(Finding.warning("config " + box.name(),
-            "comparing app config files is not done by this build yet: " + box.config().file() + " was not checked",
-            "compare the key names of both boxes' config files by hand before you confirm"));
+      if (box.host().exec() == Host.Exec.WORKER && !workerAnswers(box)) {
+        clear = false;
       }
     }
+    return clear;
   }
 
-  private void checkSource(DatabaseInfo s) {
-    if (!s.reachable()) {
-      findings.add(
-          Finding.blocking(
-              "source database",
-              "cannot connect to " + s.box() + ": " + s.error(),
-              "check source.database (url, user, password variable on the worker)"));
-    } else if (!s.exists()) {
-      findings.add(
-          Finding.blocking("source database", "the source database does not exist", "check source.database.url"));
-    } else {
-      findings.add(Finding.ok("source database", s.serverVersion() + ", " + s.userTables() + " tables"));
-      if (s.fenced()) {
-        findings.add(
-            Finding.warning(
-                "source database",
-                "the source is fenced read-only by an earlier move",
-                "if that move ended, the source is its fallback: make sure this is the box to move from"));
-      }
-    }
-  }
-
-  private void checkTarget(DatabaseInfo t) {
-    if (!t.reachable()) {
-      findings.add(
-          Finding.blocking(
-              "target database",
-              "cannot connect to " + t.box() + ": " + t.error(),
-              "check target.database (url, user, password variable on the worker)"));
-    } else if (!t.exists()) {
-      findings.add(Finding.ok("target database", "does not exist yet; the move will create it"));
-    } else if (!Markers.isOurs(t.marker(), plan.app())) {
-      findings.add(
-          Finding.blocking(
-              "target database",
-              "the target database exists and was not created by a cutover move of " + plan.app()
-                  + " (" + t.userTables() + " tables); cutover never overwrites it",
-              "drop it yourself if it holds nothing you need, or point target.database.url at a new name"));
-    } else if (Markers.isLive(t.marker())) {
-      findings.add(
-          Finding.blocking(
-              "target database",
-              "the target database is live: a completed move of " + plan.app() + " serves from it",
-              "nothing to do, or move in the other direction"));
-    } else {
-      findings.add(Finding.ok("target database", "left by an earlier attempt of this app; will be recreated"));
-    }
-  }
-
-  private void checkVersions(DatabaseInfo s, DatabaseInfo t) {
-    if (t.serverVersionNum() / 10000 < s.serverVersionNum() / 10000) {
-      findings.add(
-          Finding.blocking(
-              "server versions",
-              "target runs PostgreSQL " + t.serverVersion() + ", older than the source's " + s.serverVersion(),
-              "upgrade the target's PostgreSQL to at least the source's major version"));
-    } else {
-      findings.add(Finding.ok("server versions", s.serverVersion() + " -> " + t.serverVersion()));
+  /** A box whose commands run on its own worker needs that worker polling its queue right now. */
+  private boolean workerAnswers(Box box) {
+    String queue = box.host().taskQueue();
+    HostActivities probe = Workflow.newActivityStub(HostActivities.class, ActivityPolicies.probe(queue));
+    try {
+      steps.run(Phase.PREFLIGHT, "check a worker polls " + queue,
+          () -> probe.run(new CommandRequest(box.name(), box.host(), "probe", List.of("true"), Duration.ofSeconds(10))),
+          r -> "answered in " + r.millis() + " ms");
+      findings.add(Finding.ok("worker " + box.name(), "a worker polls task queue " + queue));
+      return true;
+    } catch (TemporalFailure e) {
+      findings.add(Finding.blocking("worker " + box.name(), "no worker answered on task queue " + queue
+          + " (" + Steps.reason(e) + ")", "start `cutover worker` on " + box.name() + " with CUTOVER_HOST_QUEUE=" + queue));
+      return false;
     }
   }
 
@@ -291,7 +208,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     }
     saga.addCompensation(
         () -> compensation("drop target database", () -> database.dropTarget(targetRequest())));
-    step(
+    steps.run(
         Phase.PREPARE,
         "create target database",
         () -> database.prepareTarget(targetRequest()),
@@ -301,30 +218,48 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private void presync() {
     enter(Phase.PRESYNC);
     CopyResult rehearsalCopy =
-        step(Phase.PRESYNC, "rehearsal copy (timed)", () -> database.copy(copyRequest()), this::describe);
+        steps.run(Phase.PRESYNC, "rehearsal copy (timed)", () -> database.copy(copyRequest()), this::describe);
     List<DatabaseFingerprint> both = fingerprintBoth(Phase.PRESYNC, "rehearsal fingerprints (timed)");
     long fingerprintMillis = Math.max(both.get(0).millis(), both.get(1).millis());
     estimatedBlackoutMillis = rehearsalCopy.totalMillis() + fingerprintMillis;
+    checkNextJob();
+  }
+
+  /** With the blackout estimated, the next time-critical job (a kickoff) must not fall inside it. */
+  private void checkNextJob() {
+    Box source = plan.source();
+    if (source.nextJob() == null) {
+      return;
+    }
+    try {
+      NextJobDue due = steps.run(Phase.PRESYNC, "next job due on " + source.name(),
+          () -> schedule.nextJobDue(new NextJobRequest(source.name(), source.database(), source.nextJob().sql())),
+          r -> r.dueAt() == null ? "nothing due" : "due at " + r.dueAt());
+      Instant blackoutEnds = Instant.ofEpochMilli(Workflow.currentTimeMillis() + estimatedBlackoutMillis);
+      findings.add(PreflightFindings.nextJob(due, blackoutEnds));
+    } catch (TemporalFailure e) {
+      findings.add(Finding.warning("next job", Steps.reason(e), "check source.nextJob.sql"));
+    }
   }
 
   private boolean awaitConfirmation() {
     enter(Phase.CONFIRM);
     waitingForConfirm = true;
-    int index = begin(Phase.CONFIRM, "wait for confirm");
+    int index = steps.begin(Phase.CONFIRM, "wait for confirm");
     Duration staleAfter = plan.confirm().staleAfter();
     boolean decided = Workflow.await(staleAfter, () -> confirmed != null || aborted != null);
     if (!decided) {
       stale = true;
       log.warn("the move of {} has waited at the confirm gate for {}: it is stale", plan.app(), staleAfter);
-      update(index, "stale: waiting longer than " + Durations.format(staleAfter));
+      steps.update(index, "stale: waiting longer than " + Durations.format(staleAfter));
       Workflow.await(() -> confirmed != null || aborted != null);
     }
     waitingForConfirm = false;
     if (aborted != null) {
-      end(index, State.FAILED, "aborted by " + aborted.by() + reasonSuffix(aborted));
+      steps.end(index, State.FAILED, "aborted by " + aborted.by() + reasonSuffix(aborted));
       return false;
     }
-    end(index, State.DONE, "confirmed by " + confirmed.by());
+    steps.end(index, State.DONE, "confirmed by " + confirmed.by());
     return true;
   }
 
@@ -332,10 +267,10 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     enter(Phase.SETTLE);
     var settle = plan.settle();
     if (settle.guards().isEmpty()) {
-      skip(Phase.SETTLE, "settle guards", "the plan has no guards");
+      steps.skip(Phase.SETTLE, "settle guards", "the plan has no guards");
       return;
     }
-    int index = begin(Phase.SETTLE, "wait until every guard holds for " + Durations.format(settle.stableFor()));
+    int index = steps.begin(Phase.SETTLE, "wait until every guard holds for " + Durations.format(settle.stableFor()));
     long deadline = Workflow.currentTimeMillis() + settle.timeout().toMillis();
     Long holdingSince = null;
     while (true) {
@@ -349,16 +284,16 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       if (failing.isEmpty()) {
         holdingSince = holdingSince == null ? now : holdingSince;
         if (now - holdingSince >= settle.stableFor().toMillis()) {
-          end(index, State.DONE, "every guard held for " + (now - holdingSince) + " ms");
+          steps.end(index, State.DONE, "every guard held for " + (now - holdingSince) + " ms");
           return;
         }
-        update(index, "all guards hold, stable for " + (now - holdingSince) + " ms");
+        steps.update(index, "all guards hold, stable for " + (now - holdingSince) + " ms");
       } else {
         holdingSince = null;
-        update(index, "still false: " + String.join(", ", failing));
+        steps.update(index, "still false: " + String.join(", ", failing));
       }
       if (now >= deadline) {
-        end(index, State.FAILED, "timed out; still false: " + String.join(", ", failing));
+        steps.end(index, State.FAILED, "timed out; still false: " + String.join(", ", failing));
         throw new StopMove(
             Outcome.ABORTED, "settle timed out after " + Durations.format(settle.timeout()) + "; still false: " + failing);
       }
@@ -374,18 +309,18 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     // Registered first, so undoing the freeze releases the front door last, after the source app is back.
     saga.addCompensation(
         () -> compensation("point front door back at " + source.name(), () -> frontDoor.pointAt(frontDoorRequest(Side.SOURCE))));
-    step(Phase.FREEZE, "hold requests at the front door", () -> frontDoor.hold(frontDoorRequest(Side.TARGET)),
+    steps.run(Phase.FREEZE, "hold requests at the front door", () -> frontDoor.hold(frontDoorRequest(Side.TARGET)),
         r -> r.detail());
-    stopService(Phase.FREEZE, source, "app", source.app().stop(), source.app().start());
+    stopService(Phase.FREEZE, source, "app", source.app());
     for (NamedService writer : source.writers()) {
-      stopService(Phase.FREEZE, source, "writer " + writer.name(), writer.stop(), writer.start());
+      stopService(Phase.FREEZE, source, "writer " + writer.name(), writer.service());
     }
     for (NamedService job : source.jobs()) {
-      stopService(Phase.FREEZE, source, "job " + job.name(), job.stop(), job.start());
+      stopService(Phase.FREEZE, source, "job " + job.name(), job.service());
     }
     saga.addCompensation(
         () -> compensation("unfence source database", () -> database.unfence(fenceRequest(source))));
-    step(
+    steps.run(
         Phase.FREEZE,
         "fence source database",
         () -> database.fence(fenceRequest(source)),
@@ -396,7 +331,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private void copy() {
     stopIfAborted();
     enter(Phase.COPY);
-    step(Phase.COPY, "dump and restore", () -> database.copy(copyRequest()), this::describe);
+    steps.run(Phase.COPY, "dump and restore", () -> database.copy(copyRequest()), this::describe);
   }
 
   private void verify() {
@@ -422,22 +357,22 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     Box target = plan.target();
     saga.addCompensation(
         () -> compensation("fence target database", () -> database.fence(fenceRequest(target))));
-    step(Phase.SWITCH, "unfence target database", () -> {
+    steps.run(Phase.SWITCH, "unfence target database", () -> {
       database.unfence(fenceRequest(target));
       return null;
     }, r -> "accepts writes");
     // Jobs first, so nothing due between the app's start and theirs is missed; the source's jobs
     // were stopped in the freeze, so two job runners never run at once.
     for (NamedService job : target.jobs()) {
-      startService(Phase.SWITCH, target, "job " + job.name(), job.start(), job.stop());
+      startService(Phase.SWITCH, target, "job " + job.name(), job.service());
     }
-    startService(Phase.SWITCH, target, "app", target.app().start(), target.app().stop());
+    startService(Phase.SWITCH, target, "app", target.app());
     saga.addCompensation(
         () ->
             compensation(
                 "point front door back at " + plan.source().name(),
                 () -> frontDoor.pointAt(frontDoorRequest(Side.SOURCE))));
-    step(
+    steps.run(
         Phase.SWITCH,
         "point front door at " + target.name(),
         () -> frontDoor.pointAt(frontDoorRequest(Side.TARGET)),
@@ -447,7 +382,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   private void verifyLive() {
     enter(Phase.VERIFY_LIVE);
-    step(
+    steps.run(
         Phase.VERIFY_LIVE,
         "health at " + plan.health().url(),
         () -> health.verifyLive(new LiveRequest(plan.target().name(), plan.health())),
@@ -457,7 +392,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   private void report() {
     enter(Phase.REPORT);
-    step(Phase.REPORT, "mark target database live", () -> {
+    steps.run(Phase.REPORT, "mark target database live", () -> {
       database.markTargetLive(targetRequest());
       return null;
     }, r -> "no later move may drop it; the source stays fenced and stopped as the fallback");
@@ -478,7 +413,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       try {
         saga.compensate();
       } catch (Saga.CompensationException e) {
-        notUndone.add("a compensation failed: " + reason(e));
+        notUndone.add("a compensation failed: " + Steps.reason(e));
       }
     }).run();
     if (!notUndone.isEmpty()) {
@@ -498,27 +433,27 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private boolean targetUnchangedSinceVerify() {
     Box target = plan.target();
     try {
-      step(Phase.ROLLBACK, "fence target to check for writes", () -> database.fence(fenceRequest(target)),
+      steps.run(Phase.ROLLBACK, "fence target to check for writes", () -> database.fence(fenceRequest(target)),
           r -> "fenced");
       DatabaseFingerprint now =
-          step(Phase.ROLLBACK, "fingerprint target again", () -> database.fingerprint(
+          steps.run(Phase.ROLLBACK, "fingerprint target again", () -> database.fingerprint(
               new FingerprintRequest(target.name(), target.database(), plan.verify())), r -> r.tables().size() + " tables");
       if (Comparisons.allMatch(Comparisons.compare(verifiedTarget, now))) {
         return true;
       }
-      step(Phase.ROLLBACK, "unfence target: it holds new writes", () -> {
+      steps.run(Phase.ROLLBACK, "unfence target: it holds new writes", () -> {
         database.unfence(fenceRequest(target));
         return null;
       }, r -> "target stays the live writer");
       return false;
     } catch (TemporalFailure e) {
-      log.error("could not check the target for writes: {}", reason(e));
+      log.error("could not check the target for writes: {}", Steps.reason(e));
       return false;
     }
   }
 
   private void compensation(String name, Runnable action) {
-    step(Phase.ROLLBACK, name, () -> {
+    steps.run(Phase.ROLLBACK, name, () -> {
       action.run();
       return null;
     }, r -> "done");
@@ -526,30 +461,58 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   // ---- helpers ----------------------------------------------------------------------------------
 
-  private void stopService(Phase at, Box box, String what, List<String> stop, List<String> start) {
-    if (!start.isEmpty()) {
-      saga.addCompensation(() -> compensation("start " + what + " on " + box.name(), () -> run(box, "start " + what, start)));
+  private void stopService(Phase at, Box box, String what, Service service) {
+    if (!service.start().isEmpty()) {
+      saga.addCompensation(() -> compensation("start " + what + " on " + box.name(), () -> {
+        run(box, "start " + what, service.start());
+        verifyState(at, box, what, service, true);
+      }));
     }
-    runCommand(at, box, "stop " + what, stop);
+    runCommand(at, box, "stop " + what, service.stop());
+    verifyState(at, box, what, service, false);
   }
 
-  private void startService(Phase at, Box box, String what, List<String> start, List<String> stop) {
-    if (!stop.isEmpty()) {
-      saga.addCompensation(() -> compensation("stop " + what + " on " + box.name(), () -> run(box, "stop " + what, stop)));
+  private void startService(Phase at, Box box, String what, Service service) {
+    if (!service.stop().isEmpty()) {
+      saga.addCompensation(() -> compensation("stop " + what + " on " + box.name(), () -> {
+        run(box, "stop " + what, service.stop());
+        verifyState(at, box, what, service, false);
+      }));
     }
-    runCommand(at, box, "start " + what, start);
+    runCommand(at, box, "start " + what, service.start());
+    verifyState(at, box, what, service, true);
+  }
+
+  /** A command's exit code is a claim; the plan's check is the proof that the service really stopped or ran. */
+  private void verifyState(Phase at, Box box, String what, Service service, boolean running) {
+    if (service.check() == null) {
+      return;
+    }
+    steps.run(at, "check " + what + " on " + box.name() + (running ? " is running" : " is stopped"),
+        () -> hostsFor(box).verifyState(new StateCheckRequest(box.name(), box.host(), what, service.check(), running,
+            Duration.ofSeconds(60))),
+        r -> r.detail());
   }
 
   private void runCommand(Phase at, Box box, String purpose, List<String> argv) {
     if (argv.isEmpty()) {
-      skip(at, purpose + " on " + box.name(), "no command in the plan");
+      steps.skip(at, purpose + " on " + box.name(), "no command in the plan");
       return;
     }
-    step(at, purpose + " on " + box.name(), () -> run(box, purpose, argv), r -> "exit " + r.exitCode() + " in " + r.millis() + " ms");
+    steps.run(at, purpose + " on " + box.name(), () -> run(box, purpose, argv), r -> "exit " + r.exitCode() + " in " + r.millis() + " ms");
   }
 
   private HostActivities.CommandResult run(Box box, String purpose, List<String> argv) {
-    return hosts.run(new CommandRequest(box.name(), box.host(), purpose, argv, COMMAND_TIMEOUT));
+    return hostsFor(box).run(new CommandRequest(box.name(), box.host(), purpose, argv, COMMAND_TIMEOUT));
+  }
+
+  /** Commands for a box with its own worker go to that worker's task queue; the rest run here. */
+  private HostActivities hostsFor(Box box) {
+    if (box.host().exec() != Host.Exec.WORKER) {
+      return hosts;
+    }
+    return Workflow.newActivityStub(HostActivities.class,
+        ActivityPolicies.DEFAULT.toBuilder().setTaskQueue(box.host().taskQueue()).build(), ActivityPolicies.HOSTS);
   }
 
   private List<DatabaseFingerprint> fingerprintBoth(Phase at, String name) {
@@ -560,7 +523,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         Async.function(database::fingerprint, new FingerprintRequest(source.name(), source.database(), plan.verify()));
     Promise<DatabaseFingerprint> t =
         Async.function(database::fingerprint, new FingerprintRequest(target.name(), target.database(), plan.verify()));
-    return step(at, name, () -> List.of(s.get(), t.get()),
+    return steps.run(at, name, () -> List.of(s.get(), t.get()),
         r -> r.get(0).tables().size() + " tables, " + r.get(0).millis() + " ms / " + r.get(1).millis() + " ms");
   }
 
@@ -595,51 +558,11 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     }
   }
 
-  private <T> T step(Phase at, String name, Supplier<T> action, Function<T, String> describe) {
-    int index = begin(at, name);
-    try {
-      T result = action.get();
-      end(index, State.DONE, describe.apply(result));
-      return result;
-    } catch (RuntimeException e) {
-      end(index, State.FAILED, reason(e));
-      throw e;
-    }
-  }
-
-  private int begin(Phase at, String name) {
-    steps.add(new StepStatus(at, name, State.RUNNING, Workflow.currentTimeMillis(), null, null));
-    return steps.size() - 1;
-  }
-
-  private void update(int index, String detail) {
-    StepStatus s = steps.get(index);
-    steps.set(index, new StepStatus(s.phase(), s.name(), s.state(), s.startedAt(), null, detail));
-  }
-
-  private void end(int index, State state, String detail) {
-    steps.set(index, steps.get(index).finish(state, Workflow.currentTimeMillis(), detail));
-  }
-
-  private void skip(Phase at, String name, String why) {
-    long now = Workflow.currentTimeMillis();
-    steps.add(new StepStatus(at, name, State.SKIPPED, now, now, why));
-  }
-
   private CutoverResult finish(Outcome result, String summary) {
     outcome = result;
     enter(Phase.DONE);
     log.info("move of {} ended {}: {}", plan.app(), result, summary);
     return new CutoverResult(result, summary, status());
-  }
-
-  private String describe(DatabaseInfo info) {
-    if (!info.reachable()) {
-      return "unreachable: " + info.error();
-    }
-    return info.exists()
-        ? info.serverVersion() + ", " + info.userTables() + " tables, " + info.sizeBytes() + " bytes"
-        : info.serverVersion() + ", database does not exist";
   }
 
   private String describe(CopyResult r) {
@@ -648,19 +571,6 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   private static String reasonSuffix(Decision decision) {
     return decision.reason() == null || decision.reason().isBlank() ? "" : ": " + decision.reason();
-  }
-
-  /** The innermost human-readable message: an activity's own failure text, not Temporal's wrapper. */
-  static String reason(Throwable e) {
-    for (Throwable c = e; c != null; c = c.getCause()) {
-      if (c instanceof ApplicationFailure af) {
-        return af.getOriginalMessage();
-      }
-      if (c instanceof TimeoutFailure tf) {
-        return "timed out (" + tf.getTimeoutType().name().toLowerCase().replace("timeout_type_", "") + ")";
-      }
-    }
-    return e.getMessage();
   }
 
   /** Ends the forward path: the saga then compensates and the move ends with {@link #outcome}. */

@@ -65,13 +65,18 @@ class CutoverWorkflowTest {
   private final HostActivities hosts = mock(HostActivities.class, withSettings().withoutAnnotations());
   private final FrontDoorActivities frontDoor = mock(FrontDoorActivities.class, withSettings().withoutAnnotations());
   private final HealthActivities health = mock(HealthActivities.class, withSettings().withoutAnnotations());
+  private final HostActivities armHosts = mock(HostActivities.class, withSettings().withoutAnnotations());
+  private final List<String> onArm = Collections.synchronizedList(new ArrayList<>());
 
   @BeforeEach
   void setUp() {
     env = TestWorkflowEnvironment.newInstance();
     Worker worker = env.newWorker(TaskQueues.MAIN);
     worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
-    worker.registerActivitiesImplementations(database, hosts, frontDoor, health);
+    worker.registerActivitiesImplementations(database, hosts, frontDoor, health,
+        mock(dev.cutover.preflight.ScheduleActivities.class, withSettings().withoutAnnotations()));
+    // The worker that runs on box arm itself (exec: worker); only some tests send it anything.
+    env.newWorker("cutover-arm").registerActivitiesImplementations(armHosts);
     client = env.getWorkflowClient();
     env.start();
 
@@ -316,6 +321,70 @@ class CutoverWorkflowTest {
     assertTrue(journal.isEmpty(), journal.toString());
     assertTrue(result.status().findings().contains(Finding.blocking("copy",
         "copy.strategy logical is not supported by this build yet", "use copy.strategy dump-restore")));
+  }
+
+  @Test
+  void aBoxWhoseWorkerIsNotPollingBlocksPreflight() {
+    Plan base = plan();
+    Box arm = base.target();
+    Box onItsOwnWorker = new Box(arm.name(), arm.database(), dev.cutover.plan.Host.worker("cutover-nobody"), arm.app(),
+        arm.writers(), arm.jobs(), null, null, null, null, null);
+    Plan plan = new Plan(base.app(), base.source(), onItsOwnWorker, null, null, null, base.frontDoor(), base.health(), null);
+
+    CutoverResult result = stubOf(start(plan)).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.BLOCKED, result.outcome());
+    Finding finding = result.status().findings().stream().filter(f -> f.check().equals("worker arm")).findFirst().orElseThrow();
+    assertEquals(Finding.Severity.BLOCKING, finding.severity());
+    assertTrue(finding.message().startsWith("no worker answered on task queue cutover-nobody"), finding.message());
+    assertTrue(journal.isEmpty(), journal.toString());
+  }
+
+  @Test
+  void aBoxWithItsOwnWorkerGetsItsCommandsOnItsOwnQueue() {
+    when(armHosts.run(any())).thenAnswer(i -> {
+      CommandRequest r = i.getArgument(0);
+      onArm.add(r.purpose());
+      return new CommandResult(0, 1, "", "");
+    });
+    Plan base = plan();
+    Box arm = base.target();
+    Plan plan = new Plan(base.app(), base.source(), new Box(arm.name(), arm.database(),
+        dev.cutover.plan.Host.worker("cutover-arm"), arm.app(), arm.writers(), arm.jobs(), null, null, null, null, null),
+        null, null, null, base.frontDoor(), base.health(), null);
+    CutoverWorkflow workflow = start(plan);
+    awaitGate(workflow);
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+
+    assertEquals(Outcome.COMPLETED, stubOf(workflow).getResult(CutoverResult.class).outcome());
+    assertEquals(List.of("probe", "stop app", "stop job scoring", "start job scoring", "start app"), onArm);
+    assertFalse(journal.stream().anyMatch(e -> e.startsWith("arm:")), journal.toString());
+  }
+
+  @Test
+  void aServiceWithACheckIsProvenStoppedAndRunning() {
+    List<String> checks = Collections.synchronizedList(new ArrayList<>());
+    when(hosts.verifyState(any())).thenAnswer(i -> {
+      HostActivities.StateCheckRequest r = i.getArgument(0);
+      checks.add(r.box() + " " + r.what() + (r.expectRunning() ? " running" : " stopped"));
+      return new HostActivities.StateCheckResult(r.what(), r.expectRunning(), 1, 1, "ok");
+    });
+    Plan base = plan();
+    dev.cutover.plan.ServiceCheck check = new dev.cutover.plan.ServiceCheck(List.of("pgrep", "game"), null);
+    Box home = base.source();
+    Box arm = base.target();
+    Plan plan = new Plan(base.app(),
+        new Box(home.name(), home.database(), null, new Service(home.app().stop(), home.app().start(), check),
+            home.writers(), home.jobs(), null, null, null, null, null),
+        new Box(arm.name(), arm.database(), null, new Service(arm.app().stop(), arm.app().start(), check),
+            arm.writers(), arm.jobs(), null, null, null, null, null),
+        null, null, null, base.frontDoor(), base.health(), null);
+    CutoverWorkflow workflow = start(plan);
+    awaitGate(workflow);
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+
+    assertEquals(Outcome.COMPLETED, stubOf(workflow).getResult(CutoverResult.class).outcome());
+    assertEquals(List.of("home app stopped", "arm app running"), checks);
   }
 
   @Test

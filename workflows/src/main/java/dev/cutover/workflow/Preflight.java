@@ -1,0 +1,199 @@
+package dev.cutover.workflow;
+
+import dev.cutover.database.DatabaseActivities;
+import dev.cutover.database.DatabaseActivities.DatabaseInfo;
+import dev.cutover.database.DatabaseActivities.InspectRequest;
+import dev.cutover.database.Markers;
+import dev.cutover.frontdoor.FrontDoorActivities;
+import dev.cutover.frontdoor.FrontDoorActivities.FrontDoorRequest;
+import dev.cutover.frontdoor.FrontDoorActivities.Side;
+import dev.cutover.hosts.ConfigComparison;
+import dev.cutover.hosts.HostActivities;
+import dev.cutover.hosts.HostActivities.ArchRequest;
+import dev.cutover.hosts.HostActivities.ConfigKeys;
+import dev.cutover.hosts.HostActivities.ConfigKeysRequest;
+import dev.cutover.hosts.HostActivities.DiskRequest;
+import dev.cutover.hosts.HostActivities.MigrationsRequest;
+import dev.cutover.hosts.PreflightFindings;
+import dev.cutover.plan.Box;
+import dev.cutover.plan.Copy;
+import dev.cutover.plan.Host;
+import dev.cutover.plan.Plan;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Phase 1: everything that can be known before anything changes, reported all at once. Each check adds
+ * findings; one that cannot even run becomes a blocking finding with its reason, never a thrown error,
+ * so the operator sees every problem in one pass.
+ */
+final class Preflight {
+
+  private static final Duration INSPECTION_TIMEOUT = Duration.ofMinutes(1);
+
+  private final Plan plan;
+  private final Steps steps;
+  private final DatabaseActivities database;
+  private final HostActivities sourceHost;
+  private final HostActivities targetHost;
+  private final FrontDoorActivities frontDoor;
+  private final List<Finding> findings;
+
+  Preflight(Plan plan, Steps steps, DatabaseActivities database, HostActivities sourceHost,
+      HostActivities targetHost, FrontDoorActivities frontDoor, List<Finding> findings) {
+    this.plan = plan;
+    this.steps = steps;
+    this.database = database;
+    this.sourceHost = sourceHost;
+    this.targetHost = targetHost;
+    this.frontDoor = frontDoor;
+    this.findings = findings;
+  }
+
+  /** True when nothing blocks. */
+  boolean run() {
+    Box source = plan.source();
+    Box target = plan.target();
+    Promise<DatabaseInfo> sourceInfo =
+        Async.function(database::inspect, new InspectRequest(source.name(), source.database()));
+    Promise<DatabaseInfo> targetInfo =
+        Async.function(database::inspect, new InspectRequest(target.name(), target.database()));
+    DatabaseInfo s = steps.run(Phase.PREFLIGHT, "inspect source database", sourceInfo::get, Preflight::describe);
+    DatabaseInfo t = steps.run(Phase.PREFLIGHT, "inspect target database", targetInfo::get, Preflight::describe);
+    checkSource(s);
+    checkTarget(t);
+    checkSupported();
+    if (s.reachable() && t.reachable() && s.serverVersionNum() != null && t.serverVersionNum() != null) {
+      checkVersions(s, t);
+    }
+    checkConfig();
+    for (Box box : List.of(source, target)) {
+      if (box.artifact() != null) {
+        inspect("CPU architecture of " + box.name(), "artifact", () -> PreflightFindings.architecture(
+            host(box).architecture(new ArchRequest(box.name(), box.host(), box.artifact(), INSPECTION_TIMEOUT))));
+      }
+      if (box.migrations() != null) {
+        inspect("pending migrations on " + box.name(), "migrations", () -> PreflightFindings.migrations(
+            host(box).pendingMigrations(new MigrationsRequest(
+                box.name(), box.host(), box.migrations().pendingCommand(), INSPECTION_TIMEOUT))));
+      }
+    }
+    if (target.disk() != null && s.sizeBytes() != null) {
+      inspect("free disk on " + target.name(), "disk", () -> PreflightFindings.disk(targetHost.diskRoom(
+          new DiskRequest(target.name(), target.host(), target.disk().path(), s.sizeBytes(), INSPECTION_TIMEOUT))));
+    }
+    inspect("front door (" + plan.frontDoor().type() + ")", "front door", () -> Finding.ok("front door",
+        frontDoor.check(new FrontDoorRequest(plan.app(), plan.frontDoor(), Side.TARGET)).detail()));
+    return findings.stream().noneMatch(f -> f.severity() == Finding.Severity.BLOCKING);
+  }
+
+  /** Runs one inspection as a step; if it cannot run at all, that itself blocks, with the reason. */
+  private void inspect(String name, String check, Supplier<Finding> inspection) {
+    try {
+      findings.add(steps.run(Phase.PREFLIGHT, "check " + name, inspection, Finding::message));
+    } catch (TemporalFailure e) {
+      findings.add(Finding.blocking(check, Steps.reason(e), "fix the plan's " + check + " settings or the box"));
+    }
+  }
+
+  /**
+   * Key names and salted value hashes from both boxes; the salt is one random value per move, the
+   * same for both sides, so equal values compare equal without ever being stored.
+   */
+  private void checkConfig() {
+    Box source = plan.source();
+    Box target = plan.target();
+    if (source.config() == null && target.config() == null) {
+      return;
+    }
+    if (source.config() == null || target.config() == null) {
+      findings.add(Finding.warning("config", "only one box names its config file, so nothing was compared",
+          "give both source.config.file and target.config.file"));
+      return;
+    }
+    String salt = Workflow.randomUUID().toString();
+    try {
+      ConfigKeys s = steps.run(Phase.PREFLIGHT, "read config keys on " + source.name(),
+          () -> sourceHost.configKeys(new ConfigKeysRequest(source.name(), source.host(), source.config().file(), salt,
+              INSPECTION_TIMEOUT)), k -> k.valueHashes().size() + " keys");
+      ConfigKeys t = steps.run(Phase.PREFLIGHT, "read config keys on " + target.name(),
+          () -> targetHost.configKeys(new ConfigKeysRequest(target.name(), target.host(), target.config().file(), salt,
+              INSPECTION_TIMEOUT)), k -> k.valueHashes().size() + " keys");
+      findings.addAll(ConfigComparison.findings(s, t));
+    } catch (TemporalFailure e) {
+      findings.add(Finding.blocking("config", Steps.reason(e), "check config.file on both boxes"));
+    }
+  }
+
+  /** Plan keys this build accepts but does not act on: said out loud, never silently ignored. */
+  private void checkSupported() {
+    if (plan.copy().strategy() == Copy.Strategy.LOGICAL) {
+      findings.add(Finding.blocking("copy", "copy.strategy logical is not supported by this build yet",
+          "use copy.strategy dump-restore"));
+    }
+  }
+
+  private void checkSource(DatabaseInfo s) {
+    if (!s.reachable()) {
+      findings.add(Finding.blocking("source database", "cannot connect to " + s.box() + ": " + s.error(),
+          "check source.database (url, user, password variable on the worker)"));
+    } else if (!s.exists()) {
+      findings.add(Finding.blocking("source database", "the source database does not exist", "check source.database.url"));
+    } else {
+      findings.add(Finding.ok("source database", s.serverVersion() + ", " + s.userTables() + " tables"));
+      if (s.fenced()) {
+        findings.add(Finding.warning("source database", "the source is fenced read-only by an earlier move",
+            "if that move ended, the source is its fallback: make sure this is the box to move from"));
+      }
+    }
+  }
+
+  private void checkTarget(DatabaseInfo t) {
+    if (!t.reachable()) {
+      findings.add(Finding.blocking("target database", "cannot connect to " + t.box() + ": " + t.error(),
+          "check target.database (url, user, password variable on the worker)"));
+    } else if (!t.exists()) {
+      findings.add(Finding.ok("target database", "does not exist yet; the move will create it"));
+    } else if (!Markers.isOurs(t.marker(), plan.app())) {
+      findings.add(Finding.blocking("target database",
+          "the target database exists and was not created by a cutover move of " + plan.app()
+              + " (" + t.userTables() + " tables); cutover never overwrites it",
+          "drop it yourself if it holds nothing you need, or point target.database.url at a new name"));
+    } else if (Markers.isLive(t.marker())) {
+      findings.add(Finding.blocking("target database",
+          "the target database is live: a completed move of " + plan.app() + " serves from it",
+          "nothing to do, or move in the other direction"));
+    } else {
+      findings.add(Finding.ok("target database", "left by an earlier attempt of this app; will be recreated"));
+    }
+  }
+
+  private void checkVersions(DatabaseInfo s, DatabaseInfo t) {
+    if (t.serverVersionNum() / 10000 < s.serverVersionNum() / 10000) {
+      findings.add(Finding.blocking("server versions",
+          "target runs PostgreSQL " + t.serverVersion() + ", older than the source's " + s.serverVersion(),
+          "upgrade the target's PostgreSQL to at least the source's major version"));
+    } else {
+      findings.add(Finding.ok("server versions", s.serverVersion() + " -> " + t.serverVersion()));
+    }
+  }
+
+  private HostActivities host(Box box) {
+    return box == plan.source() ? sourceHost : targetHost;
+  }
+
+  static String describe(DatabaseInfo info) {
+    if (!info.reachable()) {
+      return "unreachable: " + info.error();
+    }
+    return info.exists()
+        ? info.serverVersion() + ", " + info.userTables() + " tables, " + info.sizeBytes() + " bytes"
+        : info.serverVersion() + ", database does not exist";
+  }
+}
