@@ -23,6 +23,17 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
   private static final Logger log = LoggerFactory.getLogger(DatabaseActivitiesImpl.class);
   private static final String UNDEFINED_DATABASE = "3D000";
 
+  private final Fingerprinter.Options fingerprintOptions;
+
+  public DatabaseActivitiesImpl() {
+    this(Fingerprinter.Options.DEFAULT);
+  }
+
+  /** Tests shrink the chunks to see many of them on small tables. */
+  DatabaseActivitiesImpl(Fingerprinter.Options fingerprintOptions) {
+    this.fingerprintOptions = fingerprintOptions;
+  }
+
   @Override
   public DatabaseInfo inspect(InspectRequest request) {
     Database db = request.database();
@@ -120,9 +131,21 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
   @Override
   public DatabaseFingerprint fingerprint(FingerprintRequest request) {
     try (Connection c = Connections.open(request.database())) {
-      return Fingerprinter.fingerprint(c, request.box(), request.verify(), p -> heartbeat(Map.of("progress", p)));
+      return Fingerprinter.fingerprint(
+          c, request.box(), request.verify(), fingerprintOptions, p -> heartbeat(Map.of("progress", p)));
     } catch (SQLException e) {
       throw CutoverFailure.DATABASE_UNAVAILABLE.failure("fingerprinting " + request.box() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public TableDifference narrow(NarrowRequest request) {
+    try (Connection source = Connections.open(request.source());
+        Connection target = Connections.open(request.target())) {
+      return Narrower.narrow(source, target, request);
+    } catch (SQLException e) {
+      throw CutoverFailure.DATABASE_UNAVAILABLE.failure(
+          "listing differences in " + request.table() + ": " + e.getMessage(), e);
     }
   }
 

@@ -296,7 +296,7 @@ class CutoverWorkflowTest {
   }
 
   private static DatabaseFingerprint fingerprint(String hash) {
-    return new DatabaseFingerprint("box", List.of(new TableFingerprint("public.t", 1, Map.of(), hash)), 1, 1);
+    return new DatabaseFingerprint("box", List.of(new TableFingerprint("public.t", 1, Map.of(), hash, List.of())), 1, 1);
   }
 
   static Plan plan() {
