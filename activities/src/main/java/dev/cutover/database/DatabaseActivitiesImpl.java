@@ -118,7 +118,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
           "target PostgreSQL " + targetMajor + " is older than the source's " + sourceMajor);
     }
     CopyResult copied =
-        DumpRestore.copy(request, sourceMajor, targetMajor, bytes -> heartbeat(Map.of("bytes", bytes)));
+        DumpRestore.copy(request, sourceMajor, targetMajor, DatabaseActivitiesImpl::heartbeat);
     try (Connection c = Connections.open(request.target())) {
       // The target stays fenced against the app until the switch.
       Fence.fence(c, request.app());
@@ -126,6 +126,38 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
     } catch (SQLException e) {
       throw CutoverFailure.DATABASE_UNAVAILABLE.failure("fencing the copy on " + request.targetBox() + ": " + e.getMessage(), e);
     }
+  }
+
+  @Override
+  public ExtensionCheck checkExtensions(ExtensionRequest request) {
+    Map<String, String> used = new java.util.TreeMap<>();
+    try (Connection c = Connections.open(request.source());
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT extname, extversion FROM pg_extension WHERE extname <> 'plpgsql'")) {
+      while (rs.next()) {
+        used.put(rs.getString(1), rs.getString(2));
+      }
+    } catch (SQLException e) {
+      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("listing extensions on " + request.sourceBox() + ": " + e.getMessage(), e);
+    }
+    List<String> missing = new ArrayList<>();
+    // pg_available_extension_versions lists what the target server's files could install, in any database.
+    String sql = "SELECT 1 FROM pg_available_extension_versions WHERE name = ? AND version = ?";
+    try (Connection c = Connections.openMaintenance(request.target()); PreparedStatement ps = c.prepareStatement(sql)) {
+      for (Map.Entry<String, String> e : used.entrySet()) {
+        ps.setString(1, e.getKey());
+        ps.setString(2, e.getValue());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            missing.add(e.getKey() + " " + e.getValue() + ": not installable on " + request.targetBox()
+                + " at that version (install the extension's package for the target's PostgreSQL)");
+          }
+        }
+      }
+    } catch (SQLException e) {
+      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("listing extensions on " + request.targetBox() + ": " + e.getMessage(), e);
+    }
+    return new ExtensionCheck(used.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList(), missing);
   }
 
   @Override

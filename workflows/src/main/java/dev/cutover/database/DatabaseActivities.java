@@ -38,6 +38,12 @@ public interface DatabaseActivities {
   /** Copies source into a freshly recreated target, which ends fenced. */
   CopyResult copy(CopyRequest request);
 
+  /**
+   * Preflight: the extensions the source database uses that the target server cannot install at the version
+   * the source has. A restore would fail on each of them, so they block before anything changes.
+   */
+  ExtensionCheck checkExtensions(ExtensionRequest request);
+
   /** Row counts, column sums and a content hash for every selected table. */
   DatabaseFingerprint fingerprint(FingerprintRequest request);
 
@@ -79,6 +85,11 @@ public interface DatabaseActivities {
       String app, String moveId, String sourceBox, Database source, String targetBox, Database target, Copy copy) {}
 
   record CopyResult(long bytes, int tables, long dumpMillis, long totalMillis) {}
+
+  record ExtensionRequest(String sourceBox, Database source, String targetBox, Database target) {}
+
+  /** Each missing entry reads {@code name version} as installed on the source, and why. */
+  record ExtensionCheck(List<String> used, List<String> missing) {}
 
   record FingerprintRequest(String box, Database database, Verify verify) {}
 

@@ -223,7 +223,7 @@ class CutoverWorkflowTest {
   void planFeaturesThisBuildLacksBlockInsteadOfBeingIgnored() {
     Plan base = plan();
     Plan logical = new Plan(base.app(), base.source(), base.target(), null,
-        new dev.cutover.plan.Copy(dev.cutover.plan.Copy.Strategy.LOGICAL, 2), null, base.frontDoor(), base.health(), null);
+        new dev.cutover.plan.Copy(dev.cutover.plan.Copy.Strategy.LOGICAL, 2, null), null, base.frontDoor(), base.health(), null);
 
     CutoverResult result = stubOf(start(logical)).getResult(CutoverResult.class);
 
