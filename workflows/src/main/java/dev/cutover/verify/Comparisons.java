@@ -53,7 +53,9 @@ public final class Comparisons {
     List<KeyRange> ranges = List.of();
     if (!s.hash().equals(t.hash())) {
       ranges = differingRanges(s.chunks(), t.chunks());
-      if (ranges.isEmpty()) {
+      if (ranges.isEmpty() && s.chunks().isEmpty() && t.chunks().isEmpty()) {
+        differences.add("content hash differs");
+      } else if (ranges.isEmpty()) {
         // Every chunk has its equal: what differs is the column list the hash starts with.
         differences.add("content hash differs (column names or types differ)");
       } else {
