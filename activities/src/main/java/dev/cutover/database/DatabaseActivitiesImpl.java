@@ -23,6 +23,17 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
   private static final Logger log = LoggerFactory.getLogger(DatabaseActivitiesImpl.class);
   private static final String UNDEFINED_DATABASE = "3D000";
 
+  private final Fingerprinter.Options fingerprintOptions;
+
+  public DatabaseActivitiesImpl() {
+    this(Fingerprinter.Options.DEFAULT);
+  }
+
+  /** Tests shrink the chunks to see many of them on small tables. */
+  DatabaseActivitiesImpl(Fingerprinter.Options fingerprintOptions) {
+    this.fingerprintOptions = fingerprintOptions;
+  }
+
   @Override
   public DatabaseInfo inspect(InspectRequest request) {
     Database db = request.database();
@@ -107,7 +118,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
           "target PostgreSQL " + targetMajor + " is older than the source's " + sourceMajor);
     }
     CopyResult copied =
-        DumpRestore.copy(request, sourceMajor, targetMajor, bytes -> heartbeat(Map.of("bytes", bytes)));
+        DumpRestore.copy(request, sourceMajor, targetMajor, DatabaseActivitiesImpl::heartbeat);
     try (Connection c = Connections.open(request.target())) {
       // The target stays fenced against the app until the switch.
       Fence.fence(c, request.app());
@@ -118,11 +129,55 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
   }
 
   @Override
+  public ExtensionCheck checkExtensions(ExtensionRequest request) {
+    Map<String, String> used = new java.util.TreeMap<>();
+    try (Connection c = Connections.open(request.source());
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT extname, extversion FROM pg_extension WHERE extname <> 'plpgsql'")) {
+      while (rs.next()) {
+        used.put(rs.getString(1), rs.getString(2));
+      }
+    } catch (SQLException e) {
+      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("listing extensions on " + request.sourceBox() + ": " + e.getMessage(), e);
+    }
+    List<String> missing = new ArrayList<>();
+    // pg_available_extension_versions lists what the target server's files could install, in any database.
+    String sql = "SELECT 1 FROM pg_available_extension_versions WHERE name = ? AND version = ?";
+    try (Connection c = Connections.openMaintenance(request.target()); PreparedStatement ps = c.prepareStatement(sql)) {
+      for (Map.Entry<String, String> e : used.entrySet()) {
+        ps.setString(1, e.getKey());
+        ps.setString(2, e.getValue());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            missing.add(e.getKey() + " " + e.getValue() + ": not installable on " + request.targetBox()
+                + " at that version (install the extension's package for the target's PostgreSQL)");
+          }
+        }
+      }
+    } catch (SQLException e) {
+      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("listing extensions on " + request.targetBox() + ": " + e.getMessage(), e);
+    }
+    return new ExtensionCheck(used.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList(), missing);
+  }
+
+  @Override
   public DatabaseFingerprint fingerprint(FingerprintRequest request) {
     try (Connection c = Connections.open(request.database())) {
-      return Fingerprinter.fingerprint(c, request.box(), request.verify(), p -> heartbeat(Map.of("progress", p)));
+      return Fingerprinter.fingerprint(
+          c, request.box(), request.verify(), fingerprintOptions, p -> heartbeat(Map.of("progress", p)));
     } catch (SQLException e) {
       throw CutoverFailure.DATABASE_UNAVAILABLE.failure("fingerprinting " + request.box() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public TableDifference narrow(NarrowRequest request) {
+    try (Connection source = Connections.open(request.source());
+        Connection target = Connections.open(request.target())) {
+      return Narrower.narrow(source, target, request);
+    } catch (SQLException e) {
+      throw CutoverFailure.DATABASE_UNAVAILABLE.failure(
+          "listing differences in " + request.table() + ": " + e.getMessage(), e);
     }
   }
 

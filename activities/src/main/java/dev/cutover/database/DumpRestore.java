@@ -3,34 +3,70 @@ package dev.cutover.database;
 import dev.cutover.database.DatabaseActivities.CopyRequest;
 import dev.cutover.database.DatabaseActivities.CopyResult;
 import dev.cutover.hosts.ProcessRunner;
+import dev.cutover.plan.Copy;
+import dev.cutover.support.Directories;
 import dev.cutover.workflow.CutoverFailure;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
-import java.util.function.LongConsumer;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
- * The {@code dump-restore} copy: {@code pg_dump} piped straight into {@code pg_restore}, no temp file.
- * The dump is uncompressed: both ends are on a fast link during a blackout, and pg_dump's single-core
- * compression would otherwise be most of the copy's time.
+ * The {@code dump-restore} copy. With one job, {@code pg_dump} is piped straight into {@code pg_restore}:
+ * no temp file. With more, a directory-format dump ({@code -Fd -j N}, one file per table, the only format
+ * pg_dump writes in parallel) goes to a temp directory on the worker and {@code pg_restore -j N} reads it.
+ * Dumps are uncompressed: both ends are on a fast link during a blackout, and compression would otherwise
+ * be most of the copy's time.
  */
 final class DumpRestore {
 
+  /** Room to keep free beyond the estimate: the dump's size is only estimated from the source's. */
+  private static final long SPARE_BYTES = 64L << 20;
+
   private DumpRestore() {}
 
-  static CopyResult copy(CopyRequest request, int sourceMajor, int targetMajor, LongConsumer progress) {
-    long started = System.nanoTime();
+  static CopyResult copy(CopyRequest request, int sourceMajor, int targetMajor, Consumer<Map<String, Object>> progress) {
     Path pgDump = PgTools.find("pg_dump", Math.max(sourceMajor, targetMajor));
     Path pgRestore = pgDump.resolveSibling("pg_restore");
+    int jobs = request.copy().jobs();
+    return jobs <= 1
+        ? streamed(request, pgDump, pgRestore, progress)
+        : parallel(request, pgDump, pgRestore, jobs, progress);
+  }
 
+  private static List<String> restoreOptions(CopyRequest request) {
+    List<String> options = new ArrayList<>(List.of("--exit-on-error"));
+    if (request.copy().owner() == Copy.Owner.TARGET_USER) {
+      options.addAll(List.of("--no-owner", "--no-privileges"));
+    }
+    return options;
+  }
+
+  private static CopyResult streamed(
+      CopyRequest request, Path pgDump, Path pgRestore, Consumer<Map<String, Object>> progress) {
+    long started = System.nanoTime();
     List<String> dump = new ArrayList<>(List.of(pgDump.toString(), "--format=custom", "--compress=0"));
     dump.addAll(Connections.libpqArgs(request.source(), null));
-    List<String> restore =
-        new ArrayList<>(List.of(pgRestore.toString(), "--exit-on-error", "--no-owner", "--no-privileges",
-            "--single-transaction"));
+    List<String> restore = new ArrayList<>(List.of(pgRestore.toString()));
+    restore.addAll(restoreOptions(request));
+    restore.add("--single-transaction");
     restore.addAll(Connections.libpqArgs(request.target(), null));
 
     Process dumper = ProcessRunner.start(dump, Connections.libpqEnv(request.source()));
@@ -67,7 +103,165 @@ final class DumpRestore {
     }
   }
 
-  private static long pump(InputStream from, OutputStream to, LongConsumer progress) throws IOException {
+  private static CopyResult parallel(
+      CopyRequest request, Path pgDump, Path pgRestore, int jobs, Consumer<Map<String, Object>> progress) {
+    long started = System.nanoTime();
+    Path parent = workDirectory();
+    long estimate = sourceSize(request);
+    long free = usable(parent);
+    if (free < estimate + SPARE_BYTES) {
+      throw CutoverFailure.COPY_FAILED.failure("not enough room for the dump in " + parent + " on this worker: "
+          + free / (1 << 20) + " MB free, the source database takes " + estimate / (1 << 20)
+          + " MB; free some space, point java.io.tmpdir elsewhere, or use copy.jobs: 1 (streams, no files)");
+    }
+    Path dir = null;
+    try {
+      dir = Files.createTempDirectory(parent, "cutover-dump-");
+      Path out = dir.resolve("dump");
+      List<String> dump = new ArrayList<>(List.of(pgDump.toString(), "--format=directory", "--compress=0",
+          "--jobs=" + jobs, "--file=" + out));
+      dump.addAll(Connections.libpqArgs(request.source(), null));
+      Path watched = out;
+      run(dump, Connections.libpqEnv(request.source()), "pg_dump", null,
+          () -> progress.accept(Map.of("phase", "dump", "bytesWritten", size(watched))));
+      long bytes = size(out);
+      long dumpMillis = (System.nanoTime() - started) / 1_000_000;
+      int tables = dataFiles(out);
+
+      List<String> restore = new ArrayList<>(List.of(pgRestore.toString(), "--verbose", "--jobs=" + jobs));
+      restore.addAll(restoreOptions(request));
+      restore.addAll(Connections.libpqArgs(request.target(), null));
+      restore.add(out.toString());
+      AtomicInteger done = new AtomicInteger();
+      run(restore, Connections.libpqEnv(request.target()), "pg_restore",
+          line -> {
+            // pg_restore -j reports each item it finishes; one TABLE DATA item per table read.
+            if (line.contains("finished item") && line.contains("TABLE DATA")) {
+              done.incrementAndGet();
+            }
+          },
+          () -> progress.accept(Map.of("phase", "restore", "bytesToRead", bytes, "tablesDone", done.get(),
+              "tables", tables)));
+      progress.accept(Map.of("phase", "restored", "bytes", bytes, "tablesDone", done.get(), "tables", tables));
+      return new CopyResult(bytes, 0, dumpMillis, (System.nanoTime() - started) / 1_000_000);
+    } catch (IOException e) {
+      throw CutoverFailure.COPY_FAILED.failure("dump directory: " + e.getMessage(), e);
+    } finally {
+      if (dir != null) {
+        try {
+          Directories.deleteRecursively(dir);
+        } catch (IOException e) {
+          // Reported, not thrown: a failed cleanup must not hide the copy's own outcome.
+          System.err.println("could not remove the dump directory " + dir + ": " + e.getMessage());
+        }
+      }
+    }
+  }
+
+  /**
+   * Runs a tool to its end, calling {@code tick} about every second (heartbeats); stderr lines go to
+   * {@code lines} and the last few are kept for the error message.
+   */
+  private static void run(List<String> argv, Map<String, String> env, String what, Consumer<String> lines,
+      Runnable tick) {
+    Process process = ProcessRunner.start(argv, env);
+    Deque<String> tail = new ArrayDeque<>();
+    Thread reader = new Thread(() -> readLines(process.getErrorStream(), lines, tail), what + "-stderr");
+    reader.setDaemon(true);
+    reader.start();
+    ProcessRunner.Tail out = ProcessRunner.Tail.drain(process.getInputStream());
+    try {
+      process.getOutputStream().close();
+      while (!process.waitFor(1, TimeUnit.SECONDS)) {
+        tick.run();
+      }
+      reader.join(5_000);
+      out.join();
+      if (process.exitValue() != 0) {
+        String errors;
+        synchronized (tail) {
+          errors = String.join("\n", tail);
+        }
+        throw CutoverFailure.COPY_FAILED.failure(what + " exited " + process.exitValue() + ": " + errors);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw CutoverFailure.COPY_FAILED.failure(what + " interrupted", e);
+    } catch (IOException e) {
+      throw CutoverFailure.COPY_FAILED.failure(what + ": " + e.getMessage(), e);
+    } finally {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+    }
+  }
+
+  private static void readLines(InputStream in, Consumer<String> lines, Deque<String> tail) {
+    try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+      for (String line; (line = reader.readLine()) != null; ) {
+        if (lines != null) {
+          lines.accept(line);
+        }
+        // Verbose progress lines would push the error out of the tail; keep the rest.
+        if (!line.startsWith("pg_restore: processing") && !line.contains("finished item")
+            && !line.startsWith("pg_restore: launching")) {
+          synchronized (tail) {
+            tail.addLast(line);
+            while (tail.size() > 12) {
+              tail.removeFirst();
+            }
+          }
+        }
+      }
+    } catch (IOException ignored) {
+      // The process ended or was killed; what was read is what there is.
+    }
+  }
+
+  /** Where dumps go: {@code CUTOVER_WORK_DIR} if set, else the JVM's temp directory. */
+  private static Path workDirectory() {
+    String configured = System.getenv("CUTOVER_WORK_DIR");
+    return Path.of(configured != null ? configured : System.getProperty("java.io.tmpdir"));
+  }
+
+  private static long usable(Path dir) {
+    try {
+      return Files.getFileStore(dir).getUsableSpace();
+    } catch (IOException e) {
+      throw CutoverFailure.COPY_FAILED.failure("cannot check free space in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The source database's size on disk: more than an uncompressed dump of it (no indexes, no bloat). */
+  private static long sourceSize(CopyRequest request) {
+    try (Connection c = Connections.open(request.source());
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT pg_database_size(current_database())")) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("sizing the source: " + e.getMessage(), e);
+    }
+  }
+
+  private static long size(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return 0;
+    }
+  }
+
+  private static int dataFiles(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return (int) files.filter(p -> p.getFileName().toString().endsWith(".dat")).count();
+    }
+  }
+
+  private static long pump(InputStream from, OutputStream to, Consumer<Map<String, Object>> progress)
+      throws IOException {
     byte[] buffer = new byte[1 << 16];
     long total = 0;
     long lastReport = System.nanoTime();
@@ -76,12 +270,12 @@ final class DumpRestore {
         to.write(buffer, 0, n);
         total += n;
         if (System.nanoTime() - lastReport > 1_000_000_000L) {
-          progress.accept(total);
+          progress.accept(Map.of("phase", "copy", "bytes", total));
           lastReport = System.nanoTime();
         }
       }
     }
-    progress.accept(total);
+    progress.accept(Map.of("phase", "copy", "bytes", total));
     return total;
   }
 }

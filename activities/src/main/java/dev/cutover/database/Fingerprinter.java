@@ -1,8 +1,11 @@
 package dev.cutover.database;
 
 import dev.cutover.plan.Verify;
+import dev.cutover.verify.Chunk;
 import dev.cutover.verify.DatabaseFingerprint;
+import dev.cutover.verify.KeyRange;
 import dev.cutover.verify.TableFingerprint;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -12,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,17 +23,30 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Per-table fingerprints: row count, chosen column sums, and SHA-256 over every row in key order.
+ * Per-table fingerprints: row count, chosen column sums, and SHA-256 over every row in key order, made of
+ * chunks that say where two sides differ.
  *
- * <p>Each row is taken as PostgreSQL's text form of the whole row ({@code t::text}, the record output
- * function). That form is injective for a given row type, because {@code record_in} parses it back to
- * the same row: NULL is an empty field while '' is {@code ""}, and a value holding a comma, quote or
- * parenthesis is quoted and escaped. Each row's bytes are length-prefixed before hashing, so row
- * boundaries cannot shift either. Rows are streamed, never gathered, so memory stays bounded.
+ * <p>Rows come out as binary COPY tuples (see {@link BinaryCopy}): every value in its type's binary send
+ * form, each preceded by its length or -1 for NULL. The encoding is injective for a given column list:
+ * a type's send form is parsed back to the same value by its receive function, NULL (-1) is not ''
+ * (length 0), and lengths fix where every value ends, so {@code 'a,b' + 'c'} is not {@code 'a' + 'b,c'}.
+ * The column names and types are hashed first, so equal bytes under different columns do not match.
+ * A few types' send forms carry type OIDs, which differ between two databases (arrays of user-defined
+ * types, composites) or have no send form: those columns are hashed as text instead. Binary beats text
+ * twice over: it skips per-value formatting (the cost of {@code t::text}), and it does not depend on
+ * session settings such as TimeZone or DateStyle, which the text of a timestamptz does.
+ *
+ * <p>Chunks: a chunk ends where the key changes after a key whose hash is 0 modulo {@code chunkRows}
+ * (or it has grown to 8 x {@code chunkRows}). The boundaries depend on the keys alone, not on row
+ * positions, so a missing or extra row changes only the chunk it falls in. The table hash is SHA-256 over
+ * the column list and each chunk's row count and SHA-256, so each tuple is hashed once.
  */
 final class Fingerprinter {
 
-  private static final int FETCH_SIZE = 5_000;
+  /** Chunk length in rows, on average. Both sides must use the same. */
+  record Options(int chunkRows) {
+    static final Options DEFAULT = new Options(50_000);
+  }
 
   private Fingerprinter() {}
 
@@ -37,27 +54,115 @@ final class Fingerprinter {
     String qualifiedName() {
       return schema + "." + name;
     }
+
+    String from() {
+      // A partitioned table's rows live in its partitions; ONLY would see none. A plain table's
+      // inheritance children are fingerprinted on their own, so ONLY keeps them from counting twice.
+      return (partitioned ? "" : "ONLY ") + Sql.qualified(schema, name);
+    }
+  }
+
+  /**
+   * How one table is read: key columns first (as text, to name chunk boundaries), then every column.
+   * A table without a primary key is ordered by the MD5 of its row text, which makes its hash independent
+   * of physical order while a duplicated row still adds a tuple.
+   */
+  record Layout(Table table, List<String> keyNames, List<String> keyTypes, List<Boolean> keyCollatable,
+      List<String> columns, String descriptor) {
+
+    boolean keyless() {
+      return keyNames.isEmpty();
+    }
+
+    int keyFields() {
+      return keyless() ? 1 : keyNames.size();
+    }
+
+    String select(String where) {
+      List<String> items = new ArrayList<>();
+      if (keyless()) {
+        items.add(rowMd5() + " COLLATE \"C\"");
+      } else {
+        keyNames.forEach(k -> items.add("t." + Sql.ident(k) + "::text"));
+      }
+      items.addAll(columns);
+      String order = keyless() ? "1" : String.join(", ", keyOrder());
+      return "SELECT " + String.join(", ", items) + " FROM " + table.from() + " AS t"
+          + (where == null ? "" : " WHERE " + where) + " ORDER BY " + order;
+    }
+
+    static String rowMd5() {
+      return "md5(t::text)";
+    }
+
+    List<String> keyOrder() {
+      List<String> out = new ArrayList<>();
+      for (int i = 0; i < keyNames.size(); i++) {
+        out.add("t." + Sql.ident(keyNames.get(i)) + (keyCollatable.get(i) ? " COLLATE \"C\"" : ""));
+      }
+      return out;
+    }
+
+    /** A SQL condition for rows whose key lies in {@code range}; key values become typed literals. */
+    String within(KeyRange range) {
+      if (keyless()) {
+        return rowMd5() + " COLLATE \"C\" BETWEEN " + Sql.literal(range.first().get(0))
+            + " AND " + Sql.literal(range.last().get(0));
+      }
+      String key = "ROW(" + String.join(", ", keyOrder()) + ")";
+      return key + " >= " + literalRow(range.first()) + " AND " + key + " <= " + literalRow(range.last());
+    }
+
+    String keyEquals(List<String> key) {
+      if (keyless()) {
+        return rowMd5() + " = " + Sql.literal(key.get(0));
+      }
+      return "ROW(" + String.join(", ", keyOrder()) + ") = " + literalRow(key);
+    }
+
+    private String literalRow(List<String> values) {
+      List<String> out = new ArrayList<>();
+      for (int i = 0; i < values.size(); i++) {
+        out.add("CAST(" + Sql.literal(values.get(i)) + " AS " + keyTypes.get(i) + ")");
+      }
+      return "ROW(" + String.join(", ", out) + ")";
+    }
   }
 
   static DatabaseFingerprint fingerprint(
-      Connection c, String box, Verify verify, Consumer<String> progress) throws SQLException {
+      Connection c, String box, Verify verify, Options options, Consumer<String> progress) throws SQLException {
     long started = System.nanoTime();
-    c.setAutoCommit(false);
-    c.setReadOnly(true);
-    // One snapshot for every table, so the fingerprint is of one moment of the database.
-    c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+    snapshot(c);
     List<TableFingerprint> out = new ArrayList<>();
     long[] bytes = {0};
     try {
       List<Table> tables = selected(tables(c), verify);
       for (Table table : tables) {
-        out.add(table(c, table, sumsFor(verify, table), bytes));
-        progress.accept(out.size() + "/" + tables.size() + " tables, " + bytes[0] + " bytes");
+        Layout layout = layout(c, table);
+        out.add(table(c, layout, sumsFor(verify, table), options, bytes,
+            b -> progress.accept(out.size() + "/" + tables.size() + " tables, " + b + " bytes")));
       }
     } finally {
       c.rollback();
     }
     return new DatabaseFingerprint(box, out, bytes[0], (System.nanoTime() - started) / 1_000_000);
+  }
+
+  /**
+   * One read-only REPEATABLE READ snapshot for every table, so the fingerprint is of one moment, and fixed
+   * session settings for the values hashed as text and the keys, so both sides print them alike.
+   */
+  static void snapshot(Connection c) throws SQLException {
+    c.setAutoCommit(false);
+    c.setReadOnly(true);
+    c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+    try (Statement s = c.createStatement()) {
+      s.execute("SET LOCAL TimeZone = 'UTC'");
+      s.execute("SET LOCAL DateStyle = 'ISO, YMD'");
+      s.execute("SET LOCAL IntervalStyle = 'postgres'");
+      s.execute("SET LOCAL extra_float_digits = 3");
+      s.execute("SET LOCAL bytea_output = 'hex'");
+    }
   }
 
   static List<Table> tables(Connection c) throws SQLException {
@@ -74,6 +179,12 @@ final class Fingerprinter {
       }
     }
     return out;
+  }
+
+  static Table table(Connection c, String qualifiedName) throws SQLException {
+    String wanted = withSchema(qualifiedName);
+    return tables(c).stream().filter(t -> t.qualifiedName().equals(wanted)).findFirst()
+        .orElseThrow(() -> new SQLException("no table " + wanted));
   }
 
   private static List<Table> selected(List<Table> all, Verify verify) {
@@ -97,55 +208,133 @@ final class Fingerprinter {
     return name.contains(".") ? name : "public." + name;
   }
 
-  private static TableFingerprint table(Connection c, Table table, List<String> sumColumns, long[] bytes)
-      throws SQLException {
-    // A partitioned table's rows live in its partitions; ONLY would see none. A plain table's
-    // inheritance children are fingerprinted on their own, so ONLY keeps them from counting twice.
-    String from = (table.partitioned() ? "" : "ONLY ") + Sql.qualified(table.schema(), table.name());
-    String sql = "SELECT t::text FROM " + from + " AS t ORDER BY " + orderBy(c, table);
-    MessageDigest digest = sha256();
-    long rows = 0;
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setFetchSize(FETCH_SIZE);
-      try (ResultSet rs = ps.executeQuery()) {
-        byte[] length = new byte[4];
-        while (rs.next()) {
-          byte[] row = rs.getString(1).getBytes(StandardCharsets.UTF_8);
-          length[0] = (byte) (row.length >>> 24);
-          length[1] = (byte) (row.length >>> 16);
-          length[2] = (byte) (row.length >>> 8);
-          length[3] = (byte) row.length;
-          digest.update(length);
-          digest.update(row);
-          bytes[0] += row.length;
-          rows++;
-        }
-      }
-    }
-    return new TableFingerprint(
-        table.qualifiedName(), rows, sums(c, from, sumColumns), HexFormat.of().formatHex(digest.digest()));
-  }
-
-  /**
-   * Primary-key order, with text keys compared bytewise ({@code COLLATE "C"}): two boxes with different
-   * C libraries (x86 and ARM, say) may sort text differently under a linguistic collation. A table
-   * without a primary key is ordered by its whole row text, which makes its hash order-independent.
-   */
-  private static String orderBy(Connection c, Table table) throws SQLException {
-    String sql =
-        "SELECT a.attname, a.attcollation <> 0 FROM pg_index i"
-            + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)"
-            + " WHERE i.indrelid = ? AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)";
-    List<String> keys = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
+  static Layout layout(Connection c, Table table) throws SQLException {
+    // Binary only where the send form carries no type OID that could differ between the two databases
+    // (built-in types, below FirstNormalObjectId 16384; no composites) and a send function exists.
+    String columnsSql =
+        "SELECT a.attname, format_type(a.atttypid, NULL),"
+            + " b.oid < 16384 AND b.typtype <> 'c' AND b.typsend <> 0"
+            + "   AND (b.typelem = 0 OR b.typlen <> -1 OR (e.oid < 16384 AND e.typtype <> 'c'))"
+            + " FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid"
+            + " JOIN pg_type b ON b.oid = CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE ty.oid END"
+            + " LEFT JOIN pg_type e ON e.oid = b.typelem"
+            + " WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+    List<String> columns = new ArrayList<>();
+    StringBuilder descriptor = new StringBuilder();
+    try (PreparedStatement ps = c.prepareStatement(columnsSql)) {
       ps.setLong(1, table.oid());
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          keys.add("t." + Sql.ident(rs.getString(1)) + (rs.getBoolean(2) ? " COLLATE \"C\"" : ""));
+          String column = "t." + Sql.ident(rs.getString(1));
+          columns.add(rs.getBoolean(3) ? column : column + "::text");
+          descriptor.append(Sql.ident(rs.getString(1))).append(' ').append(rs.getString(2)).append('\n');
         }
       }
     }
-    return keys.isEmpty() ? "t::text COLLATE \"C\"" : String.join(", ", keys);
+    // Primary-key order, with text keys compared bytewise (COLLATE "C"): two boxes with different C
+    // libraries (x86 and ARM, say) may sort text differently under a linguistic collation.
+    String keySql =
+        "SELECT a.attname, format_type(a.atttypid, NULL), a.attcollation <> 0 FROM pg_index i"
+            + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)"
+            + " WHERE i.indrelid = ? AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)";
+    List<String> names = new ArrayList<>();
+    List<String> types = new ArrayList<>();
+    List<Boolean> collatable = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(keySql)) {
+      ps.setLong(1, table.oid());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          names.add(rs.getString(1));
+          types.add(rs.getString(2));
+          collatable.add(rs.getBoolean(3));
+        }
+      }
+    }
+    return new Layout(table, names, types, collatable, columns, descriptor.toString());
+  }
+
+  private static TableFingerprint table(Connection c, Layout layout, List<String> sumColumns, Options options,
+      long[] bytes, Consumer<Long> progress) throws SQLException {
+    Chunker chunker = new Chunker(options.chunkRows(), layout.descriptor());
+    long before = bytes[0];
+    long[] lastReport = {System.nanoTime()};
+    bytes[0] += BinaryCopy.stream(c, layout.select(null), layout.keyFields(), (tuple, length, key) -> {
+      chunker.row(tuple, length, key);
+      if (System.nanoTime() - lastReport[0] > 1_000_000_000L) {
+        progress.accept(before + chunker.bytes);
+        lastReport[0] = System.nanoTime();
+      }
+    });
+    chunker.finish();
+    progress.accept(bytes[0]);
+    return new TableFingerprint(layout.table().qualifiedName(), chunker.rows,
+        sums(c, layout.table().from(), sumColumns), chunker.tableHash(), chunker.chunks);
+  }
+
+  /** Cuts the ordered tuples into content-defined chunks and hashes each once. */
+  static final class Chunker {
+    private final int chunkRows;
+    private final MessageDigest table = sha256();
+    private final MessageDigest chunk = sha256();
+    final List<Chunk> chunks = new ArrayList<>();
+    long rows;
+    long bytes;
+    private long chunkCount;
+    private List<String> first;
+    private List<String> last;
+
+    Chunker(int chunkRows, String descriptor) {
+      this.chunkRows = chunkRows;
+      byte[] d = descriptor.getBytes(StandardCharsets.UTF_8);
+      table.update(ByteBuffer.allocate(4).putInt(d.length).array());
+      table.update(d);
+    }
+
+    void row(byte[] tuple, int length, List<String> key) {
+      if (chunkCount > 0 && !key.equals(last) && (isBoundary(last) || chunkCount >= 8L * chunkRows)) {
+        close();
+      }
+      if (chunkCount == 0) {
+        first = key;
+      }
+      last = key;
+      chunk.update(tuple, 0, length);
+      chunkCount++;
+      rows++;
+      bytes += length;
+    }
+
+    private boolean isBoundary(List<String> key) {
+      return Integer.remainderUnsigned(mix(key.hashCode()), chunkRows) == 0;
+    }
+
+    private void close() {
+      byte[] digest = chunk.digest();
+      table.update(ByteBuffer.allocate(8).putLong(chunkCount).array());
+      table.update(digest);
+      chunks.add(new Chunk(first, last, chunkCount, HexFormat.of().formatHex(Arrays.copyOf(digest, 16))));
+      chunkCount = 0;
+    }
+
+    void finish() {
+      if (chunkCount > 0) {
+        close();
+      }
+    }
+
+    String tableHash() {
+      return HexFormat.of().formatHex(table.digest());
+    }
+
+    /** MurmurHash3's finaliser: spreads String.hashCode (fixed by the Java spec) over all 32 bits. */
+    private static int mix(int h) {
+      h ^= h >>> 16;
+      h *= 0x85ebca6b;
+      h ^= h >>> 13;
+      h *= 0xc2b2ae35;
+      h ^= h >>> 16;
+      return h;
+    }
   }
 
   private static Map<String, String> sums(Connection c, String from, List<String> columns) throws SQLException {
@@ -160,7 +349,7 @@ final class Fingerprinter {
     return out;
   }
 
-  private static MessageDigest sha256() {
+  static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {

@@ -6,7 +6,9 @@ import dev.cutover.plan.Settle;
 import dev.cutover.plan.Verify;
 import dev.cutover.verify.DatabaseFingerprint;
 import io.temporal.activity.ActivityInterface;
+import dev.cutover.verify.KeyRange;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Everything the move does to a PostgreSQL database. Every method is idempotent: fencing a fenced
@@ -36,8 +38,22 @@ public interface DatabaseActivities {
   /** Copies source into a freshly recreated target, which ends fenced. */
   CopyResult copy(CopyRequest request);
 
+  /**
+   * Preflight: the extensions the source database uses that the target server cannot install at the version
+   * the source has. A restore would fail on each of them, so they block before anything changes.
+   */
+  ExtensionCheck checkExtensions(ExtensionRequest request);
+
   /** Row counts, column sums and a content hash for every selected table. */
   DatabaseFingerprint fingerprint(FingerprintRequest request);
+
+  /**
+   * After a fingerprint mismatch: lists keys and row hashes inside the differing key ranges on both sides
+   * (the comparison's {@code differingRanges}) and diffs them, naming up to {@code limit} keys on each side.
+   * Rows are included only with {@code showRows}, since they may hold personal data. Reads both databases
+   * from one worker; both should still be fenced, as at the verify gate.
+   */
+  TableDifference narrow(NarrowRequest request);
 
   /** Runs the settle guards on the source; a guard that errors counts as false, with the error. */
   List<GuardResult> checkGuards(GuardRequest request);
@@ -70,7 +86,36 @@ public interface DatabaseActivities {
 
   record CopyResult(long bytes, int tables, long dumpMillis, long totalMillis) {}
 
+  record ExtensionRequest(String sourceBox, Database source, String targetBox, Database target) {}
+
+  /** Each missing entry reads {@code name version} as installed on the source, and why. */
+  record ExtensionCheck(List<String> used, List<String> missing) {}
+
   record FingerprintRequest(String box, Database database, Verify verify) {}
+
+  record NarrowRequest(
+      String sourceBox,
+      Database source,
+      String targetBox,
+      Database target,
+      String table,
+      List<KeyRange> ranges,
+      int limit,
+      boolean showRows) {}
+
+  /**
+   * {@code sourceKeys}: keys whose source row has no equal on the target (changed or missing there);
+   * {@code targetKeys}: the same the other way round. A key in both lists was changed. {@code truncated}
+   * when more keys differ than {@code limit}. Rows, keyed like the lists, only when asked for.
+   */
+  record TableDifference(
+      String table,
+      List<KeyRange> ranges,
+      List<String> sourceKeys,
+      List<String> targetKeys,
+      Map<String, String> sourceRows,
+      Map<String, String> targetRows,
+      boolean truncated) {}
 
   record GuardRequest(String box, Database database, List<Settle.Guard> guards) {}
 

@@ -1,13 +1,19 @@
 package dev.cutover.verify;
 
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 
 /** Compares two database fingerprints table by table. Deterministic: runs inside the workflow. */
 public final class Comparisons {
+
+  /** Enough to point at what differs; a table that differs everywhere is reported by its first ranges. */
+  public static final int MAX_RANGES = 100;
 
   private Comparisons() {}
 
@@ -31,7 +37,7 @@ public final class Comparisons {
   private static TableComparison compare(String name, TableFingerprint s, TableFingerprint t) {
     if (s == null || t == null) {
       String missing = s == null ? "missing on the source" : "missing on the target";
-      return new TableComparison(name, rows(s), rows(t), sums(s), sums(t), hash(s), hash(t), false, missing);
+      return new TableComparison(name, rows(s), rows(t), sums(s), sums(t), hash(s), hash(t), false, missing, List.of());
     }
     List<String> differences = new ArrayList<>();
     if (s.rows() != t.rows()) {
@@ -44,12 +50,37 @@ public final class Comparisons {
         }
       }
     }
+    List<KeyRange> ranges = List.of();
     if (!s.hash().equals(t.hash())) {
-      differences.add("content hash differs");
+      ranges = differingRanges(s.chunks(), t.chunks());
+      if (ranges.isEmpty() && s.chunks().isEmpty() && t.chunks().isEmpty()) {
+        differences.add("content hash differs");
+      } else if (ranges.isEmpty()) {
+        // Every chunk has its equal: what differs is the column list the hash starts with.
+        differences.add("content hash differs (column names or types differ)");
+      } else {
+        differences.add("content hash differs in key ranges "
+            + String.join(", ", ranges.stream().limit(5).map(KeyRange::describe).toList())
+            + (ranges.size() > 5 ? " and " + (ranges.size() - 5) + " more" : ""));
+      }
     }
     return new TableComparison(
         name, s.rows(), t.rows(), s.sums(), t.sums(), s.hash(), t.hash(), differences.isEmpty(),
-        differences.isEmpty() ? null : String.join("; ", differences));
+        differences.isEmpty() ? null : String.join("; ", differences), ranges);
+  }
+
+  /**
+   * The key ranges of the chunks, on either side, that have no identical chunk (same first and last key,
+   * row count and hash) on the other. A differing row lies in such a chunk on at least one side: on the
+   * source if it is there, else on the target. Capped, since a status must stay small.
+   */
+  static List<KeyRange> differingRanges(List<Chunk> source, List<Chunk> target) {
+    Set<Chunk> onTarget = new HashSet<>(target);
+    Set<Chunk> onSource = new HashSet<>(source);
+    Set<KeyRange> out = new LinkedHashSet<>();
+    source.stream().filter(c -> !onTarget.contains(c)).forEach(c -> out.add(c.range()));
+    target.stream().filter(c -> !onSource.contains(c)).forEach(c -> out.add(c.range()));
+    return out.stream().limit(MAX_RANGES).toList();
   }
 
   private static Map<String, TableFingerprint> byName(DatabaseFingerprint fingerprint) {

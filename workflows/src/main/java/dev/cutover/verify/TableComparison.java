@@ -1,8 +1,13 @@
 package dev.cutover.verify;
 
+import java.util.List;
 import java.util.Map;
 
-/** One row of the checksum table the story printed: both sides, and whether they agree. */
+/**
+ * One row of the checksum table the story printed: both sides, and whether they agree. When they do not,
+ * {@code differingRanges} are the key ranges whose chunks have no equal on the other side: every row that
+ * differs lies in one of them, which is what {@code DatabaseActivities.narrow} lists.
+ */
 public record TableComparison(
     String table,
     Long sourceRows,
@@ -12,4 +17,10 @@ public record TableComparison(
     String sourceHash,
     String targetHash,
     boolean matches,
-    String difference) {}
+    String difference,
+    List<KeyRange> differingRanges) {
+
+  public TableComparison {
+    differingRanges = differingRanges == null ? List.of() : List.copyOf(differingRanges);
+  }
+}

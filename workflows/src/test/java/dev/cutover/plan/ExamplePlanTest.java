@@ -44,7 +44,7 @@ class ExamplePlanTest {
         plan.settle().guards().stream().map(Settle.Guard::name).toList());
     assertEquals(Duration.ofSeconds(1), plan.settle().stableFor());
     assertEquals(Duration.ofMillis(500), plan.settle().pollEvery());
-    assertEquals(new Copy(Copy.Strategy.DUMP_RESTORE, 2), plan.copy());
+    assertEquals(new Copy(Copy.Strategy.DUMP_RESTORE, 2, Copy.Owner.TARGET_USER), plan.copy());
     assertEquals(new Verify(TableSelection.ALL,
         Map.of("predictions", List.of("points_awarded"), "profiles", List.of("points"))), plan.verify());
     assertEquals(new FrontDoor.Command(List.of("touch", "/tmp/cutover-demo/frontdoor-arm"),

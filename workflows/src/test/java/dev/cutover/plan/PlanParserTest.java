@@ -44,7 +44,7 @@ class PlanParserTest {
         List.of(new Settle.Guard("every finished match graded",
             "select not exists (select 1 from matches where finished and not graded)\n")),
         Duration.ofSeconds(60), Duration.ofMinutes(90), Duration.ofMillis(500)), plan.settle());
-    assertEquals(new Copy(Copy.Strategy.LOGICAL, 4), plan.copy());
+    assertEquals(new Copy(Copy.Strategy.LOGICAL, 4, Copy.Owner.TARGET_USER), plan.copy());
     assertEquals(new Verify(new TableSelection(List.of("profiles", "public.trades")),
         Map.of("predictions", List.of("points_awarded", "stake"))), plan.verify());
     assertEquals(new FrontDoor.CloudflareTunnel("0123abcd", "game.example.com", FrontDoor.CloudflareTunnel.Mode.INGRESS,

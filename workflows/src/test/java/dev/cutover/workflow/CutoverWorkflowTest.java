@@ -313,7 +313,7 @@ class CutoverWorkflowTest {
   void planFeaturesThisBuildLacksBlockInsteadOfBeingIgnored() {
     Plan base = plan();
     Plan logical = new Plan(base.app(), base.source(), base.target(), null,
-        new dev.cutover.plan.Copy(dev.cutover.plan.Copy.Strategy.LOGICAL, 2), null, base.frontDoor(), base.health(), null);
+        new dev.cutover.plan.Copy(dev.cutover.plan.Copy.Strategy.LOGICAL, 2, null), null, base.frontDoor(), base.health(), null);
 
     CutoverResult result = stubOf(start(logical)).getResult(CutoverResult.class);
 
@@ -458,7 +458,7 @@ class CutoverWorkflowTest {
   }
 
   private static DatabaseFingerprint fingerprint(String hash) {
-    return new DatabaseFingerprint("box", List.of(new TableFingerprint("public.t", 1, Map.of(), hash)), 1, 1);
+    return new DatabaseFingerprint("box", List.of(new TableFingerprint("public.t", 1, Map.of(), hash, List.of())), 1, 1);
   }
 
   static Plan plan() {

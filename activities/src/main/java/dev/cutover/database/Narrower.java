@@ -1,0 +1,127 @@
+package dev.cutover.database;
+
+import dev.cutover.database.DatabaseActivities.NarrowRequest;
+import dev.cutover.database.DatabaseActivities.TableDifference;
+import dev.cutover.database.Fingerprinter.Layout;
+import dev.cutover.verify.KeyRange;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Finds the keys that differ inside the key ranges a chunk comparison flagged. Per range, the source's
+ * keys and row hashes (the same binary tuples the fingerprint hashes) are held in a map, bounded by
+ * {@link #MAX_HELD}, and the target's are streamed against it.
+ */
+final class Narrower {
+
+  /** Rows of one range held at once; a range is about 8 chunks at most, so this is rarely reached. */
+  static final int MAX_HELD = 1_000_000;
+
+  private Narrower() {}
+
+  private static final class Held {
+    final byte[] hash;
+    int count;
+
+    Held(byte[] hash) {
+      this.hash = hash;
+    }
+  }
+
+  static TableDifference narrow(Connection source, Connection target, NarrowRequest request) throws SQLException {
+    Fingerprinter.snapshot(source);
+    Fingerprinter.snapshot(target);
+    try {
+      Layout sourceLayout = Fingerprinter.layout(source, Fingerprinter.table(source, request.table()));
+      Layout targetLayout = Fingerprinter.layout(target, Fingerprinter.table(target, request.table()));
+      Set<String> sourceKeys = new LinkedHashSet<>();
+      Set<String> targetKeys = new LinkedHashSet<>();
+      Map<String, List<String>> keyValues = new HashMap<>();
+      boolean truncated = false;
+      for (KeyRange range : request.ranges()) {
+        Map<List<String>, Held> held = new LinkedHashMap<>();
+        boolean[] full = {false};
+        BinaryCopy.stream(source, sourceLayout.select(sourceLayout.within(range)), sourceLayout.keyFields(),
+            (tuple, length, key) -> {
+              if (held.size() >= MAX_HELD && !held.containsKey(key)) {
+                full[0] = true;
+                return;
+              }
+              held.computeIfAbsent(key, k -> new Held(hash(tuple, length))).count++;
+            });
+        truncated |= full[0];
+        BinaryCopy.stream(target, targetLayout.select(targetLayout.within(range)), targetLayout.keyFields(),
+            (tuple, length, key) -> {
+              Held h = held.get(key);
+              if (h != null && Arrays.equals(h.hash, hash(tuple, length))) {
+                if (--h.count == 0) {
+                  held.remove(key);
+                }
+              } else if (!full[0] || h != null) {
+                // Changed (both sides hold the key) or only on the target.
+                targetKeys.add(add(keyValues, key));
+                if (h != null) {
+                  sourceKeys.add(add(keyValues, key));
+                  held.remove(key);
+                }
+              }
+            });
+        held.keySet().forEach(key -> sourceKeys.add(add(keyValues, key)));
+        if (sourceKeys.size() > request.limit() || targetKeys.size() > request.limit()) {
+          truncated = true;
+          break;
+        }
+      }
+      List<String> fromSource = sourceKeys.stream().limit(request.limit()).toList();
+      List<String> fromTarget = targetKeys.stream().limit(request.limit()).toList();
+      truncated |= fromSource.size() < sourceKeys.size() || fromTarget.size() < targetKeys.size();
+      Map<String, String> sourceRows = new LinkedHashMap<>();
+      Map<String, String> targetRows = new LinkedHashMap<>();
+      if (request.showRows()) {
+        rows(source, sourceLayout, fromSource, keyValues, sourceRows);
+        rows(target, targetLayout, fromTarget, keyValues, targetRows);
+      }
+      return new TableDifference(Fingerprinter.withSchema(request.table()), request.ranges(), fromSource,
+          fromTarget, sourceRows, targetRows, truncated);
+    } finally {
+      source.rollback();
+      target.rollback();
+    }
+  }
+
+  private static String add(Map<String, List<String>> keyValues, List<String> key) {
+    String shown = key.size() == 1 ? key.get(0) : "(" + String.join(", ", key) + ")";
+    keyValues.put(shown, key);
+    return shown;
+  }
+
+  private static void rows(Connection c, Layout layout, List<String> keys, Map<String, List<String>> values,
+      Map<String, String> out) throws SQLException {
+    for (String key : keys) {
+      String sql = "SELECT t::text FROM " + layout.table().from() + " AS t WHERE "
+          + layout.keyEquals(values.get(key)) + " LIMIT 1";
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        if (rs.next()) {
+          out.put(key, rs.getString(1));
+        }
+      }
+    }
+  }
+
+  private static byte[] hash(byte[] tuple, int length) {
+    MessageDigest d = Fingerprinter.sha256();
+    d.update(tuple, 0, length);
+    return Arrays.copyOf(d.digest(), 16);
+  }
+}
