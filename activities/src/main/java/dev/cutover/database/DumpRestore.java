@@ -18,6 +18,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -78,8 +79,11 @@ final class DumpRestore {
     try {
       bytes = pump(dumper.getInputStream(), restorer.getOutputStream(), progress);
       long dumpMillis = (System.nanoTime() - started) / 1_000_000;
-      int dumpExit = dumper.waitFor();
-      int restoreExit = restorer.waitFor();
+      // pg_restore still builds indexes after the last byte arrives: keep heartbeating meanwhile.
+      ProcessRunner.waitHeartbeating(dumper, Duration.ofHours(6), "pg_dump");
+      ProcessRunner.waitHeartbeating(restorer, Duration.ofHours(6), "pg_restore");
+      int dumpExit = dumper.exitValue();
+      int restoreExit = restorer.exitValue();
       dumpErr.join();
       restoreErr.join();
       restoreOut.join();

@@ -64,6 +64,11 @@ public final class StatusView {
     if (!s.fingerprints().isEmpty()) {
       out.append('\n').append(fingerprints(s.fingerprints()));
     }
+    for (var d : s.differences()) {
+      out.append("differing keys in ").append(display(d.table())).append(": on ").append(s.source()).append(' ')
+          .append(d.sourceKeys()).append(", on ").append(s.target()).append(' ').append(d.targetKeys())
+          .append(d.truncated() ? " (more not shown)" : "").append('\n');
+    }
     return out.toString();
   }
 

@@ -1,5 +1,6 @@
 package dev.cutover.workflow;
 
+import dev.cutover.database.DatabaseActivities.TableDifference;
 import dev.cutover.verify.TableComparison;
 import java.util.List;
 
@@ -24,12 +25,14 @@ public record CutoverStatus(
     Long blackoutEndedAt,
     Decision confirmed,
     Decision aborted,
-    String failure) {
+    String failure,
+    List<TableDifference> differences) {
 
   public CutoverStatus {
     steps = List.copyOf(steps);
     findings = List.copyOf(findings);
     fingerprints = List.copyOf(fingerprints);
+    differences = differences == null ? List.of() : List.copyOf(differences);
   }
 
   public Long blackoutMillis() {

@@ -7,6 +7,8 @@ import dev.cutover.database.DatabaseActivities.FenceRequest;
 import dev.cutover.database.DatabaseActivities.FingerprintRequest;
 import dev.cutover.database.DatabaseActivities.GuardRequest;
 import dev.cutover.database.DatabaseActivities.GuardResult;
+import dev.cutover.database.DatabaseActivities.NarrowRequest;
+import dev.cutover.database.DatabaseActivities.TableDifference;
 import dev.cutover.database.DatabaseActivities.TargetRequest;
 import dev.cutover.frontdoor.FrontDoorActivities;
 import dev.cutover.frontdoor.FrontDoorActivities.FrontDoorRequest;
@@ -53,6 +55,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   private static final Logger log = Workflow.getLogger(CutoverWorkflowImpl.class);
   private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);
+  private static final int DIFFERING_KEYS_SHOWN = 20;
 
   private final DatabaseActivities database =
       Workflow.newActivityStub(DatabaseActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.DATABASE);
@@ -76,6 +79,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private final Steps steps = new Steps();
   private final List<Finding> findings = new ArrayList<>();
   private List<TableComparison> fingerprints = List.of();
+  private final List<TableDifference> differences = new ArrayList<>();
   private DatabaseFingerprint verifiedTarget;
   private Long estimatedBlackoutMillis;
   private Long blackoutStartedAt;
@@ -165,7 +169,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         blackoutEndedAt,
         confirmed,
         aborted,
-        failure);
+        failure,
+        differences);
   }
 
   // ---- phases ---------------------------------------------------------------------------------
@@ -340,6 +345,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     List<DatabaseFingerprint> both = fingerprintBoth(Phase.VERIFY, "fingerprint both sides");
     fingerprints = Comparisons.compare(both.get(0), both.get(1));
     if (!Comparisons.allMatch(fingerprints)) {
+      narrowDifferences();
       String differing =
           fingerprints.stream()
               .filter(c -> !c.matches())
@@ -348,6 +354,29 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       throw new StopMove(Outcome.ROLLED_BACK, "verify gate failed: fingerprints differ: " + differing);
     }
     verifiedTarget = both.get(1);
+  }
+
+  /**
+   * Before rolling back, name the rows that differ (keys only: rows may be personal data), so the
+   * operator can see what the copy got wrong. Best effort: the rollback does not wait on it.
+   */
+  private void narrowDifferences() {
+    Box source = plan.source();
+    Box target = plan.target();
+    for (TableComparison table : fingerprints) {
+      if (table.matches() || table.differingRanges() == null || table.differingRanges().isEmpty()) {
+        continue;
+      }
+      try {
+        differences.add(steps.run(Phase.VERIFY, "find differing rows in " + table.table(),
+            () -> database.narrow(new NarrowRequest(source.name(), source.database(), target.name(), target.database(),
+                table.table(), table.differingRanges(), DIFFERING_KEYS_SHOWN, false)),
+            d -> "keys differing on " + source.name() + ": " + d.sourceKeys() + ", on " + target.name() + ": "
+                + d.targetKeys() + (d.truncated() ? " (more not shown)" : "")));
+      } catch (TemporalFailure e) {
+        log.warn("could not narrow the differences in {}: {}", table.table(), Steps.reason(e));
+      }
+    }
   }
 
   private void switchOver() {

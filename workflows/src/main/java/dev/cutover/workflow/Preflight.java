@@ -2,6 +2,8 @@ package dev.cutover.workflow;
 
 import dev.cutover.database.DatabaseActivities;
 import dev.cutover.database.DatabaseActivities.DatabaseInfo;
+import dev.cutover.database.DatabaseActivities.ExtensionCheck;
+import dev.cutover.database.DatabaseActivities.ExtensionRequest;
 import dev.cutover.database.DatabaseActivities.InspectRequest;
 import dev.cutover.database.Markers;
 import dev.cutover.frontdoor.FrontDoorActivities;
@@ -72,6 +74,9 @@ final class Preflight {
     if (s.reachable() && t.reachable() && s.serverVersionNum() != null && t.serverVersionNum() != null) {
       checkVersions(s, t);
     }
+    if (s.reachable() && s.exists() && t.reachable()) {
+      checkExtensions();
+    }
     checkConfig();
     for (Box box : List.of(source, target)) {
       if (box.artifact() != null) {
@@ -99,6 +104,28 @@ final class Preflight {
       findings.add(steps.run(Phase.PREFLIGHT, "check " + name, inspection, Finding::message));
     } catch (TemporalFailure e) {
       findings.add(Finding.blocking(check, Steps.reason(e), "fix the plan's " + check + " settings or the box"));
+    }
+  }
+
+  /** Every extension the source uses must be installable on the target server at the same version. */
+  private void checkExtensions() {
+    Box source = plan.source();
+    Box target = plan.target();
+    try {
+      ExtensionCheck check = steps.run(Phase.PREFLIGHT, "check extensions",
+          () -> database.checkExtensions(new ExtensionRequest(source.name(), source.database(), target.name(),
+              target.database())),
+          r -> r.used().size() + " used, " + r.missing().size() + " missing on " + target.name());
+      for (String missing : check.missing()) {
+        findings.add(Finding.blocking("extensions", "the source uses extension " + missing + ", which "
+            + target.name() + "'s PostgreSQL cannot install", "install that extension's package on " + target.name()));
+      }
+      if (check.missing().isEmpty()) {
+        findings.add(Finding.ok("extensions", check.used().isEmpty() ? "none used"
+            : "all available on " + target.name() + ": " + String.join(", ", check.used())));
+      }
+    } catch (TemporalFailure e) {
+      findings.add(Finding.blocking("extensions", Steps.reason(e), "check both databases are reachable"));
     }
   }
 

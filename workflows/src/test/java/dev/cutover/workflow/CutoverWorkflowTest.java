@@ -85,6 +85,7 @@ class CutoverWorkflowTest {
       boolean target = r.box().equals("arm");
       return new DatabaseInfo(r.box(), true, !target, null, 150018, "PostgreSQL 15.18", 1L, 3, null, false);
     });
+    when(database.checkExtensions(any())).thenReturn(new DatabaseActivities.ExtensionCheck(List.of(), List.of()));
     when(database.prepareTarget(any())).thenAnswer(i -> record("create target", new TargetPrepared(true, "m")));
     when(database.copy(any())).thenAnswer(i -> record("copy", new CopyResult(100, 3, 10, 20)));
     when(database.fingerprint(any())).thenAnswer(i -> fingerprint("same"));
