@@ -40,7 +40,8 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
     try (Connection c = Connections.open(db)) {
       return new DatabaseInfo(
           request.box(), true, true, null, versionNum(c), version(c), size(c),
-          Fingerprinter.tables(c).size(), marker(c, Connections.address(db).database()), Fence.isFenced(c));
+          Fingerprinter.tables(c).size(), marker(c, Connections.address(db).database()), Fence.isFenced(c),
+          Fence.fencedBy(c));
     } catch (SQLException e) {
       if (!UNDEFINED_DATABASE.equals(e.getSQLState())) {
         return unreachable(request, e.getMessage());
@@ -49,7 +50,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
       return unreachable(request, e.getOriginalMessage());
     }
     try (Connection c = Connections.openMaintenance(db)) {
-      return new DatabaseInfo(request.box(), true, false, null, versionNum(c), version(c), null, 0, null, false);
+      return new DatabaseInfo(request.box(), true, false, null, versionNum(c), version(c), null, 0, null, false, null);
     } catch (SQLException e) {
       return unreachable(request, e.getMessage());
     }
@@ -223,26 +224,57 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
       boolean existed = exists(c, name);
       if (existed) {
         String marker = marker(c, name);
-        if (!Markers.isOurs(marker, app)) {
+        boolean fallback = app.equals(fencedBy(c, name));
+        if (!fallback && !Markers.isOurs(marker, app)) {
           throw CutoverFailure.TARGET_NOT_OURS.failure(
               "target database " + name + " exists and was not created by a cutover move of " + app);
         }
-        if (Markers.isLive(marker)) {
+        if (!fallback && Markers.isLive(marker)) {
           throw CutoverFailure.TARGET_NOT_OURS.failure(
               "target database " + name + " is live (a completed move serves from it)");
         }
       }
-      try (Statement s = c.createStatement()) {
-        s.execute("DROP DATABASE IF EXISTS " + Sql.ident(name) + " WITH (FORCE)");
-        s.execute("CREATE DATABASE " + Sql.ident(name) + " TEMPLATE template0"
-            + (encoding == null ? "" : " ENCODING " + Sql.literal(encoding)));
-      }
+      // CREATE DATABASE and COMMENT cannot share a transaction, and a worker can die between them. So
+      // the new database is made and marked under a name reserved for this, and only then renamed over
+      // the old one: after a crash at any point, every database called `name` is either the old one
+      // (checked above) or a marked copy, and a leftover of the reserved name is simply dropped.
+      String building = Markers.buildingName(name);
       String marker = Markers.of(app, moveId, Markers.COPIED);
-      comment(c, name, marker);
+      try (Statement s = c.createStatement()) {
+        s.execute("DROP DATABASE IF EXISTS " + Sql.ident(building) + " WITH (FORCE)");
+        s.execute("CREATE DATABASE " + Sql.ident(building) + " TEMPLATE template0"
+            + (encoding == null ? "" : " ENCODING " + Sql.literal(encoding)));
+        comment(c, building, marker);
+        s.execute("DROP DATABASE IF EXISTS " + Sql.ident(name) + " WITH (FORCE)");
+        s.execute("ALTER DATABASE " + Sql.ident(building) + " RENAME TO " + Sql.ident(name));
+      }
       return new TargetPrepared(!existed, marker);
     } catch (SQLException e) {
       throw CutoverFailure.DATABASE_UNAVAILABLE.failure("preparing target " + name + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Which app's move fenced this database, read from the shared catalog so it works from the
+   * maintenance database. A database fenced by this app's own move is that move's fallback: read-only
+   * since its freeze, with everything since on the live box, so a later move of the same app (a
+   * rollback, or moving back) may replace it.
+   */
+  private static String fencedBy(Connection c, String database) throws SQLException {
+    String sql = "SELECT unnest(s.setconfig) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase"
+        + " WHERE d.datname = ? AND s.setrole = 0";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, database);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String setting = rs.getString(1);
+          if (setting.startsWith(Fence.FENCED_BY + "=")) {
+            return setting.substring(Fence.FENCED_BY.length() + 1);
+          }
+        }
+      }
+    }
+    return null;
   }
 
   private static void comment(Connection c, String database, String marker) throws SQLException {
@@ -310,7 +342,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
   }
 
   private static DatabaseInfo unreachable(InspectRequest request, String error) {
-    return new DatabaseInfo(request.box(), false, false, error, null, null, null, null, null, false);
+    return new DatabaseInfo(request.box(), false, false, error, null, null, null, null, null, false, null);
   }
 
   private static void heartbeat(Object details) {

@@ -68,6 +68,11 @@ final class Fence {
     }
   }
 
+  /** The app whose move fenced this database, or null. */
+  static String fencedBy(Connection c) throws SQLException {
+    return databaseSettings(c).get(FENCED_BY);
+  }
+
   static boolean isFenced(Connection c) throws SQLException {
     return databaseSettings(c).containsKey(FENCED_BY);
   }

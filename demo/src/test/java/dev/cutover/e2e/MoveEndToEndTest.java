@@ -76,6 +76,7 @@ class MoveEndToEndTest {
     assertFalse(world.isRunning("home-scoring"));
     assertTrue(world.isRunning("arm-app"));
     assertTrue(world.isRunning("arm-scoring"));
+    assertTrue(world.isRunning("arm-nightly-standings"));
     assertEquals("arm", world.frontDoor().activeBox());
     assertRefusesWrites(world.home());
     assertAcceptsWrites(world.arm());
@@ -83,6 +84,39 @@ class MoveEndToEndTest {
     JsonNode status = statusJson();
     assertEquals("COMPLETED", status.path("outcome").asText());
     assertEquals("tester", status.path("confirmed").path("by").asText());
+  }
+
+  @Test
+  void aRollbackAfterTheSwitchBringsBackWhatUsersDidOnTheNewBox() throws Exception {
+    world.startWorker();
+    CompletableFuture<Cli> move = CompletableFuture.supplyAsync(() -> Cli.run("start", plan.toString(), "--wait", "--address", address));
+    awaitGate();
+    assertEquals(0, Cli.run("confirm", DemoWorld.APP, "--address", address).exitCode());
+    assertEquals(0, move.get(2, TimeUnit.MINUTES).exitCode());
+    try (Connection c = world.arm().connect(DemoWorld.DATABASE); Statement s = c.createStatement()) {
+      s.execute("INSERT INTO standings_history VALUES (date '2030-02-02', 3, 77)");
+    }
+
+    Cli rollback = Cli.run("rollback", DemoWorld.APP, "--wait", "--by", "tester", "--address", address);
+
+    assertEquals(0, rollback.exitCode(), rollback.out() + rollback.err());
+    assertTrue(rollback.out().contains("COMPLETED: moved game from arm to home"), rollback.out());
+    try (Connection c = world.home().connect(DemoWorld.DATABASE); Statement s = c.createStatement();
+        java.sql.ResultSet rs = s.executeQuery("SELECT points FROM standings_history WHERE day = date '2030-02-02'")) {
+      assertTrue(rs.next(), "the row written on the new box came back");
+      assertEquals(77, rs.getInt(1));
+    }
+    List<TableComparison> tables = compareNow();
+    assertTrue(Comparisons.allMatch(tables), tables.toString());
+    assertEquals("home", world.frontDoor().activeBox());
+    assertTrue(world.isRunning("home-app"));
+    assertTrue(world.isRunning("home-nightly-standings"));
+    assertTrue(world.isRunning("home-scoring"));
+    assertFalse(world.isRunning("arm-app"));
+    assertFalse(world.isRunning("arm-nightly-standings"));
+    assertFalse(world.isRunning("arm-scoring"));
+    assertAcceptsWrites(world.home());
+    assertRefusesWrites(world.arm());
   }
 
   @Test
@@ -103,6 +137,10 @@ class MoveEndToEndTest {
     assertFalse(world.isRunning("arm-app"));
     assertAcceptsWrites(world.home());
     assertFalse(targetExists(), "the target database this move created is gone");
+    Cli rollback = Cli.run("rollback", DemoWorld.APP, "--address", address);
+    assertEquals(2, rollback.exitCode());
+    assertTrue(rollback.err().contains("nothing to roll back: the last move of game ended ABORTED, and home serves"),
+        rollback.err());
   }
 
   @Test

@@ -51,7 +51,7 @@ public class Cutover implements Runnable {
     commands.put("abort", new AbortCommand());
     commands.put("status", new StatusCommand());
     commands.put("watch", new WatchCommand());
-    commands.put("rollback", new Unavailable.Rollback());
+    commands.put("rollback", new RollbackCommand());
     commands.put("report", new ReportCommand());
     commands.put("compare", new Unavailable.Compare());
     commands.put("bench", new Unavailable.Bench());

@@ -1,7 +1,19 @@
 package dev.cutover.cli;
 
 import dev.cutover.plan.Plan;
+import dev.cutover.workflow.CutoverRequest;
 import dev.cutover.workflow.CutoverResult;
+import dev.cutover.workflow.CutoverSearchAttributes;
+import dev.cutover.workflow.TaskQueues;
+import io.temporal.api.common.v1.Payloads;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowServiceException;
+import io.temporal.common.SearchAttributes;
+import io.temporal.common.WorkflowExecutionHistory;
+import java.io.PrintWriter;
+import java.util.Optional;
 import dev.cutover.workflow.CutoverStatus;
 import dev.cutover.workflow.CutoverWorkflow;
 import io.grpc.Status;
@@ -56,6 +68,52 @@ final class Moves {
       throw new CliException(ExitCode.USAGE, "the move of " + app + " has already ended; nothing to " + verb);
     }
     return status(client, move);
+  }
+
+  /**
+   * Starts a move (or a rollback) under the app's workflow id. A second start while one runs is refused
+   * by Temporal itself; the message names the running move.
+   */
+  static String start(WorkflowClient client, CutoverRequest request, PrintWriter err) {
+    return start(client, request, err, true);
+  }
+
+  private static String start(WorkflowClient client, CutoverRequest request, PrintWriter err, boolean withSearchAttributes) {
+    Plan plan = request.plan();
+    WorkflowOptions.Builder options = WorkflowOptions.newBuilder()
+        .setWorkflowId(plan.workflowId())
+        .setTaskQueue(TaskQueues.MAIN)
+        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE);
+    if (withSearchAttributes) {
+      options.setTypedSearchAttributes(SearchAttributes.newBuilder()
+          .set(CutoverSearchAttributes.APP, plan.app())
+          .set(CutoverSearchAttributes.PHASE, "PREFLIGHT")
+          .build());
+    }
+    CutoverWorkflow workflow = client.newWorkflowStub(CutoverWorkflow.class, options.build());
+    try {
+      return WorkflowClient.start(workflow::run, request).getRunId();
+    } catch (WorkflowExecutionAlreadyStarted e) {
+      throw new CliException(ExitCode.USAGE, "a move of " + plan.app() + " is already running (workflow "
+          + e.getExecution().getWorkflowId() + ", run " + e.getExecution().getRunId() + "); see `cutover status "
+          + plan.app() + "`, or stop it with `cutover abort " + plan.app() + "`");
+    } catch (WorkflowServiceException e) {
+      if (withSearchAttributes && e.getCause() instanceof StatusRuntimeException s
+          && s.getStatus().getCode() == Status.Code.INVALID_ARGUMENT) {
+        err.println("note: this Temporal namespace has no CutoverApp/CutoverPhase search attributes; starting"
+            + " without them (docs/operations.md says how to add them)");
+        return start(client, request, err, false);
+      }
+      throw e;
+    }
+  }
+
+  /** What the move was started with: its plan and flags, read back from its history. */
+  static CutoverRequest input(WorkflowClient client, Move move) {
+    WorkflowExecutionHistory history = client.fetchHistory(Plan.workflowIdFor(move.app()), move.runId());
+    Payloads input = history.getEvents().get(0).getWorkflowExecutionStartedEventAttributes().getInput();
+    return client.getOptions().getDataConverter()
+        .fromPayloads(0, Optional.of(input), CutoverRequest.class, CutoverRequest.class);
   }
 
   static CutoverWorkflow workflow(WorkflowClient client, String app) {

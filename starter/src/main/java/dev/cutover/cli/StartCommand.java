@@ -2,17 +2,7 @@ package dev.cutover.cli;
 
 import dev.cutover.plan.Plan;
 import dev.cutover.workflow.CutoverRequest;
-import dev.cutover.workflow.CutoverSearchAttributes;
-import dev.cutover.workflow.CutoverWorkflow;
-import dev.cutover.workflow.TaskQueues;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowExecutionAlreadyStarted;
-import io.temporal.client.WorkflowOptions;
-import io.temporal.client.WorkflowServiceException;
-import io.temporal.common.SearchAttributes;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -50,7 +40,7 @@ class StartCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     Plan p = PlanFiles.load(plan);
     WorkflowClient client = connection.client();
-    String runId = start(client, p, true);
+    String runId = Moves.start(client, CutoverRequest.move(p, rehearsal, by), spec.commandLine().getErr());
     spec.commandLine().getOut().printf("started %sthe move of %s (%s -> %s): workflow %s, run %s%n",
         rehearsal ? "a rehearsal of " : "", p.app(), p.source().name(), p.target().name(), p.workflowId(), runId);
     if (!wait) {
@@ -59,34 +49,5 @@ class StartCommand implements Callable<Integer> {
       return ExitCode.OK;
     }
     return new Watcher(spec.commandLine().getOut(), client, p.app()).follow();
-  }
-
-  private String start(WorkflowClient client, Plan p, boolean withSearchAttributes) {
-    WorkflowOptions.Builder options = WorkflowOptions.newBuilder()
-        .setWorkflowId(p.workflowId())
-        .setTaskQueue(TaskQueues.MAIN)
-        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE);
-    if (withSearchAttributes) {
-      options.setTypedSearchAttributes(SearchAttributes.newBuilder()
-          .set(CutoverSearchAttributes.APP, p.app())
-          .set(CutoverSearchAttributes.PHASE, "PREFLIGHT")
-          .build());
-    }
-    CutoverWorkflow workflow = client.newWorkflowStub(CutoverWorkflow.class, options.build());
-    try {
-      return WorkflowClient.start(workflow::run, new CutoverRequest(p, rehearsal, by)).getRunId();
-    } catch (WorkflowExecutionAlreadyStarted e) {
-      throw new CliException(ExitCode.USAGE, "a move of " + p.app() + " is already running (workflow "
-          + e.getExecution().getWorkflowId() + ", run " + e.getExecution().getRunId() + "); see `cutover status "
-          + p.app() + "`, or stop it with `cutover abort " + p.app() + "`");
-    } catch (WorkflowServiceException e) {
-      if (withSearchAttributes && e.getCause() instanceof StatusRuntimeException s
-          && s.getStatus().getCode() == Status.Code.INVALID_ARGUMENT) {
-        spec.commandLine().getErr().println("note: this Temporal namespace has no CutoverApp/CutoverPhase search"
-            + " attributes; starting without them (docs/operations.md says how to add them)");
-        return start(client, p, false);
-      }
-      throw e;
-    }
   }
 }

@@ -19,18 +19,6 @@ final class Unavailable {
     throw new CliException(ExitCode.USAGE, "`cutover " + command + "` is not available in this build: " + why);
   }
 
-  @Command(name = "rollback", mixinStandardHelpOptions = true,
-      description = "Roll a move back after its switch: a reverse move through the same gates (not yet built).")
-  static final class Rollback implements Callable<Integer> {
-    @Parameters(paramLabel = "APP") String app;
-
-    @Override
-    public Integer call() {
-      return notYet("rollback", "the reverse move arrives with the durable-runbook work. Until then a failed gate"
-          + " or verify-live rolls back automatically while the target has taken no writes");
-    }
-  }
-
   @Command(name = "compare", mixinStandardHelpOptions = true,
       description = "Fingerprint both databases of a plan now, moving nothing; exit 0 equal, 1 different (not yet built).")
   static final class Compare implements Callable<Integer> {

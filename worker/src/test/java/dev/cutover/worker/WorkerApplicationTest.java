@@ -62,7 +62,7 @@ class WorkerApplicationTest {
     CutoverWorkflow workflow = client.newWorkflowStub(CutoverWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId(plan.workflowId()).setTaskQueue(TaskQueues.MAIN).build());
 
-    CutoverResult result = workflow.run(new CutoverRequest(plan, false, "test"));
+    CutoverResult result = workflow.run(CutoverRequest.move(plan, false, "test"));
 
     assertEquals(Outcome.BLOCKED, result.outcome());
     List<String> blocking = result.status().findings().stream()

@@ -70,7 +70,8 @@ public interface DatabaseActivities {
       Long sizeBytes,
       Integer userTables,
       String marker,
-      boolean fenced) {}
+      boolean fenced,
+      String fencedBy) {}
 
   record TargetRequest(String app, String moveId, String box, Database database) {}
 

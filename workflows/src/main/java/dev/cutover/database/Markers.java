@@ -20,6 +20,18 @@ public final class Markers {
     return PREFIX + "app=" + app + ";move=" + moveId + ";state=" + state;
   }
 
+  /**
+   * The name a new target database is built under before it is renamed into place. Reserved for
+   * cutover: a database by this name is always a half-built copy that may be dropped.
+   */
+  public static String buildingName(String database) {
+    String suffix = "__cutover_building";
+    // PostgreSQL truncates identifiers at 63 bytes; keep the suffix whole so the name stays recognisable.
+    String base = database.length() + suffix.length() > 63 ? database.substring(0, 63 - suffix.length() - 9)
+        + "_" + Integer.toHexString(database.hashCode()) : database;
+    return base + suffix;
+  }
+
   public static boolean isOurs(String marker, String app) {
     return app.equals(fields(marker).get("app"));
   }

@@ -1,6 +1,8 @@
 package dev.cutover.plan;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * One app move, as the operator wrote it in the plan file. Immutable, and safe to put in workflow
@@ -22,6 +24,22 @@ public record Plan(
     copy = copy == null ? Copy.DEFAULT : copy;
     verify = verify == null ? Verify.ALL : verify;
     confirm = confirm == null ? Confirm.DEFAULT : confirm;
+  }
+
+  /**
+   * The same move the other way round: a rollback. Box names are the identity the health check sees
+   * (DESIGN.md), so an expected header value or body that was the target's name becomes the source's.
+   */
+  public Plan reversed() {
+    Map<String, String> headers = new LinkedHashMap<>();
+    health.expectHeader().forEach((name, value) -> headers.put(name, swapName(value)));
+    Health back = new Health(health.url(), headers, health.expectBody() == null ? null : swapName(health.expectBody()),
+        health.consecutive(), health.interval(), health.timeout());
+    return new Plan(app, target, source, settle, copy, verify, frontDoor, back, confirm);
+  }
+
+  private String swapName(String value) {
+    return value.equals(target.name()) ? source.name() : value;
   }
 
   /** Temporal workflow id of this app's move: one running move per app, enforced by the server. */

@@ -74,6 +74,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   private Plan plan;
   private boolean rehearsal;
+  private boolean reverse;
   private String moveId;
   private Phase phase = Phase.PREFLIGHT;
   private final Steps steps = new Steps();
@@ -96,6 +97,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   public CutoverResult run(CutoverRequest request) {
     plan = request.plan();
     rehearsal = request.rehearsal();
+    reverse = request.reverse();
     moveId = Workflow.getInfo().getRunId();
     try {
       if (!preflight()) {
@@ -108,7 +110,10 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
             Outcome.REHEARSED,
             "rehearsal done; estimated blackout " + estimatedBlackoutMillis + " ms; nothing was frozen");
       }
-      if (!awaitConfirmation()) {
+      if (request.autoConfirmBy() != null) {
+        confirmed = new Decision(request.autoConfirmBy(), Workflow.currentTimeMillis(), "rollback");
+        steps.skip(Phase.CONFIRM, "wait for confirm", "confirmed by " + confirmed.by() + " when asking for the rollback");
+      } else if (!awaitConfirmation()) {
         return compensate(
             Outcome.ABORTED, "aborted at the confirm gate by " + aborted.by() + reasonSuffix(aborted));
       }
@@ -208,11 +213,19 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     enter(Phase.PREPARE);
     Box target = plan.target();
     runCommand(Phase.PREPARE, target, "stop app", target.app().stop());
+    for (NamedService writer : target.writers()) {
+      runCommand(Phase.PREPARE, target, "stop writer " + writer.name(), writer.stop());
+    }
     for (NamedService job : target.jobs()) {
       runCommand(Phase.PREPARE, target, "stop job " + job.name(), job.stop());
     }
     saga.addCompensation(
         () -> compensation("drop target database", () -> database.dropTarget(targetRequest())));
+    if (reverse) {
+      steps.skip(Phase.PREPARE, "create target database",
+          "a rollback keeps " + target.name() + "'s fallback database untouched until the freeze");
+      return;
+    }
     steps.run(
         Phase.PREPARE,
         "create target database",
@@ -222,6 +235,10 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   private void presync() {
     enter(Phase.PRESYNC);
+    if (reverse) {
+      steps.skip(Phase.PRESYNC, "rehearsal copy (timed)", "a rollback copies once, in the freeze, over the fallback");
+      return;
+    }
     CopyResult rehearsalCopy =
         steps.run(Phase.PRESYNC, "rehearsal copy (timed)", () -> database.copy(copyRequest()), this::describe);
     List<DatabaseFingerprint> both = fingerprintBoth(Phase.PRESYNC, "rehearsal fingerprints (timed)");
@@ -314,8 +331,12 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     // Registered first, so undoing the freeze releases the front door last, after the source app is back.
     saga.addCompensation(
         () -> compensation("point front door back at " + source.name(), () -> frontDoor.pointAt(frontDoorRequest(Side.SOURCE))));
-    steps.run(Phase.FREEZE, "hold requests at the front door", () -> frontDoor.hold(frontDoorRequest(Side.TARGET)),
-        r -> r.detail());
+    if (reverse) {
+      steps.skip(Phase.FREEZE, "hold requests at the front door", "a front door holds only toward the plan's target");
+    } else {
+      steps.run(Phase.FREEZE, "hold requests at the front door", () -> frontDoor.hold(frontDoorRequest(Side.TARGET)),
+          r -> r.detail());
+    }
     stopService(Phase.FREEZE, source, "app", source.app());
     for (NamedService writer : source.writers()) {
       stopService(Phase.FREEZE, source, "writer " + writer.name(), writer.service());
@@ -390,10 +411,13 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       database.unfence(fenceRequest(target));
       return null;
     }, r -> "accepts writes");
-    // Jobs first, so nothing due between the app's start and theirs is missed; the source's jobs
-    // were stopped in the freeze, so two job runners never run at once.
+    // Jobs first, so nothing due between the app's start and theirs is missed; the source's jobs and
+    // writers were stopped in the freeze, so two of them never run at once.
     for (NamedService job : target.jobs()) {
       startService(Phase.SWITCH, target, "job " + job.name(), job.service());
+    }
+    for (NamedService writer : target.writers()) {
+      startService(Phase.SWITCH, target, "writer " + writer.name(), writer.service());
     }
     startService(Phase.SWITCH, target, "app", target.app());
     saga.addCompensation(
@@ -556,8 +580,13 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         r -> r.get(0).tables().size() + " tables, " + r.get(0).millis() + " ms / " + r.get(1).millis() + " ms");
   }
 
+  /**
+   * The front door's sides are named after the plan as written. A rollback runs on the swapped plan,
+   * so "point at this move's target" means pointing back at the written plan's source.
+   */
   private FrontDoorRequest frontDoorRequest(Side side) {
-    return new FrontDoorRequest(plan.app(), plan.frontDoor(), side);
+    Side written = !reverse ? side : side == Side.TARGET ? Side.SOURCE : Side.TARGET;
+    return new FrontDoorRequest(plan.app(), plan.frontDoor(), written);
   }
 
   private TargetRequest targetRequest() {

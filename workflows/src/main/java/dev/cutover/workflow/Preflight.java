@@ -187,6 +187,9 @@ final class Preflight {
           "check target.database (url, user, password variable on the worker)"));
     } else if (!t.exists()) {
       findings.add(Finding.ok("target database", "does not exist yet; the move will create it"));
+    } else if (plan.app().equals(t.fencedBy())) {
+      findings.add(Finding.ok("target database", "the fallback an earlier move of " + plan.app()
+          + " left fenced; the final copy replaces it"));
     } else if (!Markers.isOurs(t.marker(), plan.app())) {
       findings.add(Finding.blocking("target database",
           "the target database exists and was not created by a cutover move of " + plan.app()

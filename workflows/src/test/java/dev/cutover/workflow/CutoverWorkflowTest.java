@@ -83,7 +83,7 @@ class CutoverWorkflowTest {
     when(database.inspect(any())).thenAnswer(i -> {
       var r = (DatabaseActivities.InspectRequest) i.getArgument(0);
       boolean target = r.box().equals("arm");
-      return new DatabaseInfo(r.box(), true, !target, null, 150018, "PostgreSQL 15.18", 1L, 3, null, false);
+      return new DatabaseInfo(r.box(), true, !target, null, 150018, "PostgreSQL 15.18", 1L, 3, null, false, null);
     });
     when(database.checkExtensions(any())).thenReturn(new DatabaseActivities.ExtensionCheck(List.of(), List.of()));
     when(database.prepareTarget(any())).thenAnswer(i -> record("create target", new TargetPrepared(true, "m")));
@@ -238,6 +238,43 @@ class CutoverWorkflowTest {
   }
 
   @Test
+  void aRollbackIsTheMoveInReverseOverTheFallbackConfirmedByItsAsker() {
+    // After the forward move: arm is live and marked, home is the fallback the move fenced.
+    org.mockito.Mockito.doAnswer(i -> {
+      var r = (DatabaseActivities.InspectRequest) i.getArgument(0);
+      return r.box().equals("home")
+          ? new DatabaseInfo("home", true, true, null, 150018, "PostgreSQL 15.18", 1L, 3, null, true, "game")
+          : new DatabaseInfo("arm", true, true, null, 150018, "PostgreSQL 15.18", 1L, 3,
+              Markers.of("game", "run-1", Markers.LIVE), false, null);
+    }).when(database).inspect(any());
+    Plan back = plan().reversed();
+    CutoverWorkflow workflow = client.newWorkflowStub(CutoverWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(back.workflowId()).setTaskQueue(TaskQueues.MAIN).build());
+
+    CutoverResult result = WorkflowClient.execute(workflow::run, new CutoverRequest(back, false, "ops", true, "ops")).join();
+
+    assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
+    assertEquals(List.of(
+        "home: stop app", "home: stop writer nightly", "home: stop job scoring",
+        "arm: stop app", "arm: stop job scoring", "fence arm",
+        "copy",
+        "unfence home", "home: start job scoring", "home: start writer nightly", "home: start app",
+        "front door -> SOURCE",
+        "mark live"), journal);
+    assertEquals("ops", result.status().confirmed().by());
+    assertEquals("arm", result.status().source());
+  }
+
+  @Test
+  void aReversedPlanExpectsTheSourceBoxAtTheHealthCheck() {
+    Plan back = plan().reversed();
+    assertEquals("arm", back.source().name());
+    assertEquals("home", back.target().name());
+    assertEquals(Map.of("X-Served-By", "home"), back.health().expectHeader());
+    assertEquals(plan(), back.reversed());
+  }
+
+  @Test
   void anAbortAtTheGateOnlyRemovesTheTarget() {
     CutoverWorkflow workflow = start(plan());
     awaitGate(workflow);
@@ -298,7 +335,7 @@ class CutoverWorkflowTest {
     org.mockito.Mockito.doAnswer(i -> {
       var r = (DatabaseActivities.InspectRequest) i.getArgument(0);
       String marker = r.box().equals("arm") ? "someone else's database" : null;
-      return new DatabaseInfo(r.box(), true, true, null, 150018, "PostgreSQL 15.18", 1L, 3, marker, false);
+      return new DatabaseInfo(r.box(), true, true, null, 150018, "PostgreSQL 15.18", 1L, 3, marker, false, null);
     }).when(database).inspect(any());
 
     CutoverResult result = stubOf(start(plan())).getResult(CutoverResult.class);
@@ -423,7 +460,7 @@ class CutoverWorkflowTest {
   private CutoverWorkflow start(Plan plan) {
     CutoverWorkflow workflow = client.newWorkflowStub(CutoverWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId(plan.workflowId()).setTaskQueue(TaskQueues.MAIN).build());
-    WorkflowClient.start(workflow::run, new CutoverRequest(plan, false, "test"));
+    WorkflowClient.start(workflow::run, CutoverRequest.move(plan, false, "test"));
     return workflow;
   }
 

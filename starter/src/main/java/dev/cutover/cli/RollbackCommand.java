@@ -1,0 +1,61 @@
+package dev.cutover.cli;
+
+import dev.cutover.workflow.CutoverRequest;
+import dev.cutover.workflow.CutoverResult;
+import dev.cutover.workflow.Outcome;
+import io.temporal.client.WorkflowClient;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "rollback",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Move an app back to the box it came from, after its switch: a full move in reverse (freeze, copy,",
+      "verify, switch) over the fenced fallback, so nothing users did on the new box is lost. Asking for",
+      "it is the confirmation. Before a switch, use `cutover abort` instead."
+    })
+class RollbackCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+  @Mixin ConnectionOptions connection;
+
+  @Parameters(paramLabel = "APP", description = "The app to move back.")
+  String app;
+
+  @Option(names = "--wait", description = "Follow the rollback until it ends; exit with its outcome's code.")
+  boolean wait;
+
+  @Option(names = "--by", description = "Who asks for it (default: your user name).", defaultValue = "${sys:user.name}")
+  String by;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    WorkflowClient client = connection.client();
+    Moves.Move move = Moves.describe(client, app);
+    if (move.running()) {
+      throw new CliException(ExitCode.USAGE, "the move of " + app + " is still running: before its switch stop it"
+          + " with `cutover abort " + app + "`; a move that fails after its switch rolls back by itself when it can");
+    }
+    CutoverResult last = Moves.result(client, move);
+    if (last.outcome() != Outcome.COMPLETED && last.outcome() != Outcome.FAILED) {
+      throw new CliException(ExitCode.USAGE, "nothing to roll back: the last move of " + app + " ended "
+          + last.outcome() + ", and " + last.status().source() + " serves");
+    }
+    CutoverRequest original = Moves.input(client, move);
+    CutoverRequest back = new CutoverRequest(original.plan().reversed(), false, by, !original.reverse(), by);
+    String runId = Moves.start(client, back, spec.commandLine().getErr());
+    spec.commandLine().getOut().printf("started the rollback of %s (%s -> %s): workflow %s, run %s%n",
+        app, back.plan().source().name(), back.plan().target().name(), back.plan().workflowId(), runId);
+    if (!wait) {
+      spec.commandLine().getOut().printf("follow it with `cutover watch %s`%n", app);
+      return ExitCode.OK;
+    }
+    return new Watcher(spec.commandLine().getOut(), client, app).follow();
+  }
+}
