@@ -96,6 +96,11 @@ class LogicalReplicationTest {
       LogicalLag lag = activities.lag(request);
       assertTrue(lag.subscribed() && lag.bytesBehind() != null && lag.bytesBehind() >= 0, lag.toString());
 
+      try (Connection c = home.connect(name); Statement s = c.createStatement()) {
+        // A burst right before the freeze, so the target is still applying it when the fence lands.
+        s.execute("INSERT INTO game.players (email, points, bio) SELECT 'burst' || g, g, 'burst'"
+            + " FROM generate_series(1, 200000) g");
+      }
       activities.fence(new FenceRequest("game", "home", source));
       assertTrue(writer.awaitEnd(WAIT), "the fence ended the app's session");
       assertTrue(writer.endedBy() != null, "ended by the fence, not by its own limits");
