@@ -24,6 +24,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
   private static final String UNDEFINED_DATABASE = "3D000";
 
   private final Fingerprinter.Options fingerprintOptions;
+  private final LogicalReplication logical = new LogicalReplication(this);
 
   public DatabaseActivitiesImpl() {
     this(Fingerprinter.Options.DEFAULT);
@@ -162,6 +163,36 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
   }
 
   @Override
+  public LogicalReadiness checkLogical(LogicalRequest request) {
+    return logical.readiness(request);
+  }
+
+  @Override
+  public LogicalStarted startLogical(LogicalRequest request) {
+    return logical.start(request);
+  }
+
+  @Override
+  public LogicalLag lag(LogicalRequest request) {
+    return logical.lag(request);
+  }
+
+  @Override
+  public LogicalLag awaitInitialCopy(LogicalWaitRequest request) {
+    return logical.awaitInitialCopy(request);
+  }
+
+  @Override
+  public LogicalCaughtUp catchUp(LogicalWaitRequest request) {
+    return logical.catchUp(request);
+  }
+
+  @Override
+  public void cleanupLogical(LogicalRequest request) {
+    logical.cleanup(request);
+  }
+
+  @Override
   public DatabaseFingerprint fingerprint(FingerprintRequest request) {
     try (Connection c = Connections.open(request.database())) {
       return Fingerprinter.fingerprint(
@@ -218,7 +249,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
    * made (its marker proves it). Anything else is refused: cutover never overwrites a database it did
    * not create.
    */
-  private TargetPrepared recreate(String app, String moveId, Database target, String encoding) {
+  TargetPrepared recreate(String app, String moveId, Database target, String encoding) {
     String name = Connections.address(target).database();
     try (Connection c = Connections.openMaintenance(target)) {
       boolean existed = exists(c, name);
@@ -277,13 +308,13 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
     return null;
   }
 
-  private static void comment(Connection c, String database, String marker) throws SQLException {
+  static void comment(Connection c, String database, String marker) throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute("COMMENT ON DATABASE " + Sql.ident(database) + " IS " + Sql.literal(marker));
     }
   }
 
-  private static boolean exists(Connection c, String database) throws SQLException {
+  static boolean exists(Connection c, String database) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
       ps.setString(1, database);
       try (ResultSet rs = ps.executeQuery()) {
@@ -292,7 +323,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
     }
   }
 
-  private static String marker(Connection c, String database) throws SQLException {
+  static String marker(Connection c, String database) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = ?")) {
       ps.setString(1, database);
@@ -302,7 +333,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
     }
   }
 
-  private static int serverMajor(Database db, String box) {
+  static int serverMajor(Database db, String box) {
     try (Connection c = Connections.open(db)) {
       return versionNum(c) / 10000;
     } catch (SQLException e) {
@@ -310,7 +341,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
     }
   }
 
-  private static String encoding(Database db) {
+  static String encoding(Database db) {
     try (Connection c = Connections.open(db);
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(
@@ -345,7 +376,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
     return new DatabaseInfo(request.box(), false, false, error, null, null, null, null, null, false, null);
   }
 
-  private static void heartbeat(Object details) {
+  static void heartbeat(Object details) {
     Heartbeats.send(details);
   }
 

@@ -60,10 +60,26 @@ final class DumpRestore {
     return options;
   }
 
+  /**
+   * The schema without data, for the {@code logical} strategy: its subscription's initial copy brings
+   * the rows. Sequence values are data too, so they stay at their start until the catch-up sets them.
+   */
+  static CopyResult schemaOnly(CopyRequest request, int sourceMajor, int targetMajor,
+      Consumer<Map<String, Object>> progress) {
+    Path pgDump = PgTools.find("pg_dump", Math.max(sourceMajor, targetMajor));
+    return streamed(request, pgDump, pgDump.resolveSibling("pg_restore"), List.of("--schema-only"), progress);
+  }
+
   private static CopyResult streamed(
       CopyRequest request, Path pgDump, Path pgRestore, Consumer<Map<String, Object>> progress) {
+    return streamed(request, pgDump, pgRestore, List.of(), progress);
+  }
+
+  private static CopyResult streamed(CopyRequest request, Path pgDump, Path pgRestore, List<String> dumpOptions,
+      Consumer<Map<String, Object>> progress) {
     long started = System.nanoTime();
     List<String> dump = new ArrayList<>(List.of(pgDump.toString(), "--format=custom", "--compress=0"));
+    dump.addAll(dumpOptions);
     dump.addAll(Connections.libpqArgs(request.source(), null));
     List<String> restore = new ArrayList<>(List.of(pgRestore.toString()));
     restore.addAll(restoreOptions(request));

@@ -35,10 +35,12 @@ public final class LocalCluster implements AutoCloseable {
   private final Path bin;
   private final int port;
   private final String osUser;
+  private final String walLevel;
   private final Thread cleanup;
   private boolean running;
 
-  private LocalCluster(String name, Path dir, Path bin, int port, String osUser) {
+  private LocalCluster(String name, Path dir, Path bin, int port, String osUser, String walLevel) {
+    this.walLevel = walLevel;
     this.name = name;
     this.dir = dir;
     this.bin = bin;
@@ -49,6 +51,11 @@ public final class LocalCluster implements AutoCloseable {
 
   /** initdb and start; the caller owns the result and must close it. */
   public static LocalCluster start(String name) {
+    return start(name, "logical");
+  }
+
+  /** With another {@code wal_level} ({@code replica}, {@code minimal}), as a source not ready for logical. */
+  public static LocalCluster start(String name, String walLevel) {
     Path bin = PgTools.find("initdb", 0).getParent();
     String osUser = isRoot() ? System.getenv().getOrDefault("CUTOVER_PG_OS_USER", "postgres") : null;
     try {
@@ -56,7 +63,7 @@ public final class LocalCluster implements AutoCloseable {
       if (osUser != null) {
         check(ProcessRunner.run(List.of("chown", "-R", osUser, dir.toString()), Map.of(), STEP_TIMEOUT), "chown");
       }
-      LocalCluster cluster = new LocalCluster(name, dir, bin, freePort(), osUser);
+      LocalCluster cluster = new LocalCluster(name, dir, bin, freePort(), osUser, walLevel);
       Runtime.getRuntime().addShutdownHook(cluster.cleanup);
       cluster.init();
       cluster.startServer();
@@ -77,7 +84,12 @@ public final class LocalCluster implements AutoCloseable {
         "fsync = off",
         "synchronous_commit = off",
         "full_page_writes = off",
-        "wal_level = logical",
+        "wal_level = " + walLevel,
+        // minimal WAL allows no WAL senders; the others keep the default of 10.
+        "minimal".equals(walLevel) ? "max_wal_senders = 0" : "",
+        // A new subscription's workers otherwise wait up to 5 s after another one started (the default):
+        // fine for a real move's pre-sync, slow for tests that start many.
+        "wal_retrieve_retry_interval = '200ms'",
         "max_connections = 60",
         "shared_buffers = 64MB",
         "track_commit_timestamp = on",

@@ -16,7 +16,11 @@ public final class PostgresClusters implements AfterAllCallback {
   private final List<LocalCluster> started = new ArrayList<>();
 
   public synchronized LocalCluster start(String name) {
-    LocalCluster cluster = LocalCluster.start(name);
+    return start(name, "logical");
+  }
+
+  public synchronized LocalCluster start(String name, String walLevel) {
+    LocalCluster cluster = LocalCluster.start(name, walLevel);
     started.add(cluster);
     return cluster;
   }

@@ -15,6 +15,7 @@ import dev.cutover.plan.Database;
 import dev.cutover.plan.Verify;
 import dev.cutover.verify.Comparisons;
 import dev.cutover.verify.TableComparison;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -117,6 +118,36 @@ class MoveEndToEndTest {
     assertFalse(world.isRunning("arm-scoring"));
     assertAcceptsWrites(world.home());
     assertRefusesWrites(world.arm());
+  }
+
+  @Test
+  void aLogicalMoveCopiesWhileTheSourceServesAndCarriesSequences() throws Exception {
+    Files.writeString(plan, Files.readString(plan).replace("copy: {strategy: dump-restore, jobs: 2}",
+        "copy: {strategy: logical}"));
+    world.startWorker();
+    CompletableFuture<Cli> move = CompletableFuture.supplyAsync(() -> Cli.run("start", plan.toString(), "--wait", "--address", address));
+    awaitGate();
+    // Players keep playing on the source while it replicates: these rows must arrive too.
+    try (Connection c = world.home().connect(DemoWorld.DATABASE); Statement s = c.createStatement()) {
+      s.execute("INSERT INTO stickers (profile_id, card) SELECT 1, 'late-' || g FROM generate_series(1, 50) g");
+    }
+    assertEquals(0, Cli.run("confirm", DemoWorld.APP, "--address", address).exitCode());
+
+    Cli finished = move.get(2, TimeUnit.MINUTES);
+
+    assertEquals(0, finished.exitCode(), finished.out() + finished.err());
+    assertTrue(finished.out().contains("catch up to the fence"), finished.out());
+    List<TableComparison> tables = compareNow();
+    assertTrue(Comparisons.allMatch(tables), tables.toString());
+    assertEquals(6294L, rows(tables, "public.stickers"));
+    try (Connection c = world.arm().connect(DemoWorld.DATABASE); Statement s = c.createStatement()) {
+      s.execute("INSERT INTO stickers (profile_id, card) VALUES (1, 'after the move')");
+    }
+    try (Connection c = world.home().connect(DemoWorld.DATABASE); Statement s = c.createStatement();
+        java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_replication_slots")) {
+      rs.next();
+      assertEquals(0, rs.getInt(1), "no replication slot is left on the source");
+    }
   }
 
   @Test

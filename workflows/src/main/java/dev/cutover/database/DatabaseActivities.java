@@ -7,6 +7,7 @@ import dev.cutover.plan.Verify;
 import dev.cutover.verify.DatabaseFingerprint;
 import io.temporal.activity.ActivityInterface;
 import dev.cutover.verify.KeyRange;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -57,6 +58,40 @@ public interface DatabaseActivities {
 
   /** Runs the settle guards on the source; a guard that errors counts as false, with the error. */
   List<GuardResult> checkGuards(GuardRequest request);
+
+  /**
+   * Preflight for {@code copy.strategy: logical}: what the source and target servers lack for logical
+   * replication, each item with its fix. Changes nothing.
+   */
+  LogicalReadiness checkLogical(LogicalRequest request);
+
+  /**
+   * Pre-sync: recreates the target (only one this app's move created), restores the schema only, and
+   * starts a publication on the source and a subscription on the target that copies every table and then
+   * streams changes. Named {@code cutover_<app>}; a retry of the same move reuses what it finds, anything
+   * older is dropped and recreated. The source keeps serving throughout.
+   */
+  LogicalStarted startLogical(LogicalRequest request);
+
+  /** Where the subscription stands: tables still in their initial copy, bytes and time behind. */
+  LogicalLag lag(LogicalRequest request);
+
+  /** Waits, heartbeating, until every table finished its initial copy; fails after the request's timeout. */
+  LogicalLag awaitInitialCopy(LogicalWaitRequest request);
+
+  /**
+   * At the freeze, with the source fenced: waits until the target applied everything up to the source's
+   * WAL position, copies sequence values and large objects, drops the subscription, the source's slot and
+   * publication, and fences the target. Run twice, the second run redoes only the idempotent tail.
+   */
+  LogicalCaughtUp catchUp(LogicalWaitRequest request);
+
+  /**
+   * Abort and rollback, on every path: drops the subscription, the source's slots and publication, and
+   * restores replica identities pre-sync changed. Never leaves a slot on the source unless it cannot
+   * reach it, and then fails (retryable) saying so.
+   */
+  void cleanupLogical(LogicalRequest request);
 
   record InspectRequest(String box, Database database) {}
 
@@ -121,4 +156,61 @@ public interface DatabaseActivities {
   record GuardRequest(String box, Database database, List<Settle.Guard> guards) {}
 
   record GuardResult(String name, boolean holds, String error) {}
+
+  /** Both ends of a logical copy; {@code moveId} tells this move's leftovers from an earlier move's. */
+  record LogicalRequest(
+      String app, String moveId, String sourceBox, Database source, String targetBox, Database target, Copy copy) {}
+
+  record LogicalWaitRequest(LogicalRequest logical, Duration timeout) {}
+
+  /**
+   * {@code issues}: blocking ones stop the move, the others are warnings. The facts behind them are kept
+   * for the status page.
+   */
+  record LogicalReadiness(
+      String walLevel,
+      int freeReplicationSlots,
+      int freeWalSenders,
+      List<String> keylessTables,
+      long largeObjects,
+      List<LogicalIssue> issues) {}
+
+  /** One readiness finding: which check, what is wrong, and how to fix it. */
+  record LogicalIssue(boolean blocking, String check, String problem, String fix) {}
+
+  /**
+   * {@code name}: the publication, subscription and slot. {@code reused}: a retry found this move's
+   * subscription already running. {@code identityFull}: keyless tables pre-sync set to REPLICA IDENTITY FULL.
+   */
+  record LogicalStarted(String name, boolean reused, int tables, List<String> identityFull, long millis) {}
+
+  /**
+   * {@code tablesByState}: initial-copy states of pg_subscription_rel, spelled out (init, copying, synced,
+   * ready). {@code bytesBehind}: the source's WAL position minus what the target confirmed.
+   * {@code lagMillis}: the source's view of replay lag, null while idle. {@code errors}: apply and
+   * table-sync errors so far (a growing count means the subscription is stuck, e.g. on DDL).
+   */
+  record LogicalLag(
+      boolean subscribed,
+      int tables,
+      Map<String, Integer> tablesByState,
+      List<String> copying,
+      String sourceLsn,
+      String confirmedLsn,
+      Long bytesBehind,
+      Long lagMillis,
+      long errors,
+      boolean initialCopyDone) {}
+
+  /**
+   * {@code fenceLsn}: the source position the target was proven to have applied. {@code waitMillis}: the
+   * wait for it; {@code totalMillis}: the whole catch-up, all of it inside the blackout.
+   */
+  record LogicalCaughtUp(
+      boolean alreadyDone,
+      String fenceLsn,
+      int sequences,
+      long largeObjects,
+      long waitMillis,
+      long totalMillis) {}
 }

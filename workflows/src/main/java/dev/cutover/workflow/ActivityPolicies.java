@@ -48,6 +48,21 @@ final class ActivityPolicies {
               DEFAULT.toBuilder()
                   .setStartToCloseTimeout(Duration.ofSeconds(30))
                   .setRetryOptions(RETRY.toBuilder().setMaximumAttempts(3).build())
+                  .build(),
+          // CREATE SUBSCRIPTION waits for the source's open transactions without a heartbeat.
+          "StartLogical", longStep(Duration.ofHours(1), Duration.ofMinutes(2)),
+          "AwaitInitialCopy", longStep(Duration.ofHours(6).plusMinutes(5), Duration.ofSeconds(30)),
+          "Lag",
+              DEFAULT.toBuilder()
+                  .setStartToCloseTimeout(Duration.ofSeconds(30))
+                  .setRetryOptions(RETRY.toBuilder().setMaximumAttempts(3).build())
+                  .build(),
+          "CatchUp", longStep(Duration.ofMinutes(15), Duration.ofSeconds(30)),
+          // A slot left on the source holds WAL until its disk fills: try hard to remove it.
+          "CleanupLogical",
+              DEFAULT.toBuilder()
+                  .setStartToCloseTimeout(Duration.ofMinutes(2))
+                  .setRetryOptions(RETRY.toBuilder().setMaximumAttempts(30).build())
                   .build());
 
   /**

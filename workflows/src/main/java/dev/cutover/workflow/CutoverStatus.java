@@ -1,5 +1,6 @@
 package dev.cutover.workflow;
 
+import dev.cutover.database.DatabaseActivities.LogicalLag;
 import dev.cutover.database.DatabaseActivities.TableDifference;
 import dev.cutover.verify.TableComparison;
 import java.util.List;
@@ -26,7 +27,8 @@ public record CutoverStatus(
     Decision confirmed,
     Decision aborted,
     String failure,
-    List<TableDifference> differences) {
+    List<TableDifference> differences,
+    LogicalLag replication) {
 
   public CutoverStatus {
     steps = List.copyOf(steps);

@@ -7,6 +7,9 @@ import dev.cutover.database.DatabaseActivities.FenceRequest;
 import dev.cutover.database.DatabaseActivities.FingerprintRequest;
 import dev.cutover.database.DatabaseActivities.GuardRequest;
 import dev.cutover.database.DatabaseActivities.GuardResult;
+import dev.cutover.database.DatabaseActivities.LogicalLag;
+import dev.cutover.database.DatabaseActivities.LogicalRequest;
+import dev.cutover.database.DatabaseActivities.LogicalWaitRequest;
 import dev.cutover.database.DatabaseActivities.NarrowRequest;
 import dev.cutover.database.DatabaseActivities.TableDifference;
 import dev.cutover.database.DatabaseActivities.TargetRequest;
@@ -26,6 +29,7 @@ import java.util.Map;
 import dev.cutover.live.HealthActivities;
 import dev.cutover.live.HealthActivities.LiveRequest;
 import dev.cutover.plan.Box;
+import dev.cutover.plan.Copy;
 import dev.cutover.plan.Durations;
 import dev.cutover.plan.Host;
 import dev.cutover.plan.NamedService;
@@ -56,6 +60,12 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private static final Logger log = Workflow.getLogger(CutoverWorkflowImpl.class);
   private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);
   private static final int DIFFERING_KEYS_SHOWN = 20;
+  private static final Duration INITIAL_COPY_TIMEOUT = Duration.ofHours(6);
+  private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(10);
+  /** Catch-up measured well under a second at 259 MB (docs/architecture.md); an upper bound for the estimate. */
+  private static final long CATCH_UP_ESTIMATE_MILLIS = 1_000;
+  private static final Duration LAG_POLL = Duration.ofSeconds(60);
+  private static final Duration LAG_POLL_STALE = Duration.ofMinutes(10);
 
   private final DatabaseActivities database =
       Workflow.newActivityStub(DatabaseActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.DATABASE);
@@ -80,6 +90,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private final Steps steps = new Steps();
   private final List<Finding> findings = new ArrayList<>();
   private List<TableComparison> fingerprints = List.of();
+  private LogicalLag replication;
   private final List<TableDifference> differences = new ArrayList<>();
   private DatabaseFingerprint verifiedTarget;
   private Long estimatedBlackoutMillis;
@@ -175,7 +186,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         confirmed,
         aborted,
         failure,
-        differences);
+        differences,
+        replication);
   }
 
   // ---- phases ---------------------------------------------------------------------------------
@@ -183,7 +195,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private boolean preflight() {
     enter(Phase.PREFLIGHT);
     boolean clear = new Preflight(plan, steps, database, hostsFor(plan.source()), hostsFor(plan.target()), frontDoor,
-        findings).run();
+        findings, logical() ? logicalRequest() : null).run();
     for (Box box : List.of(plan.source(), plan.target())) {
       if (box.host().exec() == Host.Exec.WORKER && !workerAnswers(box)) {
         clear = false;
@@ -239,11 +251,24 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       steps.skip(Phase.PRESYNC, "rehearsal copy (timed)", "a rollback copies once, in the freeze, over the fallback");
       return;
     }
-    CopyResult rehearsalCopy =
-        steps.run(Phase.PRESYNC, "rehearsal copy (timed)", () -> database.copy(copyRequest()), this::describe);
+    long copyMillis;
+    if (logical()) {
+      // Registered after the target's drop, so it runs first: a database with a live subscription
+      // cannot be dropped, and a slot left on the source would fill its disk.
+      saga.addCompensation(() -> compensation("remove logical replication", () -> database.cleanupLogical(logicalRequest())));
+      steps.run(Phase.PRESYNC, "start logical replication", () -> database.startLogical(logicalRequest()),
+          r -> (r.reused() ? "reused " : "created ") + r.name() + " for " + r.tables() + " tables");
+      replication = steps.run(Phase.PRESYNC, "initial copy while the source serves",
+          () -> database.awaitInitialCopy(new LogicalWaitRequest(logicalRequest(), INITIAL_COPY_TIMEOUT)),
+          this::describe);
+      copyMillis = CATCH_UP_ESTIMATE_MILLIS;
+    } else {
+      copyMillis = steps.run(Phase.PRESYNC, "rehearsal copy (timed)", () -> database.copy(copyRequest()), this::describe)
+          .totalMillis();
+    }
     List<DatabaseFingerprint> both = fingerprintBoth(Phase.PRESYNC, "rehearsal fingerprints (timed)");
     long fingerprintMillis = Math.max(both.get(0).millis(), both.get(1).millis());
-    estimatedBlackoutMillis = rehearsalCopy.totalMillis() + fingerprintMillis;
+    estimatedBlackoutMillis = copyMillis + fingerprintMillis;
     checkNextJob();
   }
 
@@ -269,20 +294,66 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     waitingForConfirm = true;
     int index = steps.begin(Phase.CONFIRM, "wait for confirm");
     Duration staleAfter = plan.confirm().staleAfter();
-    boolean decided = Workflow.await(staleAfter, () -> confirmed != null || aborted != null);
-    if (!decided) {
-      stale = true;
-      log.warn("the move of {} has waited at the confirm gate for {}: it is stale", plan.app(), staleAfter);
-      steps.update(index, "stale: waiting longer than " + Durations.format(staleAfter));
-      Workflow.await(() -> confirmed != null || aborted != null);
+    long staleAt = Workflow.currentTimeMillis() + staleAfter.toMillis();
+    while (confirmed == null && aborted == null) {
+      // Wake for whichever comes first: a decision, the stale mark, or (logical) the next lag reading.
+      long untilStale = staleAt - Workflow.currentTimeMillis();
+      Duration wait = stale ? LAG_POLL_STALE : untilStale > 0 ? Duration.ofMillis(untilStale) : Duration.ZERO;
+      if (logical() && !stale) {
+        wait = wait.compareTo(LAG_POLL) > 0 ? LAG_POLL : wait;
+      }
+      boolean decided = wait.isZero() ? false : Workflow.await(wait, () -> confirmed != null || aborted != null);
+      if (decided) {
+        break;
+      }
+      if (!stale && Workflow.currentTimeMillis() >= staleAt) {
+        stale = true;
+        log.warn("the move of {} has waited at the confirm gate for {}: it is stale", plan.app(), staleAfter);
+        steps.update(index, "stale: waiting longer than " + Durations.format(staleAfter));
+        if (Workflow.getTypedSearchAttributes().containsKey(CutoverSearchAttributes.PHASE)) {
+          Workflow.upsertTypedSearchAttributes(CutoverSearchAttributes.PHASE.valueSet("CONFIRM_STALE"));
+        }
+        Workflow.upsertMemo(Map.of("stale", true));
+        if (!logical()) {
+          Workflow.await(() -> confirmed != null || aborted != null);
+        }
+      }
+      if (logical() && confirmed == null && aborted == null) {
+        readLag();
+      }
     }
     waitingForConfirm = false;
     if (aborted != null) {
       steps.end(index, State.FAILED, "aborted by " + aborted.by() + reasonSuffix(aborted));
       return false;
     }
-    steps.end(index, State.DONE, "confirmed by " + confirmed.by());
+    steps.end(index, State.DONE, "confirmed by " + confirmed.by() + (stale ? " (after it went stale)" : ""));
+    if (stale) {
+      recheckAfterStale();
+    }
     return true;
+  }
+
+  /** Lag is information for the operator at the gate; a failed reading is not a reason to stop. */
+  private void readLag() {
+    try {
+      replication = database.lag(logicalRequest());
+    } catch (TemporalFailure e) {
+      log.warn("could not read replication lag: {}", Steps.reason(e));
+    }
+  }
+
+  /**
+   * A confirm given to a move that sat at the gate past confirm.staleAfter acts on a world that may
+   * have changed since preflight (a new config key, a full disk, a target someone touched): run
+   * preflight again before anything freezes, and stop if it now finds a blocking problem.
+   */
+  private void recheckAfterStale() {
+    findings.clear();
+    if (!preflight()) {
+      throw new StopMove(Outcome.ABORTED, "preflight run again after the stale confirm found blocking problems");
+    }
+    enter(Phase.CONFIRM);
   }
 
   private void settle() {
@@ -357,7 +428,30 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private void copy() {
     stopIfAborted();
     enter(Phase.COPY);
+    if (logical()) {
+      steps.run(Phase.COPY, "catch up to the fence, copy sequences, stop replicating",
+          () -> database.catchUp(new LogicalWaitRequest(logicalRequest(), CATCH_UP_TIMEOUT)),
+          r -> "caught up to " + r.fenceLsn() + " in " + r.waitMillis() + " ms; " + r.sequences() + " sequences, "
+              + r.largeObjects() + " large objects; " + r.totalMillis() + " ms in all");
+      return;
+    }
     steps.run(Phase.COPY, "dump and restore", () -> database.copy(copyRequest()), this::describe);
+  }
+
+  /** A rollback copies with dump-restore: starting a subscription would rebuild the fallback before the freeze. */
+  private boolean logical() {
+    return !reverse && plan.copy().strategy() == Copy.Strategy.LOGICAL;
+  }
+
+  private LogicalRequest logicalRequest() {
+    return new LogicalRequest(plan.app(), moveId, plan.source().name(), plan.source().database(),
+        plan.target().name(), plan.target().database(), plan.copy());
+  }
+
+  private String describe(LogicalLag lag) {
+    return lag.initialCopyDone() ? "initial copy done for " + lag.tables() + " tables"
+        + (lag.bytesBehind() == null ? "" : "; " + lag.bytesBehind() + " bytes behind")
+        : lag.copying().size() + " tables still copying";
   }
 
   private void verify() {

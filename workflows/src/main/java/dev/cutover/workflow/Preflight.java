@@ -4,6 +4,9 @@ import dev.cutover.database.DatabaseActivities;
 import dev.cutover.database.DatabaseActivities.DatabaseInfo;
 import dev.cutover.database.DatabaseActivities.ExtensionCheck;
 import dev.cutover.database.DatabaseActivities.ExtensionRequest;
+import dev.cutover.database.DatabaseActivities.LogicalIssue;
+import dev.cutover.database.DatabaseActivities.LogicalReadiness;
+import dev.cutover.database.DatabaseActivities.LogicalRequest;
 import dev.cutover.database.DatabaseActivities.InspectRequest;
 import dev.cutover.database.Markers;
 import dev.cutover.frontdoor.FrontDoorActivities;
@@ -18,7 +21,6 @@ import dev.cutover.hosts.HostActivities.DiskRequest;
 import dev.cutover.hosts.HostActivities.MigrationsRequest;
 import dev.cutover.hosts.PreflightFindings;
 import dev.cutover.plan.Box;
-import dev.cutover.plan.Copy;
 import dev.cutover.plan.Host;
 import dev.cutover.plan.Plan;
 import io.temporal.failure.TemporalFailure;
@@ -46,9 +48,11 @@ final class Preflight {
   private final HostActivities targetHost;
   private final FrontDoorActivities frontDoor;
   private final List<Finding> findings;
+  /** Set when this move copies by logical replication. */
+  private final LogicalRequest logicalRequest;
 
   Preflight(Plan plan, Steps steps, DatabaseActivities database, HostActivities sourceHost,
-      HostActivities targetHost, FrontDoorActivities frontDoor, List<Finding> findings) {
+      HostActivities targetHost, FrontDoorActivities frontDoor, List<Finding> findings, LogicalRequest logicalRequest) {
     this.plan = plan;
     this.steps = steps;
     this.database = database;
@@ -56,6 +60,7 @@ final class Preflight {
     this.targetHost = targetHost;
     this.frontDoor = frontDoor;
     this.findings = findings;
+    this.logicalRequest = logicalRequest;
   }
 
   /** True when nothing blocks. */
@@ -70,7 +75,9 @@ final class Preflight {
     DatabaseInfo t = steps.run(Phase.PREFLIGHT, "inspect target database", targetInfo::get, Preflight::describe);
     checkSource(s);
     checkTarget(t);
-    checkSupported();
+    if (logicalRequest != null && s.reachable() && s.exists() && t.reachable()) {
+      checkLogical();
+    }
     if (s.reachable() && t.reachable() && s.serverVersionNum() != null && t.serverVersionNum() != null) {
       checkVersions(s, t);
     }
@@ -158,13 +165,24 @@ final class Preflight {
     }
   }
 
-  /** Plan keys this build accepts but does not act on: said out loud, never silently ignored. */
-  private void checkSupported() {
-    if (plan.copy().strategy() == Copy.Strategy.LOGICAL) {
-      findings.add(Finding.blocking("copy", "copy.strategy logical is not supported by this build yet",
-          "use copy.strategy dump-restore"));
+  /** Logical replication needs the source configured for it; every problem becomes a finding with its fix. */
+  private void checkLogical() {
+    try {
+      LogicalReadiness readiness = steps.run(Phase.PREFLIGHT, "check logical replication readiness",
+          () -> database.checkLogical(logicalRequest),
+          r -> "wal_level " + r.walLevel() + ", " + r.freeReplicationSlots() + " free slots, " + r.issues().size() + " issues");
+      for (LogicalIssue issue : readiness.issues()) {
+        findings.add(issue.blocking() ? Finding.blocking(issue.check(), issue.problem(), issue.fix())
+            : Finding.warning(issue.check(), issue.problem(), issue.fix()));
+      }
+      if (readiness.issues().isEmpty()) {
+        findings.add(Finding.ok("logical replication", "the source is ready (wal_level " + readiness.walLevel() + ")"));
+      }
+    } catch (TemporalFailure e) {
+      findings.add(Finding.blocking("logical replication", Steps.reason(e), "check both databases are reachable"));
     }
   }
+
 
   private void checkSource(DatabaseInfo s) {
     if (!s.reachable()) {

@@ -45,7 +45,7 @@ class PlanErrorsTest {
   @Test
   void unknownKeyWithoutNearMatchListsKnownKeys() {
     assertErrors(minimalPlus("copy: {parallel: 4}\n"),
-        "plan.yaml:10: copy.parallel: unknown key 'parallel' (known keys: strategy, jobs, owner)");
+        "plan.yaml:10: copy.parallel: unknown key 'parallel' (known keys: strategy, jobs, owner, replicaIdentityFull)");
   }
 
   @Test

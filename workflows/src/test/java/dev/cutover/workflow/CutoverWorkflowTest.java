@@ -347,18 +347,69 @@ class CutoverWorkflowTest {
         f.severity() == Finding.Severity.BLOCKING && f.message().contains("was not created by a cutover move")));
   }
 
-  @Test
-  void planFeaturesThisBuildLacksBlockInsteadOfBeingIgnored() {
+  private Plan logicalPlan() {
     Plan base = plan();
-    Plan logical = new Plan(base.app(), base.source(), base.target(), null,
-        new dev.cutover.plan.Copy(dev.cutover.plan.Copy.Strategy.LOGICAL, 2, null), null, base.frontDoor(), base.health(), null);
+    return new Plan(base.app(), base.source(), base.target(), null,
+        new dev.cutover.plan.Copy(dev.cutover.plan.Copy.Strategy.LOGICAL, 1, null, null), null, base.frontDoor(),
+        base.health(), null);
+  }
 
-    CutoverResult result = stubOf(start(logical)).getResult(CutoverResult.class);
+  @Test
+  void aSourceNotReadyForLogicalReplicationBlocksWithTheFix() {
+    when(database.checkLogical(any())).thenReturn(new DatabaseActivities.LogicalReadiness("replica", 10, 10, List.of(), 0,
+        List.of(new DatabaseActivities.LogicalIssue(true, "wal_level", "wal_level is replica", "set wal_level = logical and restart"))));
+
+    CutoverResult result = stubOf(start(logicalPlan())).getResult(CutoverResult.class);
 
     assertEquals(Outcome.BLOCKED, result.outcome());
     assertTrue(journal.isEmpty(), journal.toString());
-    assertTrue(result.status().findings().contains(Finding.blocking("copy",
-        "copy.strategy logical is not supported by this build yet", "use copy.strategy dump-restore")));
+    assertTrue(result.status().findings().contains(
+        Finding.blocking("wal_level", "wal_level is replica", "set wal_level = logical and restart")));
+  }
+
+  @Test
+  void aLogicalMoveReplicatesBeforeTheGateAndOnlyCatchesUpInTheFreeze() {
+    when(database.checkLogical(any())).thenReturn(new DatabaseActivities.LogicalReadiness("logical", 10, 10, List.of(), 0, List.of()));
+    when(database.startLogical(any())).thenAnswer(i -> record("start logical",
+        new DatabaseActivities.LogicalStarted("cutover_game", false, 3, List.of(), 5)));
+    DatabaseActivities.LogicalLag done = new DatabaseActivities.LogicalLag(true, 3, Map.of("r", 3), List.of(), "0/1", "0/1",
+        0L, 0L, 0, true);
+    when(database.awaitInitialCopy(any())).thenAnswer(i -> record("initial copy", done));
+    when(database.lag(any())).thenReturn(done);
+    when(database.catchUp(any())).thenAnswer(i -> record("catch up",
+        new DatabaseActivities.LogicalCaughtUp(false, "0/2", 4, 0, 10, 20)));
+    org.mockito.Mockito.doAnswer(i -> record("cleanup logical", null)).when(database).cleanupLogical(any());
+
+    CutoverWorkflow workflow = start(logicalPlan());
+    awaitGate(workflow);
+    env.sleep(Duration.ofMinutes(3));
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
+    assertEquals(List.of("arm: stop app", "arm: stop job scoring", "create target", "start logical", "initial copy",
+        "front door: hold", "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home",
+        "catch up",
+        "unfence arm", "arm: start job scoring", "arm: start app", "front door -> TARGET", "mark live"), journal);
+    verify(database, never()).copy(any());
+    verify(database, org.mockito.Mockito.atLeast(3)).lag(any());
+  }
+
+  @Test
+  void anAbortedLogicalMoveRemovesReplicationBeforeDroppingTheTarget() {
+    when(database.checkLogical(any())).thenReturn(new DatabaseActivities.LogicalReadiness("logical", 10, 10, List.of(), 0, List.of()));
+    when(database.startLogical(any())).thenAnswer(i -> record("start logical",
+        new DatabaseActivities.LogicalStarted("cutover_game", false, 3, List.of(), 5)));
+    when(database.awaitInitialCopy(any())).thenAnswer(i -> record("initial copy",
+        new DatabaseActivities.LogicalLag(true, 3, Map.of(), List.of(), "0/1", "0/1", 0L, 0L, 0, true)));
+    org.mockito.Mockito.doAnswer(i -> record("cleanup logical", null)).when(database).cleanupLogical(any());
+    CutoverWorkflow workflow = start(logicalPlan());
+    awaitGate(workflow);
+    journal.clear();
+    workflow.abort(new CutoverWorkflow.AbortRequest("ops", null));
+
+    assertEquals(Outcome.ABORTED, stubOf(workflow).getResult(CutoverResult.class).outcome());
+    assertEquals(List.of("cleanup logical", "drop target"), journal);
   }
 
   @Test
