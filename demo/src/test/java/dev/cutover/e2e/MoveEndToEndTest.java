@@ -76,7 +76,7 @@ class MoveEndToEndTest {
     assertFalse(world.isRunning("home-scoring"));
     assertTrue(world.isRunning("arm-app"));
     assertTrue(world.isRunning("arm-scoring"));
-    assertEquals("arm", world.frontDoor().activeBox());
+    assertEquals("arm", world.servedBy());
     assertRefusesWrites(world.home());
     assertAcceptsWrites(world.arm());
 
@@ -123,7 +123,7 @@ class MoveEndToEndTest {
       assertTrue(world.isRunning("home-scoring"));
       assertFalse(world.isRunning("arm-app"));
       assertFalse(world.isRunning("arm-scoring"));
-      assertEquals("home", world.frontDoor().activeBox());
+      assertEquals("home", world.servedBy());
       assertAcceptsWrites(world.home());
       assertFalse(targetExists());
     }
@@ -208,14 +208,14 @@ class MoveEndToEndTest {
 
   private static void assertAcceptsWrites(LocalCluster cluster) throws SQLException {
     try (Connection c = cluster.connect(DemoWorld.DATABASE); Statement s = c.createStatement()) {
-      s.execute("INSERT INTO standings_history VALUES (date '2030-01-01', 1, 0)");
+      s.execute("INSERT INTO standings_history (run, profile_id, points) VALUES (1000001, 1, 0)");
     }
   }
 
   private static void assertRefusesWrites(LocalCluster cluster) throws SQLException {
     try (Connection c = cluster.connect(DemoWorld.DATABASE); Statement s = c.createStatement()) {
       SQLException refused = assertThrows(SQLException.class,
-          () -> s.execute("INSERT INTO standings_history VALUES (date '2030-01-02', 1, 0)"));
+          () -> s.execute("INSERT INTO standings_history (run, profile_id, points) VALUES (1000002, 1, 0)"));
       assertEquals("25006", refused.getSQLState(), refused.getMessage());
     }
   }

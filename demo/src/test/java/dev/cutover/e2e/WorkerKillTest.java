@@ -81,7 +81,7 @@ class WorkerKillTest {
       assertEquals(0, watch.exitCode(), watch.out() + watch.err());
       List<TableComparison> tables = Comparisons.compare(fingerprint(world.home()), fingerprint(world.arm()));
       assertTrue(Comparisons.allMatch(tables), tables.toString());
-      assertEquals("arm", world.frontDoor().activeBox());
+      assertEquals("arm", world.servedBy());
     }
   }
 
