@@ -1,5 +1,6 @@
 package dev.cutover.demo;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -44,6 +45,17 @@ public record Blackout(Instant lastSourceCommit, Instant firstTargetCommit) {
       }
     }
     return new Blackout(last, first);
+  }
+
+  /** When the move's last copy step ended, from {@code status --json}; null if no copy ran. */
+  public static Instant copyEnded(JsonNode status) {
+    Instant ended = null;
+    for (JsonNode step : status.path("steps")) {
+      if (step.path("phase").asText().equals("COPY") && step.path("endedAt").isNumber()) {
+        ended = Instant.ofEpochMilli(step.path("endedAt").asLong());
+      }
+    }
+    return ended;
   }
 
   private static Instant later(Instant a, Timestamp b) {

@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  * An origin that refuses the connection is answered 502, as the edge does.
  */
-final class CloudflareStandIn implements AutoCloseable {
+public final class CloudflareStandIn implements AutoCloseable {
 
   static final String ACCOUNT = "0123abcd0123abcd0123abcd0123abcd";
   static final String TUNNEL = "6ff42ae2-765d-4adf-8112-31c55c1551ef";
@@ -85,15 +85,19 @@ final class CloudflareStandIn implements AutoCloseable {
   }
 
   /** The next {@code count} API calls are answered HTTP 500, as on a bad day at the API. */
-  void failNextApiCalls(int count) {
+  public void failNextApiCalls(int count) {
     failuresToServe.set(count);
   }
 
-  int apiWrites() {
+  public int failuresPending() {
+    return failuresToServe.get();
+  }
+
+  public int apiWrites() {
     return apiWrites.get();
   }
 
-  synchronized String configuredService() {
+  public synchronized String configuredService() {
     return hostnameRule(config).path("service").asText();
   }
 

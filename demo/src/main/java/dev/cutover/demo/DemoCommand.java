@@ -20,7 +20,6 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -126,7 +125,7 @@ class DemoCommand implements Callable<Integer> {
 
       say(out, "the move ended " + status.path("outcome").asText() + "; players stop, every answer is awaited,"
           + " and each acknowledged write is looked up on the live database");
-      DemoReport result = world.finish(status.path("outcome").asText(), copyEnded(status),
+      DemoReport result = world.finish(status.path("outcome").asText(), Blackout.copyEnded(status),
           status.path("estimatedBlackoutMillis").isNumber() ? status.path("estimatedBlackoutMillis").asLong() : null);
       print(out, result, System.currentTimeMillis() - began);
       if (report != null) {
@@ -201,17 +200,6 @@ class DemoCommand implements Callable<Integer> {
     } else {
       cli.execute("abort", DemoWorld.APP, "--address", address, "--by", "you", "--reason", "declined at the gate");
     }
-  }
-
-  /** When the final copy ended: its rows were all committed before, the app's first write comes after. */
-  static Instant copyEnded(JsonNode status) {
-    Instant ended = null;
-    for (JsonNode step : status.path("steps")) {
-      if (step.path("phase").asText().equals("COPY") && step.path("endedAt").isNumber()) {
-        ended = Instant.ofEpochMilli(step.path("endedAt").asLong());
-      }
-    }
-    return ended;
   }
 
   private static JsonNode status(String address) throws IOException {
