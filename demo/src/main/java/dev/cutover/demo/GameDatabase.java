@@ -60,8 +60,10 @@ public final class GameDatabase {
           + " CASE g % 3 WHEN 0 THEN NULL WHEN 1 THEN '' ELSE 'up the \"reds\", always' END"
           + " FROM generate_series(1, " + PROFILES + ") g");
       s.execute("INSERT INTO matches (home, away, kickoff, full_time, odds, odds_frozen, result, graded)"
-          + " SELECT 'team' || g, 'team' || (g + 1), timestamptz '2026-06-11 16:00+00' + g * interval '3 hours',"
-          + " timestamptz '2026-06-11 17:50+00' + g * interval '3 hours', 1.5 + (g % 7) * 0.25, true,"
+          // Every past match ended before the seed, however many there are: one every 3 hours, backwards.
+          + " SELECT 'team' || g, 'team' || (g + 1), now() - (" + pastMatches + " - g + 1) * interval '3 hours',"
+          + " now() - (" + pastMatches + " - g + 1) * interval '3 hours' + interval '110 minutes',"
+          + " 1.5 + (g % 7) * 0.25, true,"
           + " (ARRAY['home','draw','away'])[1 + g % 3], true FROM generate_series(1, " + pastMatches + ") g");
       // The match in play kicked off a moment ago (its odds are frozen by the job, not the seed).
       s.execute("INSERT INTO matches (home, away, kickoff, full_time, odds)"

@@ -58,8 +58,10 @@ final class Scenario implements AutoCloseable {
 
   JsonNode awaitStatus(Predicate<JsonNode> condition, String what) throws Exception {
     long deadline = System.currentTimeMillis() + 120_000;
+    String last = "";
     while (System.currentTimeMillis() < deadline) {
       Cli status = Cli.run("status", DemoWorld.APP, "--json", "--address", address);
+      last = status.out() + status.err();
       if (status.exitCode() == 0) {
         JsonNode json = JSON.readTree(status.out());
         if (condition.test(json)) {
@@ -68,7 +70,7 @@ final class Scenario implements AutoCloseable {
       }
       Thread.sleep(50);
     }
-    throw new AssertionError("the move never reached: " + what);
+    throw new AssertionError("the move never reached: " + what + "; last status: " + last);
   }
 
   JsonNode awaitGate() throws Exception {
