@@ -1,5 +1,9 @@
 package dev.cutover.demo;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cutover.cli.CliException;
 import dev.cutover.cli.Cutover;
 import dev.cutover.cli.ExitCode;
@@ -25,78 +29,161 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The whole story on this machine: two PostgreSQL boxes, the embedded Temporal service, the worker,
- * and a real move of the game database through every phase, confirmed by you (or {@code --yes}).
- * It drives the move with the same commands an operator types: start, status, confirm, watch, report.
+ * The whole story on this machine: the game on box "home" with players, jobs and the nightly writer
+ * busy, moved to box "arm" through every phase by the real workflow, with the same commands an operator
+ * types (start, status, confirm, watch, report). Afterwards every write the players were told succeeded
+ * is looked up on arm, and the blackout is read from the databases' own commit timestamps.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Move the story's game database from box 'home' to box 'arm', on this machine, for real:",
-      "throwaway PostgreSQL clusters, the embedded Temporal service and the worker, all started and",
-      "stopped by the demo. It waits for your confirm at the gate (or pass --yes)."
+      "Move the story's game from box 'home' to box 'arm', on this machine, for real, while players",
+      "play through the front door: throwaway PostgreSQL clusters, the game app, its jobs and nightly",
+      "writer on each box, Caddy (or a Cloudflare stand-in), the embedded Temporal service and the",
+      "worker, all started and stopped by the demo. It waits for your confirm at the gate (or --yes).",
+      "Needs PostgreSQL 15+, Caddy and curl (installed with apt-get when run as root)."
     })
 class DemoCommand implements Callable<Integer> {
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   @Spec CommandSpec spec;
 
   @Option(names = "--yes", description = "Confirm at the gate without asking.")
   boolean yes;
 
-  @Option(names = "--report", paramLabel = "FILE", description = "Also write the final report as JSON to FILE.")
+  @Option(names = "--report", paramLabel = "FILE", description = "Also write the report as JSON to FILE.")
   Path report;
 
   @Option(names = "--scale", defaultValue = "1", description = "Multiply the game's data (default ${DEFAULT-VALUE}: the story's size).")
   int scale;
+
+  @Option(names = "--front-door", defaultValue = "caddy", paramLabel = "caddy|cloudflare",
+      description = "caddy (default): a real Caddy that holds requests during the freeze. cloudflare: a local "
+          + "stand-in for the Cloudflare API and edge; the edge picks the switch up gradually, nothing holds.")
+  String frontDoor;
+
+  @Option(names = "--no-hold", description = "With caddy: do not hold; a command front door repoints Caddy at the "
+      + "switch, and requests during the freeze fail (502), counted in the report.")
+  boolean noHold;
+
+  @Option(names = "--players", defaultValue = "30", paramLabel = "N",
+      description = "Player actions per second through the front door (default ${DEFAULT-VALUE}).")
+  int perSecond;
 
   @Option(names = "--plan", paramLabel = "TEMPLATE", description = "Plan template (default: examples/local-move.yaml).")
   Path template;
 
   @Override
   public Integer call() throws Exception {
+    long began = System.currentTimeMillis();
     PrintWriter out = spec.commandLine().getOut();
     Path planTemplate = template != null ? template : repositoryRoot().resolve("examples/local-move.yaml");
     if (!yes && System.console() == null) {
       throw new CliException(ExitCode.USAGE, "no terminal to ask for confirmation on: pass --yes");
     }
-    out.println("cutover demo: move the game from box 'home' to box 'arm', with one writer at every moment");
+    if (scale < 1 || perSecond < 1 || perSecond > 200) {
+      throw new CliException(ExitCode.USAGE, "--scale must be at least 1 and --players between 1 and 200");
+    }
+    DemoWorld.FrontDoorKind kind = switch (frontDoor) {
+      case "caddy" -> DemoWorld.FrontDoorKind.CADDY;
+      case "cloudflare" -> DemoWorld.FrontDoorKind.CLOUDFLARE;
+      default -> throw new CliException(ExitCode.USAGE, "--front-door is caddy or cloudflare, not " + frontDoor);
+    };
+    Prerequisites.ensure(line -> say(out, line));
+    DemoWorld.Options defaults = DemoWorld.Options.demo();
+    DemoWorld.Options options = new DemoWorld.Options(scale, kind, !noHold, defaults.fullTimeIn(),
+        defaults.gradingDelay(), true, defaults.propagation(), perSecond);
+    out.println("cutover demo: move the game from box 'home' to box 'arm' while the friends play,"
+        + " with one writer at every moment");
     out.flush();
-    try (DemoWorld world = DemoWorld.create(scale, line -> say(out, line))) {
+    try (DemoWorld world = DemoWorld.create(options, line -> say(out, line))) {
       world.startWorker();
       say(out, "worker started");
+      world.startPlayers();
+      say(out, "players: " + perSecond + " actions/s (packs, trades, predictions) through " + world.publicUrl());
       Path plan = world.writePlan(planTemplate);
       say(out, "plan: " + plan);
       String address = world.temporal().address();
-      CommandLine cli = Cutover.commandLine(Map.of());
-      int started = cli.execute("start", plan.toString(), "--address", address, "--by", "demo");
-      if (started != ExitCode.OK) {
-        return started;
-      }
-      WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
-          TemporalConnection.fromEnvironment(Map.of()).withAddress(address).stubsOptions());
-      boolean[] answered = {false};
-      int outcome;
-      try {
-        outcome = new Watcher(out, WorkflowClient.newInstance(stubs), DemoWorld.APP, false, status -> {
-          if (status.waitingForConfirm() && !answered[0]) {
-            answered[0] = true;
-            answerGate(cli, address, status);
+
+      int outcome = move(out, plan, address);
+      JsonNode status = status(address);
+      if ("BLOCKED".equals(status.path("outcome").asText())) {
+        for (JsonNode finding : status.path("findings")) {
+          if (finding.path("severity").asText().equals("BLOCKING")) {
+            say(out, "preflight blocked the move: " + finding.path("check").asText() + ": "
+                + finding.path("message").asText());
           }
-        }).follow();
-      } finally {
-        stubs.shutdownNow();
+        }
+        world.addMissingConfigKey();
+        say(out, "fixed: added " + DemoWorld.MISSING_KEY + " to arm's config file (its value is never printed);"
+            + " starting the move again");
+        outcome = move(out, plan, address);
+        status = status(address);
       }
-      say(out, "front door now serves: " + world.frontDoor().activeBox()
-          + "; running on home: " + running(world, "home") + "; on arm: " + running(world, "arm"));
+
+      say(out, "the move ended " + status.path("outcome").asText() + "; players stop, every answer is awaited,"
+          + " and each acknowledged write is looked up on the live database");
+      DemoReport result = world.finish(status.path("outcome").asText(), Blackout.copyEnded(status),
+          status.path("estimatedBlackoutMillis").isNumber() ? status.path("estimatedBlackoutMillis").asLong() : null);
+      print(out, result, System.currentTimeMillis() - began);
       if (report != null) {
-        writeReport(address);
+        ObjectNode json = JSON.valueToTree(result);
+        json.put("totalWallMillis", System.currentTimeMillis() - began);
+        json.set("move", moveReport(address));
+        Files.writeString(report, JSON.writeValueAsString(json));
         say(out, "report written to " + report);
+      }
+      if (result.lost() > 0 || result.oneWriterViolations() > 0) {
+        return ExitCode.NEEDS_HUMAN;
       }
       return outcome;
     } finally {
-      say(out, "stopped every cluster, server and worker the demo started");
+      say(out, "stopped every cluster, server, proxy and worker the demo started");
     }
+  }
+
+  private int move(PrintWriter out, Path plan, String address) throws InterruptedException {
+    CommandLine cli = Cutover.commandLine(Map.of());
+    int started = cli.execute("start", plan.toString(), "--address", address, "--by", "demo");
+    if (started != ExitCode.OK) {
+      throw new CliException(started, "the move did not start");
+    }
+    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
+        TemporalConnection.fromEnvironment(Map.of()).withAddress(address).stubsOptions());
+    boolean[] answered = {false};
+    try {
+      return new Watcher(out, WorkflowClient.newInstance(stubs), DemoWorld.APP, false, s -> {
+        if (s.waitingForConfirm() && !answered[0]) {
+          answered[0] = true;
+          answerGate(cli, address, s);
+        }
+      }).follow();
+    } finally {
+      stubs.shutdownNow();
+    }
+  }
+
+  private void print(PrintWriter out, DemoReport r, long wallMillis) {
+    out.println();
+    out.println("report");
+    out.printf("  outcome            %s; live box: %s%n", r.outcome(), r.liveBox());
+    out.printf("  blackout           %s (last commit on home %s, first commit on arm %s; estimated %s ms)%n",
+        r.blackoutMillis() == null ? "none (arm never wrote)" : r.blackoutMillis() + " ms",
+        r.lastSourceCommit(), r.firstTargetCommit(), r.estimatedBlackoutMillis());
+    out.printf("  requests           %d sent, %d held (answered after >= %d ms), %d failed, slowest %d ms%n",
+        r.sentRequests(), r.heldRequests(), Players.HELD_MILLIS, r.failedRequests(), r.slowestRequestMillis());
+    out.printf("  acknowledged       %d (%d player actions, %d nightly-writer runs); found on %s: %d; lost: %d%n",
+        r.acknowledged(), r.playerActions(), r.writerRuns(), r.liveBox(), r.foundOnTarget(), r.lost());
+    out.printf("  one writer         %d samples every %d ms, %d with two writers%n",
+        r.oneWriterSamples(), OneWriterMonitor.EVERY_MILLIS, r.oneWriterViolations());
+    if (!r.failureSample().isEmpty()) {
+      out.println("  first failed requests: " + String.join("; ", r.failureSample().subList(0,
+          Math.min(5, r.failureSample().size()))));
+    }
+    out.printf("  wall time          %.1f s%n", wallMillis / 1000.0);
+    out.flush();
   }
 
   private void answerGate(CommandLine cli, String address, CutoverStatus status) {
@@ -115,22 +202,25 @@ class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private void writeReport(String address) throws IOException {
+  private static JsonNode status(String address) throws IOException {
+    return JSON.readTree(capture("status", DemoWorld.APP, "--json", "--address", address));
+  }
+
+  private static JsonNode moveReport(String address) {
+    try {
+      return JSON.readTree(capture("report", DemoWorld.APP, "--format", "json", "--address", address));
+    } catch (IOException e) {
+      return JSON.getNodeFactory().textNode("report unavailable: " + e.getMessage());
+    }
+  }
+
+  private static String capture(String... args) {
     StringWriter captured = new StringWriter();
     CommandLine cli = Cutover.commandLine(Map.of());
     cli.setOut(new PrintWriter(captured));
-    cli.execute("report", DemoWorld.APP, "--format", "json", "--address", address);
-    Files.writeString(report, captured.toString());
-  }
-
-  private static String running(DemoWorld world, String box) {
-    StringBuilder names = new StringBuilder();
-    for (String service : new String[] {"app", "nightly-standings", "scoring"}) {
-      if (world.isRunning(box + "-" + service)) {
-        names.append(names.length() == 0 ? "" : ", ").append(service);
-      }
-    }
-    return names.length() == 0 ? "nothing" : names.toString();
+    cli.setErr(new PrintWriter(new StringWriter()));
+    cli.execute(args);
+    return captured.toString();
   }
 
   private static boolean ask(PrintWriter out, String question) throws IOException {

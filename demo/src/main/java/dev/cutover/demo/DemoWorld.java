@@ -6,53 +6,130 @@ import dev.cutover.support.Directories;
 import dev.cutover.worker.WorkerApplication;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Everything a local move needs on one machine: two PostgreSQL clusters ("home" with the game's data,
- * "arm" empty), a state directory where "running" services are marker files, the front-door stand-in,
- * the embedded Temporal service and, on request, the Spring Boot worker. Closing it stops and deletes
- * all of it, in reverse order of creation.
+ * The story on one machine: two boxes, "home" (the game's data, its app, jobs and nightly writer all
+ * running) and "arm" (an empty PostgreSQL, its app and jobs installed but stopped), the boxes' service
+ * manager ({@link ControlServer}), the public front door (a real Caddy, or the Cloudflare stand-in), the
+ * embedded Temporal service and, on request, the worker, the players and the one-writer monitor.
+ * Closing it stops and deletes all of it in reverse order; a shutdown hook closes it if the JVM is
+ * interrupted first.
  */
 public final class DemoWorld implements AutoCloseable {
 
   public static final String APP = "game";
   public static final String DATABASE = "game";
+  public static final String DB_USER = LocalCluster.SUPERUSER;
+  public static final List<String> BOXES = List.of("home", "arm");
+  /** Every service on each box, as the control server and the plan name them ({@code <box>-<service>}). */
+  public static final List<String> SERVICES = List.of("app", "odds-freezer", "grader", "nightly-standings");
+  static final String MISSING_KEY = "PUSH_SIGNING_KEY";
+
+  public enum FrontDoorKind { CADDY, CLOUDFLARE }
+
+  /**
+   * @param hold with Caddy: hold requests during the freeze (the product's caddy front door); without,
+   *     a command front door repoints Caddy at the switch and the freeze answers 502
+   * @param fullTimeIn when the match in play ends (the settle guards wait for it to be graded)
+   * @param gradingDelay how long after full time the grader grades it
+   * @param targetMissingKey arm's config file lacks the push signing key, as in the story (preflight blocks)
+   * @param propagation how long the Cloudflare edge takes to pick up a change
+   */
+  public record Options(int scale, FrontDoorKind frontDoor, boolean hold, Duration fullTimeIn, Duration gradingDelay,
+      boolean targetMissingKey, Duration propagation, int playersPerSecond) {
+
+    public static Options demo() {
+      return new Options(1, FrontDoorKind.CADDY, true, Duration.ofSeconds(20), Duration.ofSeconds(3), true,
+          Duration.ofSeconds(3), 30);
+    }
+
+    /** Short schedules for tests: the match ends at once and is graded a second later. */
+    public static Options forTests() {
+      return new Options(1, FrontDoorKind.CADDY, true, Duration.ofSeconds(1), Duration.ofSeconds(1), false,
+          Duration.ofSeconds(2), 25);
+    }
+
+    public Options withScale(int newScale) {
+      return new Options(newScale, frontDoor, hold, fullTimeIn, gradingDelay, targetMissingKey, propagation,
+          playersPerSecond);
+    }
+
+    public Options withFrontDoor(FrontDoorKind kind, boolean holding) {
+      return new Options(scale, kind, holding, fullTimeIn, gradingDelay, targetMissingKey, propagation,
+          playersPerSecond);
+    }
+
+    public Options withTargetMissingKey(boolean missing) {
+      return new Options(scale, frontDoor, hold, fullTimeIn, gradingDelay, missing, propagation, playersPerSecond);
+    }
+  }
 
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private final Path dir;
-  private final Path stateDir;
+  private final Options options;
+  private final Map<String, Supervised> services = new LinkedHashMap<>();
+  private final Map<String, GameApp> apps = new LinkedHashMap<>();
+  private final Queue<Ledger.Ack> writerAcks = new ConcurrentLinkedQueue<>();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final Thread hook = new Thread(this::close, "stop-demo-world");
   private LocalCluster home;
   private LocalCluster arm;
-  private LocalFrontDoor frontDoor;
+  private ControlServer control;
+  private CaddyProxy caddy;
+  private CloudflareStandIn cloudflare;
   private EmbeddedTemporal temporal;
+  private Players players;
+  private OneWriterMonitor monitor;
+  private long playersStarted;
+  private boolean closed;
 
-  private DemoWorld(Path dir) {
+  private DemoWorld(Path dir, Options options) {
     this.dir = dir;
-    this.stateDir = dir.resolve("state");
+    this.options = options;
+  }
+
+  /** The story's size, Caddy holding, arm's config complete: what most tests want. */
+  public static DemoWorld create(int scale, Consumer<String> progress) {
+    return create(Options.forTests().withScale(scale), progress);
   }
 
   /** Builds the world; on any failure what was already started is stopped before the error leaves. */
-  public static DemoWorld create(int scale, Consumer<String> progress) {
+  public static DemoWorld create(Options options, Consumer<String> progress) {
     DemoWorld world;
     try {
-      world = new DemoWorld(Files.createTempDirectory("cutover-demo-"));
-      Files.createDirectories(world.stateDir);
+      world = new DemoWorld(Files.createTempDirectory("cutover-demo-"), options);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    Runtime.getRuntime().addShutdownHook(world.hook);
     try {
-      world.build(scale, progress);
+      world.build(progress);
       return world;
     } catch (RuntimeException | SQLException | IOException e) {
       world.close();
@@ -60,26 +137,68 @@ public final class DemoWorld implements AutoCloseable {
     }
   }
 
-  private void build(int scale, Consumer<String> progress) throws SQLException, IOException {
+  private void build(Consumer<String> progress) throws SQLException, IOException {
     resources.push(() -> Directories.deleteRecursively(dir));
     home = own(LocalCluster.start("home"));
-    progress.accept("PostgreSQL box 'home' on 127.0.0.1:" + home.port());
     arm = own(LocalCluster.start("arm"));
-    progress.accept("PostgreSQL box 'arm' on 127.0.0.1:" + arm.port() + " (empty)");
+    progress.accept("PostgreSQL box 'home' on 127.0.0.1:" + home.port() + ", box 'arm' on 127.0.0.1:" + arm.port()
+        + " (empty)");
     home.createDatabase(DATABASE);
     try (Connection c = home.connect(DATABASE)) {
-      GameDatabase.create(c, scale);
+      GameDatabase.create(c, options.scale(), options.fullTimeIn());
     }
-    progress.accept("seeded home: profiles " + GameDatabase.PROFILES + ", predictions " + GameDatabase.PREDICTIONS * scale
-        + ", trades " + GameDatabase.TRADES * scale + ", stickers " + GameDatabase.STICKERS * scale);
-    for (String running : List.of("home-app", "home-nightly-standings", "home-scoring")) {
-      Files.createFile(stateDir.resolve(running + ".running"));
+    int scale = options.scale();
+    progress.accept("seeded home: profiles " + GameDatabase.PROFILES + ", predictions "
+        + GameDatabase.PREDICTIONS * scale + ", trades " + GameDatabase.TRADES * scale + ", stickers "
+        + GameDatabase.STICKERS * scale + "; match in play until +" + options.fullTimeIn().toSeconds() + " s");
+    writeConfigs();
+    for (String box : BOXES) {
+      LocalCluster cluster = cluster(box);
+      String url = cluster.jdbcUrl(DATABASE);
+      GameApp app = new GameApp(box, url, freePort());
+      apps.put(box, app);
+      Consumer<String> log = line -> progress.accept("[" + box + "] " + line);
+      for (Supervised s : List.of(app,
+          new PeriodicJob(box + "-odds-freezer", url, 200, GameJobs.oddsFreezer(), log),
+          new PeriodicJob(box + "-grader", url, 200, GameJobs.grader(options.gradingDelay().toMillis()), log),
+          new PeriodicJob(box + "-nightly-standings", url, 1000, GameJobs.nightlyWriter(writerAcks::add), log))) {
+        services.put(s.name(), s);
+      }
     }
-    frontDoor = own(new LocalFrontDoor(stateDir, "home",
-        Map.of("home", home.jdbcUrl(DATABASE), "arm", arm.jdbcUrl(DATABASE))));
-    progress.accept("front door on http://127.0.0.1:" + frontDoor.port() + "/healthz (serving home)");
+    resources.push(() -> services.values().forEach(Supervised::stop));
+    for (String service : SERVICES) {
+      services.get("home-" + service).start();
+    }
+    control = own(new ControlServer(services, this::pointCommandDoor));
+    progress.accept("home: app on 127.0.0.1:" + apps.get("home").port() + ", odds freezer, grader, nightly writer"
+        + " running; arm: app (127.0.0.1:" + apps.get("arm").port() + ") and jobs installed, stopped");
+    if (options.frontDoor() == FrontDoorKind.CADDY) {
+      caddy = own(CaddyProxy.start(Prerequisites.caddy(), dir.resolve("caddy"), freePort(), freePort(),
+          apps.get("home").port()));
+      progress.accept("front door: Caddy on " + caddy.publicUrl() + (options.hold()
+          ? " (holds requests during the freeze)" : " (no hold: the freeze answers 502)"));
+    } else {
+      Files.writeString(tokenFile(), "demo-" + Long.toHexString(System.nanoTime()));
+      cloudflare = own(new CloudflareStandIn(Files.readString(tokenFile()), origin("home"), options.propagation()));
+      progress.accept("front door: Cloudflare stand-in, edge " + cloudflare.edgeUrl() + ", API "
+          + cloudflare.apiBaseUrl() + " (changes reach the edge over " + options.propagation().toSeconds() + " s)");
+    }
     temporal = own(EmbeddedTemporal.start(0));
     progress.accept("embedded Temporal service on " + temporal.address());
+  }
+
+  private void writeConfigs() throws IOException {
+    String common = "DATABASE_URL=postgres://127.0.0.1/game\nSTICKER_PACK_SIZE=5\n";
+    Files.createDirectories(dir.resolve("home"));
+    Files.createDirectories(dir.resolve("arm"));
+    Files.writeString(config("home"), common + MISSING_KEY + "=home-push-key-not-shown\nBOX=home\n");
+    Files.writeString(config("arm"), common + (options.targetMissingKey() ? "" : MISSING_KEY + "=arm-push-key\n")
+        + "BOX=arm\n");
+  }
+
+  /** The story's fix: the push signing key added to arm's config file. */
+  public void addMissingConfigKey() throws IOException {
+    Files.writeString(config("arm"), Files.readString(config("arm")) + MISSING_KEY + "=arm-push-key\n");
   }
 
   /** The Spring Boot worker, in this JVM, polling the embedded service. */
@@ -97,20 +216,145 @@ public final class DemoWorld implements AutoCloseable {
     resources.push(context::close);
   }
 
-  /** The example plan with this world's ports and paths filled in, written next to the state. */
+  /** The plan template with this world's ports, paths and front door filled in. */
   public Path writePlan(Path template) throws IOException {
+    String controlUrl = "http://127.0.0.1:" + control.port();
     String text = Files.readString(template)
+        .replace("{{frontDoor}}", frontDoorYaml())
         .replace("{{sourcePort}}", String.valueOf(home.port()))
         .replace("{{targetPort}}", String.valueOf(arm.port()))
-        .replace("{{stateDir}}", stateDir.toString())
-        .replace("{{healthPort}}", String.valueOf(frontDoor.port()));
+        .replace("{{control}}", controlUrl)
+        .replace("{{homeAppPort}}", String.valueOf(apps.get("home").port()))
+        .replace("{{armAppPort}}", String.valueOf(apps.get("arm").port()))
+        .replace("{{homeConfig}}", config("home").toString())
+        .replace("{{armConfig}}", config("arm").toString())
+        .replace("{{publicUrl}}", publicUrl().toString());
     Path plan = dir.resolve("plan.yaml");
     Files.writeString(plan, text);
     return plan;
   }
 
+  private String frontDoorYaml() {
+    String control = "http://127.0.0.1:" + this.control.port();
+    if (cloudflare != null) {
+      return "{type: cloudflare-tunnel, mode: ingress, accountId: " + CloudflareStandIn.ACCOUNT
+          + ", tunnelId: " + CloudflareStandIn.TUNNEL + ", hostname: " + CloudflareStandIn.HOSTNAME
+          + ", sourceService: \"" + origin("home") + "\", targetService: \"" + origin("arm") + "\""
+          + ", tokenFile: \"" + tokenFile() + "\", apiBaseUrl: \"" + cloudflare.apiBaseUrl() + "\"}";
+    }
+    if (options.hold()) {
+      return "{type: caddy, adminUrl: \"" + caddy.adminUrl() + "\", routeId: " + CaddyProxy.ROUTE_ID
+          + ", targetUpstream: \"127.0.0.1:" + apps.get("arm").port() + "\", holdFor: 30s}";
+    }
+    return "{type: command, switch: [curl, -fsS, -X, POST, \"" + control + "/front-door/arm\"],"
+        + " revert: [curl, -fsS, -X, POST, \"" + control + "/front-door/home\"]}";
+  }
+
+  private void pointCommandDoor(String box) {
+    if (caddy == null || !apps.containsKey(box)) {
+      throw new IllegalArgumentException("no such box behind this front door: " + box);
+    }
+    caddy.pointAt(apps.get(box).port());
+  }
+
+  // ---- players, the monitor and the report ----
+
+  /** The friends start playing through the front door, and the one-writer monitor starts sampling. */
+  public void startPlayers() throws SQLException {
+    List<Integer> open = new ArrayList<>();
+    try (Connection c = home.connect(DATABASE); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT id FROM matches WHERE kickoff > now() + interval '10 minutes'")) {
+      while (rs.next()) {
+        open.add(rs.getInt(1));
+      }
+    }
+    monitor = own(new OneWriterMonitor(BOXES, this::acceptsWrites).start());
+    players = own(new Players(publicUrl(), options.playersPerSecond(), open));
+    playersStarted = System.currentTimeMillis();
+    players.start();
+  }
+
+  public int acknowledgedSoFar() {
+    return players == null ? 0 : players.acknowledgedSoFar() + writerAcks.size();
+  }
+
+  /**
+   * Stops the players (every outstanding answer is awaited), stops the monitor, and looks every
+   * acknowledged write up on the box that is live now.
+   *
+   * @param copyEnded when the final copy ended (its rows were committed before), or null if none ran
+   */
+  public DemoReport finish(String outcome, Instant copyEnded, Long estimatedBlackoutMillis) throws SQLException {
+    Players.Result played = players.stop();
+    OneWriterMonitor.Result watched = monitor.stop();
+    String live = BOXES.stream().filter(this::acceptsWrites).findFirst().orElse("home");
+    List<Ledger.Ack> acks = new ArrayList<>(played.acknowledged());
+    int writerRuns = writerAcks.size();
+    acks.addAll(writerAcks);
+    Ledger.Lookup lookup;
+    try (Connection c = cluster(live).connect(DATABASE)) {
+      lookup = Ledger.lookUp(c, acks);
+    }
+    Blackout blackout = new Blackout(null, null);
+    if (copyEnded != null && live.equals("arm")) {
+      try (Connection source = home.connect(DATABASE); Connection target = arm.connect(DATABASE)) {
+        blackout = Blackout.measure(source, target, copyEnded);
+      }
+    }
+    return new DemoReport(outcome, live, blackout.millis(),
+        blackout.lastSourceCommit() == null ? null : blackout.lastSourceCommit().toString(),
+        blackout.firstTargetCommit() == null ? null : blackout.firstTargetCommit().toString(),
+        estimatedBlackoutMillis, played.sent(), played.held(), played.failed(), played.slowestMillis(),
+        played.acknowledged().size(), writerRuns, lookup.acknowledged(), lookup.found(), lookup.lost().size(),
+        lookup.lost().stream().limit(10).map(Object::toString).toList(), watched.samples(),
+        watched.violations().size(), played.failures(), System.currentTimeMillis() - playersStarted);
+  }
+
+  public OneWriterMonitor.Result monitorSoFar() {
+    return monitor.result();
+  }
+
+  /**
+   * A box accepts writes when its app is up and a new session on its database is not read-only (the
+   * fence sets {@code default_transaction_read_only} on the database, which every new session inherits).
+   */
+  public boolean acceptsWrites(String box) {
+    if (!isRunning(box + "-app")) {
+      return false;
+    }
+    try (Connection c = DriverManager.getConnection(cluster(box).jdbcUrl(DATABASE), DB_USER, "");
+        Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW default_transaction_read_only")) {
+      rs.next();
+      return "off".equals(rs.getString(1));
+    } catch (SQLException down) {
+      return false;
+    }
+  }
+
+  /** Which box answers at the public address now (its {@code X-Served-By}), or null if none does. */
+  public String servedBy() {
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(publicUrl().resolve("/healthz"))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? r.headers().firstValue("X-Served-By").orElse(null) : null;
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
   public boolean isRunning(String service) {
-    return Files.exists(stateDir.resolve(service + ".running"));
+    Supervised s = services.get(service);
+    if (s == null) {
+      throw new IllegalArgumentException("no service " + service + "; there are " + services.keySet());
+    }
+    return s.running();
+  }
+
+  public URI publicUrl() {
+    return caddy != null ? caddy.publicUrl() : cloudflare.edgeUrl();
   }
 
   public LocalCluster home() {
@@ -121,16 +365,37 @@ public final class DemoWorld implements AutoCloseable {
     return arm;
   }
 
-  public LocalFrontDoor frontDoor() {
-    return frontDoor;
+  public LocalCluster cluster(String box) {
+    return box.equals("home") ? home : arm;
   }
 
   public EmbeddedTemporal temporal() {
     return temporal;
   }
 
-  public Path stateDir() {
-    return stateDir;
+  public Options options() {
+    return options;
+  }
+
+  /** The Cloudflare stand-in, when the world has one. */
+  public CloudflareStandIn cloudflare() {
+    return cloudflare;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  private Path config(String box) {
+    return dir.resolve(box).resolve(".env");
+  }
+
+  private Path tokenFile() {
+    return dir.resolve("cloudflare-token");
+  }
+
+  private String origin(String box) {
+    return "http://127.0.0.1:" + apps.get(box).port();
   }
 
   private <T extends AutoCloseable> T own(T resource) {
@@ -139,13 +404,28 @@ public final class DemoWorld implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     while (!resources.isEmpty()) {
       try {
         resources.pop().close();
       } catch (Exception e) {
         System.err.println("cleanup: " + e.getMessage());
       }
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook is what is closing us
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
     }
   }
 }

@@ -1,45 +1,38 @@
 package dev.cutover.e2e;
 
+import static dev.cutover.e2e.Scenario.assertNothingLostAndOneWriter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cutover.database.DatabaseActivities;
-import dev.cutover.database.DatabaseActivitiesImpl;
-import dev.cutover.database.LocalCluster;
+import dev.cutover.demo.DemoReport;
 import dev.cutover.demo.DemoWorld;
-import dev.cutover.plan.Database;
-import dev.cutover.plan.Verify;
 import dev.cutover.verify.Comparisons;
 import dev.cutover.verify.TableComparison;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The worker dies (SIGKILL) in the middle of a step; another worker is started; the move must finish
- * with identical databases. The step in flight is retried on the new worker once the heartbeat timeout
- * notices the dead one, and every step is idempotent, so the retry is safe.
+ * The worker dies (SIGKILL) in the middle of a step while the players play; another worker is started;
+ * the move must finish with identical databases and every acknowledged write on arm. The step in flight
+ * is retried on the new worker once the heartbeat timeout notices the dead one, and every step is
+ * idempotent, so the retry is safe.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class WorkerKillTest {
 
-  private static final Path TEMPLATE = Path.of("../examples/local-move.yaml");
-
   @TempDir Path logs;
-  private DemoWorld world;
+  private Scenario scenario;
 
   @AfterEach
   void tearDown() {
-    if (world != null) {
-      world.close();
+    if (scenario != null) {
+      scenario.close();
     }
   }
 
@@ -60,54 +53,31 @@ class WorkerKillTest {
     moveKillingTheWorkerDuring(1, "health at", text -> text.replace("consecutive: 5", "consecutive: 40"));
   }
 
-  private void moveKillingTheWorkerDuring(int scale, String step, java.util.function.UnaryOperator<String> adjust)
-      throws Exception {
-    world = DemoWorld.create(scale, line -> {});
-    Path plan = world.writePlan(TEMPLATE);
-    Files.writeString(plan, adjust.apply(Files.readString(plan)));
-    String address = world.temporal().address();
+  private void moveKillingTheWorkerDuring(int scale, String step, UnaryOperator<String> adjust) throws Exception {
+    scenario = Scenario.start(DemoWorld.Options.forTests().withScale(scale), adjust);
+    String address = scenario.address;
     WorkerProcess first = WorkerProcess.start(address, logs.resolve("worker-1.log"));
     try {
-      assertEquals(0, Cli.run("start", plan.toString(), "--address", address).exitCode());
-      awaitStatus(address, s -> s.path("waitingForConfirm").asBoolean());
+      scenario.awaitPlayers();
+      assertEquals(0, Cli.run("start", scenario.plan.toString(), "--address", address).exitCode());
+      scenario.awaitGate();
       assertEquals(0, Cli.run("confirm", DemoWorld.APP, "--address", address).exitCode());
-      awaitStatus(address, s -> running(s, step));
+      scenario.awaitStatus(s -> Scenario.running(s, step), "step '" + step + "' running");
     } finally {
       first.kill();
     }
     try (WorkerProcess second = WorkerProcess.start(address, logs.resolve("worker-2.log"))) {
       Cli watch = Cli.run("watch", DemoWorld.APP, "--address", address);
+      DemoReport report = scenario.finish();
 
       assertEquals(0, watch.exitCode(), watch.out() + watch.err());
-      List<TableComparison> tables = Comparisons.compare(fingerprint(world.home()), fingerprint(world.arm()));
-      assertTrue(Comparisons.allMatch(tables), tables.toString());
-      assertEquals("arm", world.frontDoor().activeBox());
+      assertNothingLostAndOneWriter(report);
+      assertEquals("arm", report.liveBox());
+      List<TableComparison> tables = MoveEndToEndTest.compareNow(scenario.world);
+      // arm has been live since the switch: compare the tables only home could have written.
+      assertTrue(tables.stream().filter(t -> t.table().equals("public.matches")).allMatch(TableComparison::matches)
+          || Comparisons.allMatch(tables), tables.toString());
+      assertEquals("arm", scenario.world.servedBy());
     }
-  }
-
-  private static boolean running(JsonNode status, String step) {
-    for (JsonNode s : status.path("steps")) {
-      if (s.path("name").asText().startsWith(step) && s.path("state").asText().equals("RUNNING")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static void awaitStatus(String address, java.util.function.Predicate<JsonNode> condition) throws Exception {
-    long deadline = System.currentTimeMillis() + 120_000;
-    while (System.currentTimeMillis() < deadline) {
-      Cli status = Cli.run("status", DemoWorld.APP, "--json", "--address", address);
-      if (status.exitCode() == 0 && condition.test(new ObjectMapper().readTree(status.out()))) {
-        return;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("the move never reached the expected state");
-  }
-
-  private static dev.cutover.verify.DatabaseFingerprint fingerprint(LocalCluster cluster) {
-    return new DatabaseActivitiesImpl().fingerprint(new DatabaseActivities.FingerprintRequest(cluster.name(),
-        new Database(cluster.jdbcUrl(DemoWorld.DATABASE), LocalCluster.SUPERUSER, null, null), Verify.ALL));
   }
 }

@@ -1,0 +1,116 @@
+package dev.cutover.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cutover.demo.Blackout;
+import dev.cutover.demo.DemoReport;
+import dev.cutover.demo.DemoWorld;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+
+/**
+ * One demo world with the players and the one-writer monitor running from the start, and its move driven
+ * through the command line. {@link #finish()} stops the players and returns what they saw, looked up on
+ * the live database; {@link #assertNothingLostAndOneWriter} is the check every scenario ends with.
+ */
+final class Scenario implements AutoCloseable {
+
+  static final Path TEMPLATE = Path.of("../examples/local-move.yaml");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  final DemoWorld world;
+  final Path plan;
+  final String address;
+
+  private Scenario(DemoWorld world, Path plan) {
+    this.world = world;
+    this.plan = plan;
+    this.address = world.temporal().address();
+  }
+
+  static Scenario start(DemoWorld.Options options, UnaryOperator<String> adjustPlan) throws Exception {
+    DemoWorld world = DemoWorld.create(options, line -> { });
+    try {
+      Path plan = world.writePlan(TEMPLATE);
+      Files.writeString(plan, adjustPlan.apply(Files.readString(plan)));
+      world.startPlayers();
+      return new Scenario(world, plan);
+    } catch (Exception | Error e) {
+      world.close();
+      throw e;
+    }
+  }
+
+  static Scenario start(DemoWorld.Options options) throws Exception {
+    return start(options, plan -> plan);
+  }
+
+  JsonNode status() throws Exception {
+    Cli status = Cli.run("status", DemoWorld.APP, "--json", "--address", address);
+    assertEquals(0, status.exitCode(), status.err());
+    return JSON.readTree(status.out());
+  }
+
+  JsonNode awaitStatus(Predicate<JsonNode> condition, String what) throws Exception {
+    long deadline = System.currentTimeMillis() + 120_000;
+    String last = "";
+    while (System.currentTimeMillis() < deadline) {
+      Cli status = Cli.run("status", DemoWorld.APP, "--json", "--address", address);
+      last = status.out() + status.err();
+      if (status.exitCode() == 0) {
+        JsonNode json = JSON.readTree(status.out());
+        if (condition.test(json)) {
+          return json;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("the move never reached: " + what + "; last status: " + last);
+  }
+
+  JsonNode awaitGate() throws Exception {
+    return awaitStatus(s -> s.path("waitingForConfirm").asBoolean(), "the confirm gate");
+  }
+
+  static boolean running(JsonNode status, String stepPrefix) {
+    for (JsonNode s : status.path("steps")) {
+      if (s.path("name").asText().startsWith(stepPrefix) && s.path("state").asText().equals("RUNNING")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Waits for the players to have been acknowledged a few times, so the move runs under load. */
+  void awaitPlayers() throws Exception {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (world.acknowledgedSoFar() < 20) {
+      assertTrue(System.currentTimeMillis() < deadline, "the players were never acknowledged");
+      Thread.sleep(20);
+    }
+  }
+
+  DemoReport finish() throws Exception {
+    JsonNode status = status();
+    return world.finish(status.path("outcome").asText(), Blackout.copyEnded(status),
+        status.path("estimatedBlackoutMillis").isNumber() ? status.path("estimatedBlackoutMillis").asLong() : null);
+  }
+
+  static void assertNothingLostAndOneWriter(DemoReport report) {
+    assertTrue(report.acknowledged() > 50, "the players kept playing: " + report);
+    assertEquals(0, report.lost(), "acknowledged writes lost: " + report);
+    assertEquals(report.acknowledged(), report.foundOnTarget(), report.toString());
+    assertTrue(report.oneWriterSamples() > 20, "the monitor sampled throughout: " + report);
+    assertEquals(0, report.oneWriterViolations(), "two boxes accepted writes at once: " + report);
+  }
+
+  @Override
+  public void close() {
+    world.close();
+  }
+}
