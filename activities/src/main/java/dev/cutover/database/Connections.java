@@ -2,6 +2,7 @@ package dev.cutover.database;
 
 import dev.cutover.plan.Database;
 import dev.cutover.workflow.CutoverFailure;
+import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +35,20 @@ public final class Connections {
     String host = parsed.getProperty("PGHOST", "localhost");
     String port = parsed.getProperty("PGPORT", "5432");
     return new Address(host, Integer.parseInt(port.split(",")[0]), parsed.getProperty("PGDBNAME"));
+  }
+
+  /**
+   * The failure for a database error, typed by what retrying can fix: a database that does not exist
+   * or a password the server rejects stays wrong however often it is tried, so those are permanent.
+   */
+  public static ApplicationFailure failure(String what, SQLException e) {
+    String message = what + ": " + e.getMessage();
+    String state = e.getSQLState() == null ? "" : e.getSQLState();
+    return switch (state) {
+      case "3D000" -> CutoverFailure.DATABASE_MISSING.failure(message, e);
+      case "28P01", "28000" -> CutoverFailure.AUTH_REJECTED.failure(message, e);
+      default -> CutoverFailure.DATABASE_UNAVAILABLE.failure(message, e);
+    };
   }
 
   public static Connection open(Database db) throws SQLException {

@@ -78,7 +78,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
         s.execute("DROP DATABASE IF EXISTS " + Sql.ident(name) + " WITH (FORCE)");
       }
     } catch (SQLException e) {
-      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("dropping target " + name + ": " + e.getMessage(), e);
+      throw Connections.failure("dropping target " + name, e);
     }
   }
 
@@ -88,7 +88,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
     try (Connection c = Connections.openMaintenance(request.database())) {
       comment(c, name, Markers.of(request.app(), request.moveId(), Markers.LIVE));
     } catch (SQLException e) {
-      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("marking " + name + " live: " + e.getMessage(), e);
+      throw Connections.failure("marking " + name + " live", e);
     }
   }
 
@@ -97,7 +97,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
     try (Connection c = Connections.open(request.database())) {
       return Fence.fence(c, request.app());
     } catch (SQLException e) {
-      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("fencing " + request.box() + ": " + e.getMessage(), e);
+      throw Connections.failure("fencing " + request.box(), e);
     }
   }
 
@@ -106,7 +106,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
     try (Connection c = Connections.open(request.database())) {
       Fence.unfence(c);
     } catch (SQLException e) {
-      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("unfencing " + request.box() + ": " + e.getMessage(), e);
+      throw Connections.failure("unfencing " + request.box(), e);
     }
   }
 
@@ -126,7 +126,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
       Fence.fence(c, request.app());
       return new CopyResult(copied.bytes(), Fingerprinter.tables(c).size(), copied.dumpMillis(), copied.totalMillis());
     } catch (SQLException e) {
-      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("fencing the copy on " + request.targetBox() + ": " + e.getMessage(), e);
+      throw Connections.failure("fencing the copy on " + request.targetBox(), e);
     }
   }
 
@@ -140,7 +140,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
         used.put(rs.getString(1), rs.getString(2));
       }
     } catch (SQLException e) {
-      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("listing extensions on " + request.sourceBox() + ": " + e.getMessage(), e);
+      throw Connections.failure("listing extensions on " + request.sourceBox(), e);
     }
     List<String> missing = new ArrayList<>();
     // pg_available_extension_versions lists what the target server's files could install, in any database.
@@ -157,7 +157,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
         }
       }
     } catch (SQLException e) {
-      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("listing extensions on " + request.targetBox() + ": " + e.getMessage(), e);
+      throw Connections.failure("listing extensions on " + request.targetBox(), e);
     }
     return new ExtensionCheck(used.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList(), missing);
   }
@@ -198,7 +198,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
       return Fingerprinter.fingerprint(
           c, request.box(), request.verify(), fingerprintOptions, p -> heartbeat(Map.of("progress", p)));
     } catch (SQLException e) {
-      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("fingerprinting " + request.box() + ": " + e.getMessage(), e);
+      throw Connections.failure("fingerprinting " + request.box(), e);
     }
   }
 
@@ -208,8 +208,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
         Connection target = Connections.open(request.target())) {
       return Narrower.narrow(source, target, request);
     } catch (SQLException e) {
-      throw CutoverFailure.DATABASE_UNAVAILABLE.failure(
-          "listing differences in " + request.table() + ": " + e.getMessage(), e);
+      throw Connections.failure("listing differences in " + request.table(), e);
     }
   }
 
@@ -224,7 +223,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
       }
       c.rollback();
     } catch (SQLException e) {
-      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("checking guards on " + request.box() + ": " + e.getMessage(), e);
+      throw Connections.failure("checking guards on " + request.box(), e);
     }
     return out;
   }
@@ -281,7 +280,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
       }
       return new TargetPrepared(!existed, marker);
     } catch (SQLException e) {
-      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("preparing target " + name + ": " + e.getMessage(), e);
+      throw Connections.failure("preparing target " + name, e);
     }
   }
 
@@ -337,7 +336,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
     try (Connection c = Connections.open(db)) {
       return versionNum(c) / 10000;
     } catch (SQLException e) {
-      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("connecting to " + box + ": " + e.getMessage(), e);
+      throw Connections.failure("connecting to " + box, e);
     }
   }
 
@@ -349,7 +348,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
       rs.next();
       return rs.getString(1);
     } catch (SQLException e) {
-      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("reading the source's encoding: " + e.getMessage(), e);
+      throw Connections.failure("reading the source's encoding", e);
     }
   }
 

@@ -27,7 +27,7 @@ final class PlainWorker implements AutoCloseable {
     factory = WorkerFactory.newInstance(WorkflowClient.newInstance(stubs));
     Worker worker = factory.newWorker(TaskQueues.MAIN,
         WorkerOptions.newBuilder().setStickyQueueScheduleToStartTimeout(Duration.ZERO).build());
-    worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class, dev.cutover.workflow.CompareWorkflowImpl.class);
     worker.registerActivitiesImplementations(
         database, new HostActivitiesImpl(), new FrontDoorActivitiesImpl(), new HealthActivitiesImpl(),
         new ScheduleActivitiesImpl());

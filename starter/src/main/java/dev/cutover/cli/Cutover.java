@@ -53,7 +53,7 @@ public class Cutover implements Runnable {
     commands.put("watch", new WatchCommand());
     commands.put("rollback", new RollbackCommand());
     commands.put("report", new ReportCommand());
-    commands.put("compare", new Unavailable.Compare());
+    commands.put("compare", new CompareCommand());
     commands.put("bench", new Unavailable.Bench());
     commands.putAll(overrides);
     CommandLine cli = new CommandLine(new Cutover());

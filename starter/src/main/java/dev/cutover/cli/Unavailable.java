@@ -19,20 +19,6 @@ final class Unavailable {
     throw new CliException(ExitCode.USAGE, "`cutover " + command + "` is not available in this build: " + why);
   }
 
-  @Command(name = "compare", mixinStandardHelpOptions = true,
-      description = "Fingerprint both databases of a plan now, moving nothing; exit 0 equal, 1 different (not yet built).")
-  static final class Compare implements Callable<Integer> {
-    @Parameters(paramLabel = "PLAN") Path plan;
-    @Option(names = "--tables", split = ",") List<String> tables;
-    @Option(names = "--json") boolean json;
-
-    @Override
-    public Integer call() {
-      return notYet("compare", "it arrives with the database-engine work; every move already compares both sides"
-          + " at its verify gate (see `cutover status APP`)");
-    }
-  }
-
   @Command(name = "bench", mixinStandardHelpOptions = true,
       description = "Benchmark blackout, copy and fingerprint speed against common tools (not yet built).")
   static final class Bench implements Callable<Integer> {

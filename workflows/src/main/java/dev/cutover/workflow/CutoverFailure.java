@@ -17,6 +17,7 @@ public enum CutoverFailure {
   AUTH_REJECTED(false),
   NOT_SUPPORTED(false),
   VERIFY_LIVE_FAILED(false),
+  DATABASE_MISSING(false),
   NOT_QUIESCENT(true),
   COMMAND_FAILED(true),
   DATABASE_UNAVAILABLE(true),

@@ -1,0 +1,74 @@
+package dev.cutover.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cutover.cli.EmbeddedTemporal;
+import dev.cutover.database.DatabaseActivities;
+import dev.cutover.database.DatabaseActivitiesImpl;
+import dev.cutover.database.LocalCluster;
+import dev.cutover.plan.Copy;
+import dev.cutover.plan.Database;
+import dev.cutover.testing.PostgresClusters;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `cutover compare`: both databases fingerprinted now through the worker; exit 0 equal, 1 different, keys named. */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class CompareCommandTest {
+
+  @RegisterExtension static final PostgresClusters clusters = new PostgresClusters();
+  @TempDir Path dir;
+
+  @Test
+  void equalDatabasesExitZeroAndOneChangedRowExitsOneNamingItsKey() throws Exception {
+    LocalCluster home = clusters.start("home");
+    LocalCluster arm = clusters.start("arm");
+    home.createDatabase("game");
+    try (Connection c = home.connect("game"); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE trades (id bigint PRIMARY KEY, card text, note text)");
+      s.execute("INSERT INTO trades SELECT g, 'card-' || g, 'secret note ' || g FROM generate_series(1, 5000) g");
+    }
+    Database source = new Database(home.jdbcUrl("game"), LocalCluster.SUPERUSER, null, null);
+    Database target = new Database(arm.jdbcUrl("game"), LocalCluster.SUPERUSER, null, null);
+    DatabaseActivitiesImpl db = new DatabaseActivitiesImpl();
+    db.copy(new DatabaseActivities.CopyRequest("game", "m1", "home", source, "arm", target, Copy.DEFAULT));
+    Path plan = dir.resolve("plan.yaml");
+    Files.writeString(plan, String.join("\n",
+        "app: game",
+        "source: {name: home, database: {url: \"" + source.url() + "\", user: cutover}}",
+        "target: {name: arm, database: {url: \"" + target.url() + "\", user: cutover}}",
+        "frontDoor: {type: command, switch: [\"true\"], revert: [\"true\"]}",
+        "health: {url: \"http://127.0.0.1:1/healthz\"}", ""));
+
+    try (EmbeddedTemporal temporal = EmbeddedTemporal.start(0);
+        PlainWorker worker = new PlainWorker(temporal.address(), db)) {
+      Cli same = Cli.run("compare", plan.toString(), "--address", temporal.address());
+      assertEquals(0, same.exitCode(), same.out() + same.err());
+      assertTrue(same.out().contains("all 1 tables match"), same.out());
+
+      try (Connection c = arm.connect("game"); Statement s = c.createStatement()) {
+        s.execute("SET default_transaction_read_only = off");
+        s.execute("UPDATE trades SET card = 'swapped' WHERE id = 4242");
+      }
+      Cli different = Cli.run("compare", plan.toString(), "--address", temporal.address());
+
+      assertEquals(1, different.exitCode(), different.out() + different.err());
+      assertTrue(different.out().contains("DIFFERS"), different.out());
+      assertTrue(different.out().contains("differing keys in public.trades: on home [4242], on arm [4242]"), different.out());
+      assertFalse(different.out().contains("secret note"), "rows are shown only with --show-rows");
+
+      Cli rows = Cli.run("compare", plan.toString(), "--show-rows", "--address", temporal.address());
+      assertEquals(1, rows.exitCode());
+      assertTrue(rows.out().contains("secret note 4242"), rows.out());
+    }
+  }
+}
