@@ -390,7 +390,8 @@ public final class DemoWorld implements AutoCloseable {
     return dir.resolve(box).resolve(".env");
   }
 
-  private Path tokenFile() {
+  /** Where the Cloudflare stand-in's API token lives; the plan names this file, never the token. */
+  public Path tokenFile() {
     return dir.resolve("cloudflare-token");
   }
 

@@ -63,6 +63,7 @@ class MoveEndToEndTest {
     Cli finished = move.get(2, TimeUnit.MINUTES);
     assertEquals(0, finished.exitCode(), finished.out() + finished.err());
     assertTrue(finished.out().contains("all 6 tables match"), finished.out());
+    Histories.record(scenario.address, "cutover-game", "happy-path");
     DemoReport report = scenario.finish();
 
     assertNothingLostAndOneWriter(report);
@@ -103,6 +104,7 @@ class MoveEndToEndTest {
     Cli abort = Cli.run("abort", DemoWorld.APP, "--reason", "not today", "--by", "tester", "--address", scenario.address);
     assertEquals(0, abort.exitCode(), abort.err());
     Cli watch = Cli.run("watch", DemoWorld.APP, "--address", scenario.address);
+    Histories.record(scenario.address, "cutover-game", "abort-at-gate");
     DemoReport report = scenario.finish();
 
     assertEquals(3, watch.exitCode(), watch.out());
@@ -130,6 +132,7 @@ class MoveEndToEndTest {
 
       Cli finished = move.get(2, TimeUnit.MINUTES);
       DemoReport report = scenario.finish();
+      Histories.record(scenario.address, "cutover-game", "verify-failure-rollback");
 
       assertEquals(3, finished.exitCode(), finished.out() + finished.err());
       assertTrue(finished.out().contains("verify gate failed: fingerprints differ: public.predictions"), finished.out());
@@ -168,6 +171,7 @@ class MoveEndToEndTest {
     }
 
     Cli rollback = Cli.run("rollback", DemoWorld.APP, "--wait", "--by", "tester", "--address", scenario.address);
+    Histories.record(scenario.address, "cutover-game", "rollback-after-switch");
     DemoReport report = scenario.finish();
 
     assertEquals(0, rollback.exitCode(), rollback.out() + rollback.err());
@@ -206,6 +210,7 @@ class MoveEndToEndTest {
 
     assertEquals(0, finished.exitCode(), finished.out() + finished.err());
     assertTrue(finished.out().contains("catch up to the fence"), finished.out());
+    Histories.record(scenario.address, "cutover-game", "logical");
     assertTrue(finished.out().contains("all 6 tables match"), finished.out());
     assertNothingLostAndOneWriter(report);
     assertEquals("arm", report.liveBox());
@@ -216,6 +221,32 @@ class MoveEndToEndTest {
       rs.next();
       assertEquals(0, rs.getInt(1), "no replication slot is left on the source");
     }
+  }
+
+  @Test
+  void aConfirmAfterTheMoveWentStaleRerunsPreflightThenMoves() throws Exception {
+    scenario = Scenario.start(DemoWorld.Options.forTests(),
+        plan -> plan.replace("confirm: {staleAfter: 24h}", "confirm: {staleAfter: 2s}"));
+    DemoWorld world = scenario.world;
+    world.startWorker();
+    CompletableFuture<Cli> move = CompletableFuture.supplyAsync(
+        () -> Cli.run("start", scenario.plan.toString(), "--wait", "--address", scenario.address));
+    scenario.awaitStatus(s -> s.path("stale").asBoolean() && s.path("waitingForConfirm").asBoolean(), "a stale gate");
+    Cli confirm = Cli.run("confirm", DemoWorld.APP, "--address", scenario.address);
+    assertEquals(0, confirm.exitCode(), confirm.err());
+    assertTrue(confirm.out().contains("it was stale"), confirm.out());
+
+    Cli finished = move.get(2, TimeUnit.MINUTES);
+    Histories.record(scenario.address, "cutover-game", "stale-gate");
+    DemoReport report = scenario.finish();
+
+    assertEquals(0, finished.exitCode(), finished.out() + finished.err());
+    assertTrue(finished.out().contains("confirmed by") && finished.out().contains("(after it went stale)"), finished.out());
+    long preflights = scenario.status().path("steps").findValues("name").stream()
+        .filter(n -> n.asText().equals("inspect target database")).count();
+    assertEquals(2, preflights, "preflight ran again after the stale confirm");
+    assertEquals("arm", report.liveBox());
+    assertEquals(0, report.lost());
   }
 
   /** The real copy, then one changed row on the target, on the final copy only (not the rehearsal). */

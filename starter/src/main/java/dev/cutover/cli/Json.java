@@ -18,6 +18,13 @@ final class Json {
 
   private Json() {}
 
+  /** {@code value}'s JSON with one more field: keeps the status's own shape stable while adding to it. */
+  static Object with(Object value, String field, Object extra) {
+    com.fasterxml.jackson.databind.node.ObjectNode node = MAPPER.valueToTree(value);
+    node.set(field, MAPPER.valueToTree(extra));
+    return node;
+  }
+
   static String write(Object value) {
     try {
       return MAPPER.writeValueAsString(value);

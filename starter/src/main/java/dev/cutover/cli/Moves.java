@@ -12,7 +12,10 @@ import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowServiceException;
 import io.temporal.common.SearchAttributes;
 import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.api.workflow.v1.PendingActivityInfo;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import dev.cutover.workflow.CutoverStatus;
 import dev.cutover.workflow.CutoverWorkflow;
@@ -114,6 +117,34 @@ final class Moves {
     Payloads input = history.getEvents().get(0).getWorkflowExecutionStartedEventAttributes().getInput();
     return client.getOptions().getDataConverter()
         .fromPayloads(0, Optional.of(input), CutoverRequest.class, CutoverRequest.class);
+  }
+
+  /**
+   * An activity in flight, as the server sees it: which attempt it is on, why the last one failed,
+   * and its latest heartbeat (progress). The workflow cannot know this; Temporal does.
+   */
+  record PendingActivity(String activity, int attempt, String lastFailure, Object heartbeat) {}
+
+  static List<PendingActivity> pending(WorkflowClient client, Move move) {
+    if (!move.running()) {
+      return List.of();
+    }
+    DescribeWorkflowExecutionResponse r = client.getWorkflowServiceStubs().blockingStub()
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .describeWorkflowExecution(DescribeWorkflowExecutionRequest.newBuilder()
+            .setNamespace(client.getOptions().getNamespace())
+            .setExecution(WorkflowExecution.newBuilder().setWorkflowId(Plan.workflowIdFor(move.app())))
+            .build());
+    List<PendingActivity> out = new ArrayList<>();
+    for (PendingActivityInfo a : r.getPendingActivitiesList()) {
+      Object heartbeat = a.hasHeartbeatDetails()
+          ? client.getOptions().getDataConverter()
+              .fromPayloads(0, Optional.of(a.getHeartbeatDetails()), Object.class, Object.class)
+          : null;
+      String failure = a.hasLastFailure() ? a.getLastFailure().getMessage() : null;
+      out.add(new PendingActivity(a.getActivityType().getName(), a.getAttempt(), failure, heartbeat));
+    }
+    return out;
   }
 
   static CutoverWorkflow workflow(WorkflowClient client, String app) {

@@ -2,6 +2,7 @@ package dev.cutover.cli;
 
 import dev.cutover.workflow.CutoverStatus;
 import io.temporal.client.WorkflowClient;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,8 +29,12 @@ class StatusCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     WorkflowClient client = connection.client();
-    CutoverStatus status = Moves.status(client, Moves.describe(client, app));
-    spec.commandLine().getOut().print(json ? Json.write(status) + "\n" : StatusView.render(status));
+    Moves.Move move = Moves.describe(client, app);
+    CutoverStatus status = Moves.status(client, move);
+    List<Moves.PendingActivity> pending = Moves.pending(client, move);
+    spec.commandLine().getOut().print(json
+        ? Json.write(Json.with(status, "pendingActivities", pending)) + "\n"
+        : StatusView.render(status) + StatusView.pending(pending));
     return ExitCode.OK;
   }
 }

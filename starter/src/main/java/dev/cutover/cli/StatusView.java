@@ -72,6 +72,22 @@ public final class StatusView {
     return out.toString();
   }
 
+  /** Activities in flight: attempts beyond the first, their last failure, and progress from heartbeats. */
+  static String pending(List<Moves.PendingActivity> pending) {
+    StringBuilder out = new StringBuilder();
+    for (Moves.PendingActivity a : pending) {
+      out.append("in flight: ").append(a.activity()).append(", attempt ").append(a.attempt());
+      if (a.heartbeat() != null) {
+        out.append(", progress ").append(a.heartbeat());
+      }
+      if (a.lastFailure() != null) {
+        out.append(", last failure: ").append(a.lastFailure());
+      }
+      out.append('\n');
+    }
+    return out.toString();
+  }
+
   public static String steps(List<StepStatus> steps) {
     StringBuilder out = new StringBuilder();
     out.append(String.format("%-12s %-8s %-9s %8s  %s%n", "PHASE", "STATE", "STARTED", "MS", "STEP"));

@@ -6,6 +6,7 @@ import dev.cutover.workflow.StepStatus;
 import io.temporal.client.WorkflowClient;
 import java.io.PrintWriter;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -54,6 +55,7 @@ public final class Watcher {
       try {
         CutoverStatus status = Moves.status(client, move);
         show(status);
+        showRetries(Moves.pending(client, move));
         onStatus.accept(status);
       } catch (CliException noWorker) {
         // A worker restarting mid-move is normal; the move waits for it, and so does watch.
@@ -63,6 +65,20 @@ public final class Watcher {
         }
       }
       Thread.sleep(POLL_MILLIS);
+    }
+  }
+
+  /** A step being retried is worth a line: which attempt, and why the last one failed. */
+  private void showRetries(List<Moves.PendingActivity> pending) {
+    for (Moves.PendingActivity a : pending) {
+      if (a.attempt() > 1) {
+        String line = "retrying " + a.activity() + ": attempt " + a.attempt()
+            + (a.lastFailure() == null ? "" : ", last failure: " + a.lastFailure());
+        if (!line.equals(printed.put(-2 - a.activity().hashCode(), line))) {
+          out.println(line);
+          out.flush();
+        }
+      }
     }
   }
 

@@ -41,8 +41,8 @@ final class ActivityPolicies {
 
   static final Map<String, ActivityOptions> DATABASE =
       Map.of(
-          "Copy", longStep(Duration.ofHours(6), Duration.ofSeconds(30)),
-          "Fingerprint", longStep(Duration.ofHours(2), Duration.ofSeconds(30)),
+          "Copy", longStep(Duration.ofHours(6), Duration.ofSeconds(15)),
+          "Fingerprint", longStep(Duration.ofHours(2), Duration.ofSeconds(15)),
           "Fence", DEFAULT.toBuilder().setStartToCloseTimeout(Duration.ofMinutes(1)).build(),
           "Inspect",
               DEFAULT.toBuilder()

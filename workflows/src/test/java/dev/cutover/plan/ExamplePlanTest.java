@@ -27,8 +27,14 @@ class ExamplePlanTest {
     String text = Files.readString(EXAMPLE, StandardCharsets.UTF_8)
         .replace("{{sourcePort}}", "15432")
         .replace("{{targetPort}}", "15433")
-        .replace("{{healthPort}}", "18080")
-        .replace("{{stateDir}}", "/tmp/cutover-demo");
+        .replace("{{control}}", "http://127.0.0.1:19000")
+        .replace("{{homeAppPort}}", "18080")
+        .replace("{{armAppPort}}", "18081")
+        .replace("{{homeConfig}}", "/tmp/demo/home.env")
+        .replace("{{armConfig}}", "/tmp/demo/arm.env")
+        .replace("{{publicUrl}}", "http://127.0.0.1:18443")
+        .replace("{{frontDoor}}",
+            "{type: caddy, adminUrl: \"http://127.0.0.1:2019\", routeId: game, targetUpstream: \"127.0.0.1:18081\"}");
 
     Plan plan = PlanParser.parse(text, EXAMPLE.toString());
 
@@ -36,21 +42,22 @@ class ExamplePlanTest {
     assertEquals(new Database("jdbc:postgresql://127.0.0.1:15432/game", "cutover", null, null),
         plan.source().database());
     assertEquals("jdbc:postgresql://127.0.0.1:15433/game", plan.target().database().url());
-    assertEquals(new Service(List.of("rm", "-f", "/tmp/cutover-demo/arm-app.running"),
-        List.of("touch", "/tmp/cutover-demo/arm-app.running"), null), plan.target().app());
+    assertEquals(List.of("curl", "-fsS", "-X", "POST", "http://127.0.0.1:19000/services/arm-app/stop"),
+        plan.target().app().stop());
+    assertEquals(URI.create("http://127.0.0.1:18081/healthz"), plan.target().app().check().url());
     assertEquals(List.of("nightly-standings"), plan.source().writers().stream().map(NamedService::name).toList());
-    assertEquals(List.of("scoring"), plan.target().jobs().stream().map(NamedService::name).toList());
-    assertEquals(List.of("every match that ended is graded"),
+    assertEquals(List.of("nightly-standings"), plan.target().writers().stream().map(NamedService::name).toList());
+    assertEquals(List.of("odds-freezer", "grader"), plan.target().jobs().stream().map(NamedService::name).toList());
+    assertEquals(new ConfigFile("/tmp/demo/arm.env"), plan.target().config());
+    assertEquals(List.of("no match in play", "every match that ended is graded"),
         plan.settle().guards().stream().map(Settle.Guard::name).toList());
     assertEquals(Duration.ofSeconds(1), plan.settle().stableFor());
-    assertEquals(Duration.ofMillis(500), plan.settle().pollEvery());
-    assertEquals(new Copy(Copy.Strategy.DUMP_RESTORE, 2, Copy.Owner.TARGET_USER), plan.copy());
-    assertEquals(new Verify(TableSelection.ALL,
-        Map.of("predictions", List.of("points_awarded"), "profiles", List.of("points"))), plan.verify());
-    assertEquals(new FrontDoor.Command(List.of("touch", "/tmp/cutover-demo/frontdoor-arm"),
-        List.of("rm", "-f", "/tmp/cutover-demo/frontdoor-arm")), plan.frontDoor());
-    assertEquals(new Health(URI.create("http://127.0.0.1:18080/healthz"), Map.of("X-Served-By", "arm"), null, 5,
-        Duration.ofMillis(100), Duration.ofSeconds(30)), plan.health());
+    assertEquals(Copy.Strategy.DUMP_RESTORE, plan.copy().strategy());
+    assertEquals(2, plan.copy().jobs());
+    assertEquals(Map.of("predictions", List.of("points_awarded"), "profiles", List.of("points")), plan.verify().sums());
+    assertEquals("caddy", plan.frontDoor().type());
+    assertEquals(Map.of("X-Served-By", "arm"), plan.health().expectHeader());
+    assertEquals(URI.create("http://127.0.0.1:18443/healthz"), plan.health().url());
   }
 
   @Test
