@@ -3,6 +3,7 @@ package dev.cutover.workflow;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cutover.database.DatabaseActivities;
 import dev.cutover.database.DatabaseActivities.InspectRequest;
@@ -39,8 +40,14 @@ class ReplayTest {
   @Test
   void aChangedWorkflowFailsReplay() throws Exception {
     WorkflowExecutionHistory happyPath = history("happy-path");
-    assertThrows(Exception.class,
+    Exception failed = assertThrows(Exception.class,
         () -> WorkflowReplayer.replayWorkflowExecution(happyPath, ReorderedWorkflow.class));
+    boolean nonDeterministic = false;
+    for (Throwable c = failed; c != null; c = c.getCause()) {
+      nonDeterministic |= c.getClass().getSimpleName().contains("NonDeterministic")
+          || String.valueOf(c.getMessage()).toLowerCase().contains("nondetermini");
+    }
+    assertTrue(nonDeterministic, "replay failed, but not for non-determinism: " + failed);
   }
 
   static WorkflowExecutionHistory history(String name) throws IOException {
