@@ -63,6 +63,25 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
   }
 
   @Override
+  public TargetPrepared claimTarget(TargetRequest request) {
+    String name = Connections.address(request.database()).database();
+    try (Connection c = Connections.openMaintenance(request.database())) {
+      if (!exists(c, name)) {
+        return new TargetPrepared(false, null);
+      }
+      String marker = marker(c, name);
+      if (Markers.isOurs(marker, request.app()) && Markers.isLive(marker)) {
+        throw CutoverFailure.TARGET_NOT_OURS.failure("target database " + name + " is live (a completed move serves from it)");
+      }
+      String claimed = Markers.of(request.app(), request.moveId(), Markers.COPIED);
+      comment(c, name, claimed);
+      return new TargetPrepared(false, claimed);
+    } catch (SQLException e) {
+      throw Connections.failure("claiming target " + name, e);
+    }
+  }
+
+  @Override
   public void dropTarget(TargetRequest request) {
     String name = Connections.address(request.database()).database();
     try (Connection c = Connections.openMaintenance(request.database())) {

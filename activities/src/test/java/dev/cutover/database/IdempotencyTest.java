@@ -98,6 +98,24 @@ class IdempotencyTest {
   }
 
   @Test
+  void aForeignDatabaseIsReplacedOnlyOnceThePlanLetsTheMoveClaimIt() throws Exception {
+    arm.createDatabase(targetName);
+    try (Connection c = arm.connect(targetName); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE someone_elses (id int)");
+    }
+    TargetRequest request = new TargetRequest("game", "run-5", "arm", target);
+    io.temporal.failure.ApplicationFailure refused = org.junit.jupiter.api.Assertions.assertThrows(
+        io.temporal.failure.ApplicationFailure.class, () -> db.prepareTarget(request));
+    assertEquals("TARGET_NOT_OURS", refused.getType());
+
+    db.claimTarget(request);
+    db.claimTarget(request);
+    db.copy(new CopyRequest("game", "run-5", "home", source, "arm", target, Copy.DEFAULT));
+
+    assertTrue(Comparisons.allMatch(Comparisons.compare(fingerprint(source), fingerprint(target))));
+  }
+
+  @Test
   void markingLiveTwiceLeavesItLiveAndThenUntouchable() {
     db.copy(new CopyRequest("game", "run-3", "home", source, "arm", target, Copy.DEFAULT));
     TargetRequest request = new TargetRequest("game", "run-3", "arm", target);

@@ -36,8 +36,8 @@ class HostQueueWorkerTest {
   void theBoxQueueIsPolledAndItsCommandsRunThere() {
     Database nowhere = new Database("jdbc:postgresql://127.0.0.1:1/game", "cutover", null, null);
     Plan plan = new Plan("game",
-        new Box("home", nowhere, null, null, null, null, null, null, null, null, null),
-        new Box("arm", nowhere, Host.worker("cutover-arm"), null, null, null, null, null, null, null, null),
+        new Box("home", nowhere, null, null, null, null, null, null, null, null, null, null),
+        new Box("arm", nowhere, Host.worker("cutover-arm"), null, null, null, null, null, null, null, null, null),
         null, null, null, new FrontDoor.Command(List.of("true"), List.of("true")),
         new Health(URI.create("http://127.0.0.1:1/healthz"), Map.of(), null, 1, null, null), null);
     CutoverWorkflow workflow = client.newWorkflowStub(CutoverWorkflow.class,

@@ -54,8 +54,8 @@ class WorkerApplicationTest {
     // Port 1 on loopback: nothing listens there, so preflight must report both databases unreachable.
     Database nowhere = new Database("jdbc:postgresql://127.0.0.1:1/game", "cutover", null, null);
     Plan plan = new Plan("game",
-        new Box("home", nowhere, null, null, null, null, null, null, null, null, null),
-        new Box("arm", nowhere, null, null, null, null, null, null, null, null, null),
+        new Box("home", nowhere, null, null, null, null, null, null, null, null, null, null),
+        new Box("arm", nowhere, null, null, null, null, null, null, null, null, null, null),
         null, null, null,
         new FrontDoor.Command(List.of("true"), List.of("true")),
         new Health(URI.create("http://127.0.0.1:1/healthz"), Map.of(), null, 1, null, null), null);

@@ -24,6 +24,13 @@ public interface DatabaseActivities {
   /** Creates the target database and marks it as this app's, or accepts one an earlier attempt made. */
   TargetPrepared prepareTarget(TargetRequest request);
 
+  /**
+   * Stamps this move's marker on an existing target database that the plan allows to overwrite
+   * ({@code target.overwrite: true}), so the ordinary rules then let the move replace it. A database
+   * that does not exist, or that a completed move of this app serves from, is left as it is.
+   */
+  TargetPrepared claimTarget(TargetRequest request);
+
   /** Drops the target database, but only one whose marker says this app's move created it. */
   void dropTarget(TargetRequest request);
 

@@ -18,12 +18,14 @@ public record Box(
     Artifact artifact,
     Disk disk,
     Migrations migrations,
-    NextJob nextJob) {
+    NextJob nextJob,
+    Boolean overwrite) {
 
   public Box {
     host = host == null ? Host.LOCAL : host;
     app = app == null ? Service.NONE : app;
     writers = writers == null ? List.of() : List.copyOf(writers);
     jobs = jobs == null ? List.of() : List.copyOf(jobs);
+    overwrite = overwrite != null && overwrite;
   }
 }

@@ -233,6 +233,11 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     }
     saga.addCompensation(
         () -> compensation("drop target database", () -> database.dropTarget(targetRequest())));
+    if (target.overwrite() && !reverse) {
+      steps.run(Phase.PREPARE, "claim the existing target database (target.overwrite)",
+          () -> database.claimTarget(targetRequest()),
+          r -> r.marker() == null ? "there was none to claim" : "marked " + r.marker() + "; it will be replaced");
+    }
     if (reverse) {
       steps.skip(Phase.PREPARE, "create target database",
           "a rollback keeps " + target.name() + "'s fallback database untouched until the freeze");

@@ -208,11 +208,17 @@ final class Preflight {
     } else if (plan.app().equals(t.fencedBy())) {
       findings.add(Finding.ok("target database", "the fallback an earlier move of " + plan.app()
           + " left fenced; the final copy replaces it"));
+    } else if (!Markers.isOurs(t.marker(), plan.app()) && plan.target().overwrite()) {
+      findings.add(Finding.warning("target database",
+          "target.overwrite is set: the existing target database (" + t.userTables() + " tables, " + t.sizeBytes()
+              + " bytes) was not created by cutover and will be replaced; what it holds is lost",
+          "remove target.overwrite from the plan to keep it"));
     } else if (!Markers.isOurs(t.marker(), plan.app())) {
       findings.add(Finding.blocking("target database",
           "the target database exists and was not created by a cutover move of " + plan.app()
               + " (" + t.userTables() + " tables); cutover never overwrites it",
-          "drop it yourself if it holds nothing you need, or point target.database.url at a new name"));
+          "drop it yourself if it holds nothing you need, point target.database.url at a new name, or set"
+              + " target.overwrite: true to have it replaced"));
     } else if (Markers.isLive(t.marker())) {
       findings.add(Finding.blocking("target database",
           "the target database is live: a completed move of " + plan.app() + " serves from it",

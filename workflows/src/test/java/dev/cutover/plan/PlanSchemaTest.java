@@ -41,7 +41,7 @@ class PlanSchemaTest {
     assertEquals(List.of("name", "database"), texts(box.get("required")));
     assertEquals(false, box.get("additionalProperties").asBoolean(true));
     assertEquals(List.of("name", "database", "host", "app", "writers", "jobs", "config", "artifact", "disk",
-        "migrations", "nextJob"),
+        "migrations", "nextJob", "overwrite"),
         names(box.get("properties")));
   }
 

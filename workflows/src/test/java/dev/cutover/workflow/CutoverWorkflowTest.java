@@ -66,6 +66,8 @@ class CutoverWorkflowTest {
   private final FrontDoorActivities frontDoor = mock(FrontDoorActivities.class, withSettings().withoutAnnotations());
   private final HealthActivities health = mock(HealthActivities.class, withSettings().withoutAnnotations());
   private final HostActivities armHosts = mock(HostActivities.class, withSettings().withoutAnnotations());
+  private final dev.cutover.preflight.ScheduleActivities schedule =
+      mock(dev.cutover.preflight.ScheduleActivities.class, withSettings().withoutAnnotations());
   private final List<String> onArm = Collections.synchronizedList(new ArrayList<>());
 
   @BeforeEach
@@ -73,8 +75,7 @@ class CutoverWorkflowTest {
     env = TestWorkflowEnvironment.newInstance();
     Worker worker = env.newWorker(TaskQueues.MAIN);
     worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
-    worker.registerActivitiesImplementations(database, hosts, frontDoor, health,
-        mock(dev.cutover.preflight.ScheduleActivities.class, withSettings().withoutAnnotations()));
+    worker.registerActivitiesImplementations(database, hosts, frontDoor, health, schedule);
     // The worker that runs on box arm itself (exec: worker); only some tests send it anything.
     env.newWorker("cutover-arm").registerActivitiesImplementations(armHosts);
     client = env.getWorkflowClient();
@@ -417,7 +418,7 @@ class CutoverWorkflowTest {
     Plan base = plan();
     Box arm = base.target();
     Box onItsOwnWorker = new Box(arm.name(), arm.database(), dev.cutover.plan.Host.worker("cutover-nobody"), arm.app(),
-        arm.writers(), arm.jobs(), null, null, null, null, null);
+        arm.writers(), arm.jobs(), null, null, null, null, null, null);
     Plan plan = new Plan(base.app(), base.source(), onItsOwnWorker, null, null, null, base.frontDoor(), base.health(), null);
 
     CutoverResult result = stubOf(start(plan)).getResult(CutoverResult.class);
@@ -439,7 +440,7 @@ class CutoverWorkflowTest {
     Plan base = plan();
     Box arm = base.target();
     Plan plan = new Plan(base.app(), base.source(), new Box(arm.name(), arm.database(),
-        dev.cutover.plan.Host.worker("cutover-arm"), arm.app(), arm.writers(), arm.jobs(), null, null, null, null, null),
+        dev.cutover.plan.Host.worker("cutover-arm"), arm.app(), arm.writers(), arm.jobs(), null, null, null, null, null, null),
         null, null, null, base.frontDoor(), base.health(), null);
     CutoverWorkflow workflow = start(plan);
     awaitGate(workflow);
@@ -464,9 +465,9 @@ class CutoverWorkflowTest {
     Box arm = base.target();
     Plan plan = new Plan(base.app(),
         new Box(home.name(), home.database(), null, new Service(home.app().stop(), home.app().start(), check),
-            home.writers(), home.jobs(), null, null, null, null, null),
+            home.writers(), home.jobs(), null, null, null, null, null, null),
         new Box(arm.name(), arm.database(), null, new Service(arm.app().stop(), arm.app().start(), check),
-            arm.writers(), arm.jobs(), null, null, null, null, null),
+            arm.writers(), arm.jobs(), null, null, null, null, null, null),
         null, null, null, base.frontDoor(), base.health(), null);
     CutoverWorkflow workflow = start(plan);
     awaitGate(workflow);
@@ -474,6 +475,47 @@ class CutoverWorkflowTest {
 
     assertEquals(Outcome.COMPLETED, stubOf(workflow).getResult(CutoverResult.class).outcome());
     assertEquals(List.of("home app stopped", "arm app running"), checks);
+  }
+
+  @Test
+  void aWorkerReplacedWhileTheMoveWaitsHoursAtTheGateLosesNothing() {
+    // A second task queue with workers of our own, so one can be stopped and another started.
+    String queue = "cutover-restart";
+    io.temporal.worker.WorkerOptions noSticky = io.temporal.worker.WorkerOptions.newBuilder()
+        .setStickyQueueScheduleToStartTimeout(Duration.ZERO).build();
+    io.temporal.worker.WorkerFactory first = io.temporal.worker.WorkerFactory.newInstance(client);
+    Worker w1 = first.newWorker(queue, noSticky);
+    w1.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
+    w1.registerActivitiesImplementations(database, hosts, frontDoor, health, schedule);
+    first.start();
+    Plan plan = plan();
+    CutoverWorkflow workflow = client.newWorkflowStub(CutoverWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(plan.workflowId()).setTaskQueue(queue).build());
+    WorkflowClient.start(workflow::run, CutoverRequest.move(plan, false, "test"));
+    awaitGate(workflow);
+
+    env.sleep(Duration.ofHours(5));
+    first.shutdownNow();
+    first.awaitTermination(10, TimeUnit.SECONDS);
+    env.sleep(Duration.ofHours(2));
+    io.temporal.worker.WorkerFactory second = io.temporal.worker.WorkerFactory.newInstance(client);
+    Worker w2 = second.newWorker(queue, noSticky);
+    w2.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
+    w2.registerActivitiesImplementations(database, hosts, frontDoor, health, schedule);
+    second.start();
+    try {
+      assertTrue(workflow.status().waitingForConfirm(), "still at the gate, 7 hours and one worker later");
+      assertFalse(workflow.status().stale());
+      workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+
+      CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+
+      assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
+      assertEquals("ops", result.status().confirmed().by());
+      assertEquals(1, journal.stream().filter(e -> e.equals("create target")).count(), "nothing ran twice");
+    } finally {
+      second.shutdownNow();
+    }
   }
 
   @Test
@@ -555,11 +597,11 @@ class CutoverWorkflowTest {
         new Service(List.of("stop-app"), List.of("start-app"), null),
         List.of(new NamedService("nightly", List.of("stop-nightly"), List.of("start-nightly"), null)),
         List.of(new NamedService("scoring", List.of("stop-scoring"), List.of("start-scoring"), null)), null,
-        null, null, null, null);
+        null, null, null, null, null);
     Box arm = new Box("arm", new Database("jdbc:postgresql://127.0.0.1:5433/game", "cutover", null, null), null,
         new Service(List.of("stop-app"), List.of("start-app"), null), List.of(),
         List.of(new NamedService("scoring", List.of("stop-scoring"), List.of("start-scoring"), null)), null,
-        null, null, null, null);
+        null, null, null, null, null);
     return new Plan("game", home, arm, null, null, null,
         new FrontDoor.Command(List.of("flip"), List.of("flop")),
         new Health(URI.create("http://127.0.0.1:9/healthz"), Map.of("X-Served-By", "arm"), null, 3, null, null),
