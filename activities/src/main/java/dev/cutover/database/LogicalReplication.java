@@ -697,6 +697,15 @@ final class LogicalReplication {
     }
   }
 
+  private static void endWalsenders(Connection source, String name, List<String> patterns) throws SQLException {
+    try (PreparedStatement ps = source.prepareStatement("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
+        + " WHERE backend_type = 'walsender' AND (application_name = ? OR application_name LIKE ANY (?))")) {
+      ps.setString(1, name);
+      ps.setArray(2, source.createArrayOf("text", patterns.toArray()));
+      ps.execute();
+    }
+  }
+
   /**
    * The subscription's slot and the table-sync slots it made ({@code pg_<subscription oid>_sync_...}).
    * A slot still held by a walsender cannot be dropped: the walsender is ended and the drop retried until
@@ -708,6 +717,10 @@ final class LogicalReplication {
       patterns.add("pg\\_" + oid + "\\_sync\\_%");
     }
     long deadline = System.nanoTime() + SLOT_RELEASE.toNanos();
+    // A table-sync worker may still be creating its slot on the source: end those walsenders first (a slot
+    // whose creation is interrupted is rolled back), and only believe "none left" twice in a row.
+    endWalsenders(source, name, patterns);
+    boolean emptyOnce = false;
     while (true) {
       List<String> slots = new ArrayList<>();
       try (PreparedStatement ps = source.prepareStatement("SELECT slot_name FROM pg_replication_slots"
@@ -721,8 +734,15 @@ final class LogicalReplication {
         }
       }
       if (slots.isEmpty()) {
-        return;
+        if (emptyOnce) {
+          return;
+        }
+        emptyOnce = true;
+        pause(300);
+        endWalsenders(source, name, patterns);
+        continue;
       }
+      emptyOnce = false;
       SQLException last = null;
       for (String slot : slots) {
         try (PreparedStatement ps = source.prepareStatement(

@@ -213,7 +213,7 @@ class LogicalReplicationTest {
     } finally {
       home.startServer();
     }
-    assertEquals(1, countOnSource("SELECT count(*) FROM pg_replication_slots"), "the slot outlived the outage");
+    assertTrue(countOnSource("SELECT count(*) FROM pg_replication_slots") >= 1, "the slot outlived the outage");
     activities.cleanupLogical(request);
     assertNothingLeft();
   }
@@ -256,6 +256,11 @@ class LogicalReplicationTest {
   }
 
   private void assertNothingLeft() throws SQLException, InterruptedException {
+    // Dropped slots of workers that were just ended can take a moment to disappear from the view.
+    long slotsDeadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (countOnSource("SELECT count(*) FROM pg_replication_slots") > 0 && System.nanoTime() < slotsDeadline) {
+      Thread.sleep(50);
+    }
     assertEquals(0, countOnSource("SELECT count(*) FROM pg_replication_slots"), "no slot on the source");
     assertEquals(0, countOnSource("SELECT count(*) FROM pg_publication"), "no publication on the source");
     // A walsender whose slot is gone exits when its client has; that may take a moment.
