@@ -17,6 +17,7 @@ final class Fence {
 
   static final String FENCED_BY = "cutover.fenced_by";
   static final String PREVIOUS = "cutover.previous_read_only";
+  static final String PREVIOUS_LIMIT = "cutover.previous_connection_limit";
   private static final String READ_ONLY = "default_transaction_read_only";
   private static final String UNSET = "unset";
 
@@ -33,6 +34,14 @@ final class Fence {
         s.execute("ALTER DATABASE " + Sql.ident(db) + " SET " + PREVIOUS + " = " + Sql.literal(previous));
         s.execute("ALTER DATABASE " + Sql.ident(db) + " SET " + FENCED_BY + " = " + Sql.literal(app));
         s.execute("ALTER DATABASE " + Sql.ident(db) + " SET " + READ_ONLY + " = on");
+        // A session can switch its own read-only default off; a connection limit of 0 it cannot get
+        // round. It stops every role but superusers, the database's owner included, so it is only set
+        // when the mover is a superuser and can still connect itself.
+        if (isSuperuser(c)) {
+          s.execute("ALTER DATABASE " + Sql.ident(db) + " SET " + PREVIOUS_LIMIT + " = "
+              + Sql.literal(String.valueOf(connectionLimit(c))));
+          s.execute("ALTER DATABASE " + Sql.ident(db) + " CONNECTION LIMIT 0");
+        }
       }
     }
     int ended = endOtherSessions(c);
@@ -52,6 +61,11 @@ final class Fence {
         s.execute("ALTER DATABASE " + Sql.ident(db) + " RESET " + READ_ONLY);
       } else {
         s.execute("ALTER DATABASE " + Sql.ident(db) + " SET " + READ_ONLY + " = " + Sql.literal(previous));
+      }
+      String limit = settings.get(PREVIOUS_LIMIT);
+      if (limit != null) {
+        s.execute("ALTER DATABASE " + Sql.ident(db) + " CONNECTION LIMIT " + Integer.parseInt(limit));
+        s.execute("ALTER DATABASE " + Sql.ident(db) + " RESET " + PREVIOUS_LIMIT);
       }
       s.execute("ALTER DATABASE " + Sql.ident(db) + " RESET " + PREVIOUS);
       s.execute("ALTER DATABASE " + Sql.ident(db) + " RESET " + FENCED_BY);
@@ -88,6 +102,21 @@ final class Fence {
             + " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             + " AND backend_type = 'client backend' AND backend_start <= clock_timestamp()";
     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  private static boolean isSuperuser(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")) {
+      return rs.next() && rs.getBoolean(1);
+    }
+  }
+
+  private static int connectionLimit(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT datconnlimit FROM pg_database WHERE datname = current_database()")) {
       rs.next();
       return rs.getInt(1);
     }

@@ -126,6 +126,42 @@ class DatabaseActivitiesTest {
   }
 
   @Test
+  void anAppRoleThatSwitchesReadOnlyOffStillCannotWriteThroughTheFence() throws SQLException {
+    String db = "game" + run;
+    try (Connection admin = home.connect(db); Statement s = admin.createStatement()) {
+      s.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'game_app') THEN"
+          + " CREATE ROLE game_app LOGIN; END IF; END $$");
+      s.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO game_app");
+      s.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO game_app");
+    }
+    try (Connection app = java.sql.DriverManager.getConnection(home.jdbcUrl(db), "game_app", "");
+        Statement s = app.createStatement()) {
+      s.execute("INSERT INTO audit_log VALUES ('before', now())");
+    }
+
+    activities.fence(new FenceRequest("game", "home", source));
+
+    SQLException refused = assertThrows(SQLException.class, () -> {
+      try (Connection app = java.sql.DriverManager.getConnection(home.jdbcUrl(db), "game_app", "");
+          Statement s = app.createStatement()) {
+        s.execute("SET default_transaction_read_only = off");
+        s.execute("INSERT INTO audit_log VALUES ('rogue', now())");
+      }
+    });
+    assertEquals("53300", refused.getSQLState(), refused.getMessage());
+
+    activities.unfence(new FenceRequest("game", "home", source));
+    try (Connection app = java.sql.DriverManager.getConnection(home.jdbcUrl(db), "game_app", "");
+        Statement s = app.createStatement()) {
+      s.execute("INSERT INTO audit_log VALUES ('after', now())");
+      try (ResultSet rs = s.executeQuery("SELECT datconnlimit FROM pg_database WHERE datname = current_database()")) {
+        rs.next();
+        assertEquals(-1, rs.getInt(1), "the previous connection limit is back");
+      }
+    }
+  }
+
+  @Test
   void fingerprintsSeeOneChangedValueNullVersusEmptyAndADuplicatedRow() throws SQLException {
     activities.copy(copyRequest());
     activities.unfence(new FenceRequest("game", "arm", target));
