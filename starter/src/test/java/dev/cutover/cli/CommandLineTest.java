@@ -76,7 +76,10 @@ class CommandLineTest {
     Path plan = dir.resolve("local.yaml");
     Files.writeString(plan, Files.readString(Path.of("../examples/local-move.yaml"))
         .replace("{{sourcePort}}", "5432").replace("{{targetPort}}", "5433")
-        .replace("{{stateDir}}", "/tmp/x").replace("{{healthPort}}", "8080"));
+        .replace("{{control}}", "http://127.0.0.1:9000").replace("{{homeAppPort}}", "8080")
+        .replace("{{armAppPort}}", "8081").replace("{{homeConfig}}", "/tmp/x/home.env")
+        .replace("{{armConfig}}", "/tmp/x/arm.env").replace("{{publicUrl}}", "http://127.0.0.1:8443")
+        .replace("{{frontDoor}}", "{type: command, switch: [\"true\"], revert: [\"true\"]}"));
 
     Run r = run("validate", plan.toString());
 
