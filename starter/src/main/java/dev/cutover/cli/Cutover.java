@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code cutover} command. Subcommands that need more than the plan model and a Temporal client
- * (the worker, the demo) are supplied by the full distribution through {@link #commandLine(Map)}.
+ * (the worker, the demo, the benchmark) are supplied by the full distribution through {@link #commandLine(Map)}.
  */
 @Command(
     name = "cutover",
@@ -54,7 +54,6 @@ public class Cutover implements Runnable {
     commands.put("rollback", new RollbackCommand());
     commands.put("report", new ReportCommand());
     commands.put("compare", new Unavailable.Compare());
-    commands.put("bench", new Unavailable.Bench());
     commands.putAll(overrides);
     CommandLine cli = new CommandLine(new Cutover());
     commands.forEach(cli::addSubcommand);

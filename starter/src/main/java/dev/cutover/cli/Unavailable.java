@@ -33,17 +33,6 @@ final class Unavailable {
     }
   }
 
-  @Command(name = "bench", mixinStandardHelpOptions = true,
-      description = "Benchmark blackout, copy and fingerprint speed against common tools (not yet built).")
-  static final class Bench implements Callable<Integer> {
-    @Option(names = "--sizes", split = ",", defaultValue = "S,M") List<String> sizes;
-
-    @Override
-    public Integer call() {
-      return notYet("bench", "the benchmark arrives with the benchmark work");
-    }
-  }
-
   @Command(name = "worker", mixinStandardHelpOptions = true,
       description = "Run the cutover worker (Spring Boot). Needs the full distribution (./cutover).")
   static final class Worker implements Callable<Integer> {
