@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -37,6 +38,8 @@ final class ParallelCopy {
 
   /** A table smaller than this is one piece; bigger ones are cut into about {@code jobs} pieces. */
   private static final long SPLIT_BYTES = 32L << 20;
+
+  private static final String MAINTENANCE_WORK_MEM = "256MB";
 
   private ParallelCopy() {}
 
@@ -110,7 +113,11 @@ final class ParallelCopy {
     argv.addAll(section);
     argv.addAll(Connections.libpqArgs(request.target(), null));
     argv.add(schemaFile.toString());
-    DumpRestore.run(argv, Connections.libpqEnv(request.target()), "pg_restore " + what, null, () -> { });
+    Map<String, String> env = new HashMap<>(Connections.libpqEnv(request.target()));
+    // Index builds sort every key: the default 64 MB spills a big table's sort to disk. A session setting,
+    // so it holds for this restore alone, up to jobs x this on the target during the copy.
+    env.put("PGOPTIONS", "-c maintenance_work_mem=" + MAINTENANCE_WORK_MEM);
+    DumpRestore.run(argv, env, "pg_restore " + what, null, () -> { });
   }
 
   /** Every user table with rows of its own, biggest first, the big ones cut into page ranges. */

@@ -44,7 +44,9 @@ public class BenchCommand implements Callable<Integer> {
   @Option(names = "--runs", defaultValue = "3", description = "Runs of each measurement (default ${DEFAULT-VALUE}).")
   int runs;
 
-  @Option(names = "--move-runs", description = "Runs of each full move (default: --runs).")
+  @Option(names = "--move-runs",
+      description = "Runs of each full move (default: --runs at S and T, 1 at M and L, where each builds a world"
+          + " of that size).")
   Integer moveRuns;
 
   // 30, the demo's rate: at 100 and 200 actions/s this shared 2-core machine could not keep up (see the page).
@@ -96,7 +98,8 @@ public class BenchCommand implements Callable<Integer> {
       MoveBench moves = new MoveBench(players);
       for (Size size : movesAt) {
         say(console, "full moves at size " + size.name() + " under " + players + " player actions/s");
-        results.moves(moves.measure(size, moveRuns == null ? runs : moveRuns, line -> say(console, line)));
+        int n = moveRuns != null ? moveRuns : size.scale() >= 1000 ? 1 : runs;
+        results.moves(moves.measure(size, n, line -> say(console, line)));
       }
       results.finish(load.describe(), (System.nanoTime() - began) / 1_000_000_000L);
     } finally {

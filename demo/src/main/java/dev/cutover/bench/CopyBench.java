@@ -65,7 +65,7 @@ public final class CopyBench {
     DatabaseActivitiesImpl activities = new DatabaseActivitiesImpl();
     List<Tool> tools = new ArrayList<>();
     for (int jobs : new int[] {1, 2}) {
-      tools.add(new Tool("ours, dump-restore jobs=" + jobs + (jobs == 1 ? " (streamed)" : " (directory)"),
+      tools.add(new Tool("ours, dump-restore jobs=" + jobs + (jobs == 1 ? " (streamed pg_dump | pg_restore)" : " (COPY pipes)"),
           "DatabaseActivitiesImpl.copy, copy: {strategy: dump-restore, jobs: " + jobs + "}", true,
           db -> activities.copy(new CopyRequest("bench", "bench-copy", "home", source.database(), "arm",
               new Database(target.jdbcUrl(db), LocalCluster.SUPERUSER, null, null),

@@ -37,7 +37,7 @@ public final class FingerprintBench {
   }
 
   public List<Figures> measure(int runs, Consumer<String> progress) {
-    Series ours = new Series("ours: binary COPY + SHA-256 in chunks, every table", true);
+    Series ours = new Series("ours: binary COPY + SHA-256 in chunks, 2 connections on one snapshot", true);
     Series story = new Series("md5(string_agg(t::text, '' ORDER BY id)) per table", false);
     for (int run = 1; run <= runs; run++) {
       ours.run(() -> activities.fingerprint(new FingerprintRequest("home", db.database(), Verify.ALL)), progress, run);
