@@ -86,15 +86,16 @@ final class ParallelCopy {
       List<String> schema = new ArrayList<>(List.of(pgDump.toString(), "--format=custom", "--schema-only",
           "--snapshot=" + snapshot, "--file=" + schemaFile));
       schema.addAll(Connections.libpqArgs(request.source(), null));
-      DumpRestore.run(schema, Connections.libpqEnv(request.source()), "pg_dump --schema-only", null, () -> { });
-      restore(request, pgRestore, restoreOptions, schemaFile, List.of("--section=pre-data"), "pre-data");
+      DumpRestore.run(schema, Connections.libpqEnv(request.source()), "pg_dump --schema-only", null,
+          () -> progress.accept(Map.of("phase", "schema")));
+      restore(request, pgRestore, restoreOptions, schemaFile, List.of("--section=pre-data"), "pre-data", progress);
       long dumpMillis = (System.nanoTime() - started) / 1_000_000;
 
       long bytes = pipes(request, pieces, snapshot, binary, jobs, progress);
       holder.rollback();
 
       restore(request, pgRestore, restoreOptions, schemaFile, List.of("--section=post-data", "--jobs=" + jobs),
-          "post-data");
+          "post-data", progress);
       try (Connection source = Connections.open(request.source());
           Connection target = Connections.open(request.target())) {
         LogicalReplication.copySequences(source, target);
@@ -107,7 +108,7 @@ final class ParallelCopy {
   }
 
   private static void restore(CopyRequest request, Path pgRestore, List<String> restoreOptions, Path schemaFile,
-      List<String> section, String what) {
+      List<String> section, String what, Consumer<Map<String, Object>> progress) {
     List<String> argv = new ArrayList<>(List.of(pgRestore.toString()));
     argv.addAll(restoreOptions);
     argv.addAll(section);
@@ -117,7 +118,8 @@ final class ParallelCopy {
     // Index builds sort every key: the default 64 MB spills a big table's sort to disk. A session setting,
     // so it holds for this restore alone, up to jobs x this on the target during the copy.
     env.put("PGOPTIONS", "-c maintenance_work_mem=" + MAINTENANCE_WORK_MEM);
-    DumpRestore.run(argv, env, "pg_restore " + what, null, () -> { });
+    // Heartbeats every second: index builds on a big table take longer than the copy's heartbeat timeout.
+    DumpRestore.run(argv, env, "pg_restore " + what, null, () -> progress.accept(Map.of("phase", what)));
   }
 
   /** Every user table with rows of its own, biggest first, the big ones cut into page ranges. */

@@ -90,7 +90,7 @@ final class BenchPage {
     md.append("## Commands\n\n");
     md.append("- This page: `./cutover bench").append(r.args.isEmpty() ? "" : " " + String.join(" ", r.args))
         .append("` (usage: `./cutover bench [--sizes S,M] [--runs N] [--move-sizes S,M] [--move-runs N]")
-        .append(" [--players 200] [--out docs/benchmarks.md]`; `L` is opt-in).\n");
+        .append(" [--players 30] [--out docs/benchmarks.md]`; `L` is opt-in).\n");
     md.append("- Sizes: ");
     List<String> defs = new ArrayList<>();
     for (Size s : Size.ALL) {
@@ -129,8 +129,8 @@ final class BenchPage {
       for (CopyBench.Figures f : s.copies()) {
         String ratio = !f.ours() && best.isPresent() && f.seconds() != null
             ? String.format(Locale.ROOT, "%.2fx", f.seconds().median() / best.get().seconds().median()) : "";
-        md.append("| ").append(f.ours() ? "**" + f.tool() + "**" : f.tool()).append(" | ")
-            .append(f.seconds() == null ? "failed: " + f.failure() : f.seconds().format(2)).append(" | ")
+        md.append("| ").append(cell(f.ours() ? "**" + f.tool() + "**" : f.tool())).append(" | ")
+            .append(f.seconds() == null ? cell("failed: " + f.failure()) : f.seconds().format(2)).append(" | ")
             .append(f.mbPerSecond() == null ? "" : f.mbPerSecond().format(1)).append(" | ").append(ratio).append(" |\n");
       }
       md.append("\n");
@@ -146,7 +146,7 @@ final class BenchPage {
       md.append("| method | seconds | MB/s | JVM heap peak MB | backend peak RSS MB |\n|---|---|---|---|---|\n");
       for (FingerprintBench.Figures f : s.fingerprints()) {
         md.append("| ").append(f.ours() ? "**" + f.method() + "**" : "`" + f.method() + "`").append(" | ")
-            .append(f.seconds() == null ? "fails: " + f.failure() : f.seconds().format(2)).append(" | ")
+            .append(f.seconds() == null ? cell("fails: " + f.failure()) : f.seconds().format(2)).append(" | ")
             .append(f.mbPerSecond() == null ? "" : f.mbPerSecond().format(1)).append(" | ")
             .append(f.heapMb() == null ? "" : f.heapMb().format(0)).append(" | ")
             .append(f.backendPeakMb() == null ? "" : f.backendPeakMb().format(0)).append(" |\n");
@@ -164,7 +164,7 @@ final class BenchPage {
         .append(" lost writes | two writers |\n|---|---|---|---|---|---|---|---|---|\n");
     for (MoveBench.Figures f : r.moves) {
       md.append(String.format(Locale.ROOT, "| %s | %s | %.1f MB | %s | %s | %s | %d | %d | %d |%n", f.size(), f.strategy(),
-          f.tableMb(), f.blackoutSeconds() == null ? "failed: " + String.join("; ", f.failures())
+          f.tableMb(), f.blackoutSeconds() == null ? cell("failed: " + String.join("; ", f.failures()))
               : f.blackoutSeconds().format(2),
           f.moveSeconds() == null ? "" : f.moveSeconds().format(1),
           f.writesPerSecond() == null ? "" : f.writesPerSecond().format(0), f.failedRequests(), f.lost(),
@@ -180,12 +180,13 @@ final class BenchPage {
         .append(" the time inside activities (each activity's started to completed event, overlaps counted once):")
         .append(" the workflow's own time, scheduling, timers and the human gate (confirmed at once here). Also the")
         .append(" same inside the freeze window (the workflow's blackout start to the front-door flip).\n\n");
-    md.append("| size | strategy | move wall s | outside activities ms | outside activities, in the freeze ms |\n")
-        .append("|---|---|---|---|---|\n");
+    md.append("| size | strategy | move wall s | outside activities ms | outside activities, in the freeze ms |")
+        .append(" longest stretch without an activity, per run |\n|---|---|---|---|---|---|\n");
     for (MoveBench.Figures f : r.moves) {
       if (f.gapMillis() != null) {
-        md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", f.size(), f.strategy(),
-            f.moveSeconds().format(1), f.gapMillis().format(0), f.freezeGapMillis().format(0)));
+        md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", f.size(), f.strategy(),
+            f.moveSeconds().format(1), f.gapMillis().format(0), f.freezeGapMillis().format(0),
+            cell(String.join("; ", f.largestGaps()))));
       }
     }
     md.append("\n");
@@ -207,9 +208,19 @@ final class BenchPage {
         .append(" reach arm's app all at once and its health checks time out (nothing was lost). The moves above")
         .append(" run at `--players` actions/s; the acknowledged rate is in the table. Releasing held requests at a")
         .append(" bounded rate would close that.\n");
+    if (r.moves.stream().anyMatch(f -> f.failedRequests() > 0)) {
+      md.append("- Failed requests: the Caddy front door holds requests for at most 30 s (`holdFor` in the demo's")
+          .append(" plan); a blackout longer than that fails the requests held longest (nothing acknowledged is")
+          .append(" lost: those requests were never acknowledged).\n");
+    }
     md.append("- \"Outside activities\" includes the workflow's deliberate waits (settle polling every 250 ms, the")
         .append(" health check interval), not only Temporal's scheduling latency.\n");
     Files.writeString(page, md.toString());
+  }
+
+  /** A table cell: a bare | would end it, a newline would end the row. */
+  private static String cell(String text) {
+    return text.replace("|", "\\|").replace('\n', ' ');
   }
 
   private static Optional<CopyBench.Figures> bestCopy(SizeResult s) {
@@ -262,13 +273,14 @@ final class BenchPage {
         verdict(md, missed, "fingerprint at " + s.size().name() + " >= 2x `md5(string_agg)` per byte",
             String.format(Locale.ROOT, "%.2fx", x.get()), x.get() >= 2,
             "Fingerprint at " + s.size().name() + " is " + String.format(Locale.ROOT, "%.2fx", x.get())
-                + " string_agg. Tables are spread over two connections sharing one exported snapshot, but the"
+                + " string_agg." + (s.tableMb() < 100 ? " At this size fixed costs weigh: a second connection, and"
+                + " per table a catalog read for its key and columns." : "") + " Tables are spread over two connections sharing one exported snapshot, but the"
                 + " biggest table is still read by one connection while the other finishes early; cutting big"
                 + " tables into key ranges (chunk boundaries are content-defined, so both sides cut alike) would"
                 + " balance the two.");
       } else if (theirs.failure() != null) {
         md.append("| fingerprint at ").append(s.size().name()).append(" vs `md5(string_agg)` | string_agg fails: ")
-            .append(theirs.failure().replace('|', '/').replace('\n', ' ')).append(" | met (ours completes) |\n");
+            .append(cell(theirs.failure())).append(" | met (ours completes) |\n");
       }
     }
     for (MoveBench.Figures f : r.moves) {
@@ -279,16 +291,20 @@ final class BenchPage {
         verdict(md, missed, "blackout " + f.strategy() + " at " + f.size() + " under 3 s",
             String.format(Locale.ROOT, "%.2f s", b), b < 3,
             "Blackout " + f.strategy() + " at " + f.size() + " is " + String.format(Locale.ROOT, "%.2f s", b)
-                + ": the freeze still holds a full fingerprint of both sides (and, for dump-restore, the whole"
-                + " copy), so it grows with the data. Verifying before the freeze and re-verifying only what changed"
-                + " since (the issue's moonshot) would take it out.");
+                + (f.strategy().equals("logical")
+                    ? ": the catch-up itself is short; the freeze still holds a full fingerprint of both sides, which"
+                        + " grows with the data. Verifying before the freeze and re-verifying only what changed since"
+                        + " (the issue's moonshot) would take it out."
+                    : ": the whole copy and a full fingerprint of both sides are inside the freeze, and both grow"
+                        + " with the data; see the orchestration table for the time between activities inside the"
+                        + " freeze. `logical` is the strategy for a short blackout."));
       }
     }
   }
 
   private static void verdict(StringBuilder md, List<String> missed, String target, String measured, boolean met,
       String why) {
-    md.append("| ").append(target).append(" | ").append(measured).append(" | ")
+    md.append("| ").append(cell(target)).append(" | ").append(cell(measured)).append(" | ")
         .append(met ? "met" : "**missed**").append(" |\n");
     if (!met) {
       missed.add("Missed: " + target + ". " + why);

@@ -39,12 +39,12 @@ public final class MoveBench {
   /** One full move. {@code gapMillis}: time of the move inside no activity (the workflow's own). */
   public record Move(String strategy, String size, long tableBytes, long blackoutMillis, long moveMillis,
       long stepMillis, long gapMillis, long freezeMillis, long freezeGapMillis, int sent, int failed, int lost,
-      int oneWriterViolations, double writesPerSecond) {}
+      int oneWriterViolations, double writesPerSecond, String largestGap) {}
 
   /** The runs of one strategy at one size. */
   public record Figures(String strategy, String size, double tableMb, Stats blackoutSeconds, Stats moveSeconds,
       Stats gapMillis, Stats freezeGapMillis, int failedRequests, int lost, int oneWriterViolations,
-      Stats writesPerSecond, List<String> failures) {}
+      Stats writesPerSecond, List<String> largestGaps, List<String> failures) {}
 
   private final int playersPerSecond;
 
@@ -83,7 +83,8 @@ public final class MoveBench {
           Stats.of(ms.stream().map(m -> (double) m.freezeGapMillis()).toList()),
           ms.stream().mapToInt(Move::failed).sum(), ms.stream().mapToInt(Move::lost).sum(),
           ms.stream().mapToInt(Move::oneWriterViolations).sum(),
-          Stats.of(ms.stream().map(Move::writesPerSecond).toList()), failures.get(strategy)));
+          Stats.of(ms.stream().map(Move::writesPerSecond).toList()),
+          ms.stream().map(Move::largestGap).toList(), failures.get(strategy)));
     }
     return out;
   }
@@ -129,7 +130,8 @@ public final class MoveBench {
         if (!"COMPLETED".equals(report.outcome()) || report.blackoutMillis() == null) {
           throw new IllegalStateException("the move ended " + report.outcome() + ": " + status.failure());
         }
-        List<long[]> activities = activityIntervals(client.fetchHistory(workflowId));
+        WorkflowExecutionHistory history = client.fetchHistory(workflowId);
+        List<long[]> activities = activityIntervals(history);
         long[] whole = overhead(activities, Long.MIN_VALUE, Long.MAX_VALUE);
         long from = status.blackoutStartedAt() == null ? Long.MIN_VALUE : status.blackoutStartedAt();
         long to = status.blackoutEndedAt() == null ? Long.MAX_VALUE : status.blackoutEndedAt();
@@ -137,7 +139,7 @@ public final class MoveBench {
         return new Move(strategy, size.name(), tableBytes, report.blackoutMillis(), whole[0], whole[1],
             whole[0] - whole[1], freeze[0], freeze[0] - freeze[1], report.sentRequests(), report.failedRequests(),
             report.lost(), report.oneWriterViolations(),
-            report.acknowledged() / Math.max(0.001, report.wallMillis() / 1000.0));
+            report.acknowledged() / Math.max(0.001, report.wallMillis() / 1000.0), largestGap(history));
       } finally {
         stubs.shutdownNow();
       }
@@ -182,6 +184,49 @@ public final class MoveBench {
     out.add(new long[] {first, first});
     out.add(new long[] {last, last});
     return out;
+  }
+
+  /** The longest stretch in which no activity ran, named by the activities either side of it. */
+  static String largestGap(WorkflowExecutionHistory history) {
+    Map<Long, String> names = new HashMap<>();
+    Map<Long, Long> started = new HashMap<>();
+    List<Object[]> runs = new ArrayList<>();
+    for (HistoryEvent e : history.getEvents()) {
+      long at = Timestamps.toMillis(e.getEventTime());
+      switch (e.getEventType()) {
+        case EVENT_TYPE_ACTIVITY_TASK_SCHEDULED ->
+            names.put(e.getEventId(), e.getActivityTaskScheduledEventAttributes().getActivityType().getName());
+        case EVENT_TYPE_ACTIVITY_TASK_STARTED ->
+            started.put(e.getActivityTaskStartedEventAttributes().getScheduledEventId(), at);
+        case EVENT_TYPE_ACTIVITY_TASK_COMPLETED, EVENT_TYPE_ACTIVITY_TASK_FAILED -> {
+          long id = e.hasActivityTaskCompletedEventAttributes()
+              ? e.getActivityTaskCompletedEventAttributes().getScheduledEventId()
+              : e.getActivityTaskFailedEventAttributes().getScheduledEventId();
+          Long from = started.remove(id);
+          if (from != null) {
+            runs.add(new Object[] {from, at, names.getOrDefault(id, "?")});
+          }
+        }
+        default -> { }
+      }
+    }
+    runs.sort(Comparator.comparingLong(r -> (Long) r[0]));
+    long best = 0;
+    String where = "none";
+    long reach = Long.MIN_VALUE;
+    String previous = "start";
+    for (Object[] r : runs) {
+      long start = (Long) r[0];
+      if (reach != Long.MIN_VALUE && start - reach > best) {
+        best = start - reach;
+        where = best + " ms after " + previous + ", before " + r[2];
+      }
+      if ((Long) r[1] > reach) {
+        reach = (Long) r[1];
+        previous = (String) r[2];
+      }
+    }
+    return where;
   }
 
   private static void end(List<long[]> out, Map<Long, Long> started, long scheduledId, long at) {
