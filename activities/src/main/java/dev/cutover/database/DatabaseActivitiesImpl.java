@@ -214,8 +214,8 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
   @Override
   public DatabaseFingerprint fingerprint(FingerprintRequest request) {
     try (Connection c = Connections.open(request.database())) {
-      return Fingerprinter.fingerprint(
-          c, request.box(), request.verify(), fingerprintOptions, p -> heartbeat(Map.of("progress", p)));
+      return Fingerprinter.fingerprint(c, () -> Connections.open(request.database()), request.box(),
+          request.verify(), fingerprintOptions, p -> heartbeat(Map.of("progress", p)));
     } catch (SQLException e) {
       throw Connections.failure("fingerprinting " + request.box(), e);
     }

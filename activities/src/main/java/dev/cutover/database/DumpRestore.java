@@ -31,8 +31,10 @@ import java.util.stream.Stream;
 
 /**
  * The {@code dump-restore} copy. With one job, {@code pg_dump} is piped straight into {@code pg_restore}:
- * no temp file. With more, a directory-format dump ({@code -Fd -j N}, one file per table, the only format
- * pg_dump writes in parallel) goes to a temp directory on the worker and {@code pg_restore -j N} reads it.
+ * no temp file. With more, {@link ParallelCopy} pipes the rows table by table between the servers; only
+ * where it cannot (large objects, extension configuration tables) does a directory-format dump
+ * ({@code -Fd -j N}, one file per table, the only format pg_dump writes in parallel) go to a temp directory
+ * on the worker for {@code pg_restore -j N} to read.
  * Dumps are uncompressed: both ends are on a fast link during a blackout, and compression would otherwise
  * be most of the copy's time.
  */
@@ -47,9 +49,35 @@ final class DumpRestore {
     Path pgDump = PgTools.find("pg_dump", Math.max(sourceMajor, targetMajor));
     Path pgRestore = pgDump.resolveSibling("pg_restore");
     int jobs = request.copy().jobs();
-    return jobs <= 1
-        ? streamed(request, pgDump, pgRestore, progress)
-        : parallel(request, pgDump, pgRestore, jobs, progress);
+    if (jobs <= 1) {
+      return streamed(request, pgDump, pgRestore, progress);
+    }
+    String unsuitable;
+    try (Connection c = Connections.open(request.source())) {
+      unsuitable = ParallelCopy.unsuitable(c);
+    } catch (SQLException e) {
+      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("reading the source: " + e.getMessage(), e);
+    }
+    if (unsuitable != null) {
+      progress.accept(Map.of("phase", "dump", "why", unsuitable + ": through a directory dump"));
+      return parallel(request, pgDump, pgRestore, jobs, progress);
+    }
+    Path dir = null;
+    try {
+      dir = Files.createTempDirectory(workDirectory(), "cutover-schema-");
+      return ParallelCopy.copy(request, pgDump, pgRestore, jobs, restoreOptions(request), dir.resolve("schema.dump"),
+          progress);
+    } catch (IOException e) {
+      throw CutoverFailure.COPY_FAILED.failure("schema directory: " + e.getMessage(), e);
+    } finally {
+      if (dir != null) {
+        try {
+          Directories.deleteRecursively(dir);
+        } catch (IOException e) {
+          System.err.println("could not remove " + dir + ": " + e.getMessage());
+        }
+      }
+    }
   }
 
   private static List<String> restoreOptions(CopyRequest request) {
@@ -182,7 +210,7 @@ final class DumpRestore {
    * Runs a tool to its end, calling {@code tick} about every second (heartbeats); stderr lines go to
    * {@code lines} and the last few are kept for the error message.
    */
-  private static void run(List<String> argv, Map<String, String> env, String what, Consumer<String> lines,
+  static void run(List<String> argv, Map<String, String> env, String what, Consumer<String> lines,
       Runnable tick) {
     Process process = ProcessRunner.start(argv, env);
     Deque<String> tail = new ArrayDeque<>();

@@ -20,6 +20,15 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -129,23 +138,147 @@ final class Fingerprinter {
     }
   }
 
+  /** Opens another connection to the same database. */
+  @FunctionalInterface
+  interface Opener {
+    Connection open() throws SQLException;
+  }
+
+  /**
+   * Connections that read tables at once. Two: the server produces the COPY on one core while this side
+   * hashes on another, and a second pair keeps both busy; more would mostly compete with the app.
+   */
+  static final int CONNECTIONS = 2;
+
   static DatabaseFingerprint fingerprint(
       Connection c, String box, Verify verify, Options options, Consumer<String> progress) throws SQLException {
+    return fingerprint(c, null, box, verify, options, progress);
+  }
+
+  /**
+   * Fingerprints every selected table, whole tables at a time on up to {@link #CONNECTIONS} connections
+   * (more from {@code more}, which may be null). Every connection reads the same snapshot, exported by
+   * {@code c} ({@code pg_export_snapshot}), so the result is of one moment and each table's hash is the
+   * same as one connection alone would compute. Biggest tables go first, so the last to start is small.
+   */
+  static DatabaseFingerprint fingerprint(Connection c, Opener more, String box, Verify verify, Options options,
+      Consumer<String> progress) throws SQLException {
     long started = System.nanoTime();
     snapshot(c);
-    List<TableFingerprint> out = new ArrayList<>();
-    long[] bytes = {0};
+    AtomicLong bytes = new AtomicLong();
+    AtomicInteger done = new AtomicInteger();
+    ExecutorService helpers = null;
     try {
       List<Table> tables = selected(tables(c), verify);
-      for (Table table : tables) {
-        Layout layout = layout(c, table);
-        out.add(table(c, layout, sumsFor(verify, table), options, bytes,
-            b -> progress.accept(out.size() + "/" + tables.size() + " tables, " + b + " bytes")));
+      TableFingerprint[] out = new TableFingerprint[tables.size()];
+      ConcurrentLinkedQueue<Integer> queue = new ConcurrentLinkedQueue<>(biggestFirst(c, tables));
+      Work work = (connection, report) -> {
+        for (Integer i; (i = queue.poll()) != null; ) {
+          Table table = tables.get(i);
+          long before = bytes.get();
+          long[] counted = {0};
+          out[i] = table(connection, layout(connection, table), sumsFor(verify, table), options, counted,
+              b -> report.accept(done.get() + "/" + tables.size() + " tables, " + (before + b) + " bytes"));
+          bytes.addAndGet(counted[0]);
+          done.incrementAndGet();
+        }
+      };
+      List<Future<?>> running = new ArrayList<>();
+      if (more != null && tables.size() > 1) {
+        String snapshot = exportSnapshot(c);
+        helpers = Executors.newFixedThreadPool(CONNECTIONS - 1, r -> {
+          Thread t = new Thread(r, "fingerprint-" + box);
+          t.setDaemon(true);
+          return t;
+        });
+        for (int h = 1; h < CONNECTIONS; h++) {
+          running.add(helpers.submit(() -> {
+            Connection helper;
+            try {
+              helper = more.open();
+            } catch (SQLException noRoom) {
+              // No second connection (e.g. max_connections): this one does every table itself.
+              return null;
+            }
+            try (helper) {
+              join(helper, snapshot);
+              // Heartbeats come from the activity's own thread only.
+              work.run(helper, line -> { });
+              helper.rollback();
+            }
+            return null;
+          }));
+        }
       }
+      work.run(c, progress);
+      for (Future<?> helper : running) {
+        awaitHelper(helper, () -> progress.accept(done.get() + "/" + tables.size() + " tables, " + bytes.get()
+            + " bytes"));
+      }
+      return new DatabaseFingerprint(box, List.of(out), bytes.get(), (System.nanoTime() - started) / 1_000_000);
     } finally {
+      if (helpers != null) {
+        helpers.shutdownNow();
+      }
       c.rollback();
     }
-    return new DatabaseFingerprint(box, out, bytes[0], (System.nanoTime() - started) / 1_000_000);
+  }
+
+  @FunctionalInterface
+  private interface Work {
+    void run(Connection c, Consumer<String> progress) throws SQLException;
+  }
+
+  private static void awaitHelper(Future<?> helper, Runnable tick) throws SQLException {
+    while (true) {
+      try {
+        helper.get(1, TimeUnit.SECONDS);
+        return;
+      } catch (TimeoutException stillRunning) {
+        tick.run();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SQLException("interrupted while fingerprinting", e);
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        throw cause instanceof SQLException sql ? sql : new SQLException(String.valueOf(cause.getMessage()), cause);
+      }
+    }
+  }
+
+  private static List<Integer> biggestFirst(Connection c, List<Table> tables) throws SQLException {
+    Map<Long, Long> sizes = new java.util.HashMap<>();
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+        "SELECT c.oid, pg_total_relation_size(c.oid) FROM pg_class c WHERE c.relkind IN ('r', 'p')")) {
+      while (rs.next()) {
+        sizes.put(rs.getLong(1), rs.getLong(2));
+      }
+    }
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < tables.size(); i++) {
+      order.add(i);
+    }
+    order.sort((a, b) -> Long.compare(sizes.getOrDefault(tables.get(b).oid(), 0L),
+        sizes.getOrDefault(tables.get(a).oid(), 0L)));
+    return order;
+  }
+
+  private static String exportSnapshot(Connection c) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_export_snapshot()")) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  /** Joins {@code snapshot} before anything else in the transaction, as SET TRANSACTION SNAPSHOT requires. */
+  private static void join(Connection helper, String snapshot) throws SQLException {
+    helper.setAutoCommit(false);
+    helper.setReadOnly(true);
+    helper.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+    try (Statement s = helper.createStatement()) {
+      s.execute("SET TRANSACTION SNAPSHOT " + Sql.literal(snapshot));
+      settings(s);
+    }
   }
 
   /**
@@ -157,12 +290,16 @@ final class Fingerprinter {
     c.setReadOnly(true);
     c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
     try (Statement s = c.createStatement()) {
-      s.execute("SET LOCAL TimeZone = 'UTC'");
-      s.execute("SET LOCAL DateStyle = 'ISO, YMD'");
-      s.execute("SET LOCAL IntervalStyle = 'postgres'");
-      s.execute("SET LOCAL extra_float_digits = 3");
-      s.execute("SET LOCAL bytea_output = 'hex'");
+      settings(s);
     }
+  }
+
+  private static void settings(Statement s) throws SQLException {
+    s.execute("SET LOCAL TimeZone = 'UTC'");
+    s.execute("SET LOCAL DateStyle = 'ISO, YMD'");
+    s.execute("SET LOCAL IntervalStyle = 'postgres'");
+    s.execute("SET LOCAL extra_float_digits = 3");
+    s.execute("SET LOCAL bytea_output = 'hex'");
   }
 
   static List<Table> tables(Connection c) throws SQLException {

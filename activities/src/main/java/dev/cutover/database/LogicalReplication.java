@@ -518,7 +518,7 @@ final class LogicalReplication {
   }
 
   /** Logical replication leaves sequences at their start: set each to the fenced source's value. */
-  private static int copySequences(Connection source, Connection target) throws SQLException {
+  static int copySequences(Connection source, Connection target) throws SQLException {
     List<String> names = new ArrayList<>();
     try (Statement s = source.createStatement();
         ResultSet rs = s.executeQuery("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c"

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** dump-restore moves everything a real app keeps, streamed (1 job) and in parallel (2). */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -50,6 +50,10 @@ class CopyTest {
   }
 
   private static String richSource() throws SQLException {
+    return richSource(true);
+  }
+
+  private static String richSource(boolean largeObjects) throws SQLException {
     run++;
     String name = "app" + run;
     home.createDatabase(name);
@@ -73,15 +77,24 @@ class CopyTest {
       s.execute("CREATE TABLE audit_log (note text, at timestamptz)");
       s.execute("INSERT INTO audit_log SELECT 'same', '2026-06-11 17:00+00' FROM generate_series(1, 3)");
       s.execute("CREATE TABLE avatars (player bigint PRIMARY KEY, image oid)");
-      s.execute("INSERT INTO avatars VALUES (1, lo_from_bytea(0, '\\x89504e47'::bytea)), (2, lo_from_bytea(0, 'GIF89a'))");
+      if (largeObjects) {
+        s.execute("INSERT INTO avatars VALUES (1, lo_from_bytea(0, '\\x89504e47'::bytea)), (2, lo_from_bytea(0, 'GIF89a'))");
+      } else {
+        // Without large objects, more than one job takes the COPY pipes instead of a dump; enough rows that
+        // the biggest table is cut into page ranges.
+        s.execute("INSERT INTO avatars SELECT g, NULL FROM generate_series(11, 13) g");
+        s.execute("CREATE TABLE game.history (id bigint PRIMARY KEY, note text, at timestamptz DEFAULT now())");
+        s.execute("INSERT INTO game.history SELECT g, repeat('x', 200) || g FROM generate_series(1, 200000) g");
+      }
     }
     return name;
   }
 
-  @ParameterizedTest(name = "jobs={0}")
-  @ValueSource(ints = {1, 2})
-  void everythingIsCopiedAndTheTargetTakesNewRowsInEveryTable(int jobs) throws SQLException, IOException {
-    String name = richSource();
+  @ParameterizedTest(name = "jobs={0}, large objects {1}")
+  @CsvSource({"1, true", "2, true", "2, false"})
+  void everythingIsCopiedAndTheTargetTakesNewRowsInEveryTable(int jobs, boolean largeObjects)
+      throws SQLException, IOException {
+    String name = richSource(largeObjects);
     Database source = db(home, name);
     Database target = db(arm, name);
     List<Path> dumpsBefore = dumpDirectories();
@@ -93,7 +106,7 @@ class CopyTest {
     assertEquals(dumpsBefore, dumpDirectories(), "the dump directory is removed");
     List<TableComparison> comparison = Comparisons.compare(fingerprint(source), fingerprint(target));
     assertTrue(Comparisons.allMatch(comparison), comparison.toString());
-    assertEquals(6, comparison.size(), comparison.toString());
+    assertEquals(largeObjects ? 6 : 7, comparison.size(), comparison.toString());
 
     activities.unfence(new FenceRequest("app", "arm", target));
     try (Connection c = arm.connect(name); Statement s = c.createStatement()) {
@@ -106,7 +119,9 @@ class CopyTest {
       s.execute("INSERT INTO avatars VALUES (3, lo_from_bytea(0, 'new'))");
       assertEquals("301 10", text(s, "SELECT id || ' ' || doubled FROM game.players WHERE email = 'NEW@X'"));
       assertEquals("1040", text(s, "SELECT max(n)::text FROM \"Odd Schema\".\"Tickets\""));
-      assertEquals("\\x89504e47", text(s, "SELECT lo_get(image)::text FROM avatars WHERE player = 1"));
+      if (largeObjects) {
+        assertEquals("\\x89504e47", text(s, "SELECT lo_get(image)::text FROM avatars WHERE player = 1"));
+      }
       assertEquals("2", text(s, "SELECT count(*)::text FROM pg_inherits WHERE inhparent = 'game.events'::regclass"));
     }
   }

@@ -201,6 +201,11 @@ public final class DemoWorld implements AutoCloseable {
     Files.writeString(config("arm"), Files.readString(config("arm")) + MISSING_KEY + "=arm-push-key\n");
   }
 
+  /** The demo's plan template, {@code examples/local-move.yaml} in this checkout. */
+  public static Path planTemplate() {
+    return DemoCommand.repositoryRoot().resolve("examples/local-move.yaml");
+  }
+
   /** The Spring Boot worker, in this JVM, polling the embedded service. */
   public void startWorker() {
     // Command-line arguments, because they outrank application.yaml (builder properties do not).

@@ -34,6 +34,9 @@ public final class GameDatabase {
     int pastMatches = PAST_MATCHES * scale;
     int predictions = PREDICTIONS * scale - IN_PLAY_PREDICTIONS;
     try (Statement s = c.createStatement()) {
+      // The seed is consistent by construction, so its foreign keys need no per-row check: skipping the
+      // triggers makes a gigabyte-sized seed (the benchmark's) minutes faster. Superuser only, as here.
+      s.execute("SET session_replication_role = replica");
       s.execute("""
           CREATE TABLE profiles (
             id serial PRIMARY KEY, name text NOT NULL UNIQUE, points int NOT NULL DEFAULT 0,
@@ -89,6 +92,7 @@ public final class GameDatabase {
       s.execute("UPDATE profiles p SET points = coalesce((SELECT sum(points_awarded) FROM predictions"
           + " WHERE profile_id = p.id), 0)");
       s.execute("INSERT INTO standings_history (run, profile_id, points) SELECT 1, id, points FROM profiles");
+      s.execute("RESET session_replication_role");
     }
   }
 }

@@ -18,14 +18,14 @@ import java.util.function.Consumer;
  * stop and start commands). Missing ones are installed with apt-get when we are root on Debian or
  * Ubuntu; otherwise the demo prints the exact command and exits 2.
  */
-final class Prerequisites {
+public final class Prerequisites {
 
   private static final Map<String, String> PACKAGES = Map.of("caddy", "caddy", "initdb", "postgresql",
       "pg_dump", "postgresql-client", "curl", "curl");
 
   private Prerequisites() {}
 
-  static void ensure(Consumer<String> say) {
+  public static void ensure(Consumer<String> say) {
     List<String> missing = missing();
     if (missing.isEmpty()) {
       return;

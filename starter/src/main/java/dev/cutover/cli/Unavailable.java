@@ -20,13 +20,13 @@ final class Unavailable {
   }
 
   @Command(name = "bench", mixinStandardHelpOptions = true,
-      description = "Benchmark blackout, copy and fingerprint speed against common tools (not yet built).")
+      description = "Benchmark copy, fingerprint and blackout against common tools. Needs the full distribution (./cutover).")
   static final class Bench implements Callable<Integer> {
     @Option(names = "--sizes", split = ",", defaultValue = "S,M") List<String> sizes;
 
     @Override
     public Integer call() {
-      return notYet("bench", "the benchmark arrives with the benchmark work");
+      return notYet("bench", "run it through ./cutover at the repository root, which includes the benchmark");
     }
   }
 

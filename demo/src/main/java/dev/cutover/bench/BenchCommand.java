@@ -1,0 +1,134 @@
+package dev.cutover.bench;
+
+import dev.cutover.cli.CliException;
+import dev.cutover.cli.ExitCode;
+import dev.cutover.database.LocalCluster;
+import dev.cutover.demo.Prerequisites;
+import dev.cutover.support.Directories;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code cutover bench}: builds the game database at each size on a throwaway cluster and measures, side by
+ * side in one run, our copy and fingerprint against the tools people use, and full moves' blackouts; then
+ * writes the page (docs/benchmarks.md) and its plot.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Benchmark copy and fingerprint speed against pg_dump | pg_restore, pg_dump -Fd -j2, pgcopydb and",
+      "md5(string_agg(...)), and the blackout of full moves under player load, on this machine; writes",
+      "the page and a PNG plot. Sizes: S (tens of MB), M (about 1 GB), L (about 5 GB, opt-in), T (tiny)."
+    })
+public class BenchCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--sizes", split = ",", defaultValue = "S,M",
+      description = "Sizes for copy and fingerprint (default ${DEFAULT-VALUE}; none to skip).")
+  List<String> sizes;
+
+  @Option(names = "--move-sizes", split = ",",
+      description = "Sizes for the full moves (default: the same as --sizes; none to skip).")
+  List<String> moveSizes;
+
+  @Option(names = "--runs", defaultValue = "3", description = "Runs of each measurement (default ${DEFAULT-VALUE}).")
+  int runs;
+
+  @Option(names = "--move-runs",
+      description = "Runs of each full move (default: --runs at S and T, 1 at M and L, where each builds a world"
+          + " of that size).")
+  Integer moveRuns;
+
+  // 30, the demo's rate: at 100 and 200 actions/s this shared 2-core machine could not keep up (see the page).
+  @Option(names = "--players", defaultValue = "30",
+      description = "Player actions (writes) per second through the front door during the moves"
+          + " (default ${DEFAULT-VALUE}).")
+  int players;
+
+  @Option(names = "--out", paramLabel = "FILE", description = "The page to write (default docs/benchmarks.md).")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter console = spec.commandLine().getOut();
+    List<Size> copySizes = parse(sizes);
+    List<Size> movesAt = moveSizes == null ? copySizes : parse(moveSizes);
+    if (runs < 1 || runs > 20 || (moveRuns != null && moveRuns < 1) || players < 1 || players > 200) {
+      throw new CliException(ExitCode.USAGE, "--runs is 1-20, --move-runs at least 1, --players 1-200");
+    }
+    Path page = out != null ? out : repositoryRoot().resolve("docs/benchmarks.md");
+    Prerequisites.ensure(line -> say(console, line));
+    // The parse result's arguments start with the subcommand's own name.
+    List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+    if (!args.isEmpty() && args.get(0).equals("bench")) {
+      args.remove(0);
+    }
+    BenchPage.Results results = new BenchPage.Results(Machine.describe(), args);
+    long began = System.nanoTime();
+    Path work = Files.createTempDirectory("cutover-bench-");
+    try (Machine.LoadSampler load = new Machine.LoadSampler()) {
+      boolean pgcopydb = CopyBench.pgcopydbInstalled();
+      if (!pgcopydb) {
+        say(console, "pgcopydb is not installed (apt-get install pgcopydb): measured without it");
+      }
+      results.pgcopydb(pgcopydb);
+      try (LocalCluster home = LocalCluster.start("bench-home"); LocalCluster arm = LocalCluster.start("bench-arm")) {
+        CopyBench.makeDurable(arm);
+        for (Size size : copySizes) {
+          say(console, "building size " + size.name() + " (scale " + size.scale() + ")");
+          BenchDatabase db = BenchDatabase.build(home, "game_" + size.name().toLowerCase(), size);
+          say(console, String.format("size %s: %d rows, %.1f MB of table data, %.1f MB database, built in %.1f s",
+              size.name(), db.rows(), db.tableMb(), db.databaseBytes() / 1e6, db.buildMillis() / 1000.0));
+          CopyBench copy = new CopyBench(db, arm, work);
+          List<CopyBench.Figures> copies = copy.measure(copy.tools(pgcopydb), runs, line -> say(console, line));
+          List<FingerprintBench.Figures> prints = new FingerprintBench(db).measure(runs, line -> say(console, line));
+          results.size(new BenchPage.SizeResult(db.size(), db.rows(), db.tableBytes(), db.databaseBytes(), copies,
+              prints));
+          try (var c = home.connect("postgres"); var s = c.createStatement()) {
+            s.execute("DROP DATABASE " + dev.cutover.database.Sql.ident(db.name()) + " WITH (FORCE)");
+          }
+        }
+      }
+      MoveBench moves = new MoveBench(players);
+      for (Size size : movesAt) {
+        say(console, "full moves at size " + size.name() + " under " + players + " player actions/s");
+        int n = moveRuns != null ? moveRuns : size.scale() >= 1000 ? 1 : runs;
+        results.moves(moves.measure(size, n, line -> say(console, line)));
+      }
+      results.finish(load.describe(), (System.nanoTime() - began) / 1_000_000_000L);
+    } finally {
+      Directories.deleteRecursively(work);
+    }
+    BenchPage.write(results, page);
+    say(console, "wrote " + page + " and " + BenchPage.plotPath(page).getFileName());
+    return ExitCode.OK;
+  }
+
+  private static List<Size> parse(List<String> names) {
+    try {
+      return names.stream().filter(n -> !n.equalsIgnoreCase("none")).map(Size::named).toList();
+    } catch (IllegalArgumentException e) {
+      throw new CliException(ExitCode.USAGE, e.getMessage());
+    }
+  }
+
+  private static Path repositoryRoot() {
+    String home = System.getProperty("cutover.home");
+    return home != null ? Path.of(home) : Path.of("").toAbsolutePath();
+  }
+
+  private static void say(PrintWriter out, String line) {
+    out.println("[bench] " + line);
+    out.flush();
+  }
+}

@@ -1,0 +1,305 @@
+package dev.cutover.bench;
+
+import com.google.protobuf.util.Timestamps;
+import dev.cutover.cli.Cutover;
+import dev.cutover.temporal.TemporalConnection;
+import dev.cutover.workflow.CutoverStatus;
+import dev.cutover.workflow.CutoverWorkflow;
+import dev.cutover.workflow.Phase;
+import dev.cutover.workflow.StepStatus;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.WorkflowClient;
+import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import dev.cutover.demo.DemoReport;
+import dev.cutover.demo.DemoWorld;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * Full moves of the demo world (the real workflow, worker, front door and players) at one size: the
+ * blackout from the databases' commit timestamps, and the orchestration overhead read from the status
+ * workflow history. Every run builds a fresh world: a move leaves its source fenced, so a world moves only once.
+ */
+public final class MoveBench {
+
+  /** One full move. {@code gapMillis}: time of the move inside no activity (the workflow's own). */
+  public record Move(String strategy, String size, long tableBytes, long blackoutMillis, long moveMillis,
+      long stepMillis, long gapMillis, long freezeMillis, long freezeGapMillis, int sent, int failed, int lost,
+      int oneWriterViolations, double writesPerSecond, String largestGap) {}
+
+  /** The runs of one strategy at one size. */
+  public record Figures(String strategy, String size, double tableMb, Stats blackoutSeconds, Stats moveSeconds,
+      Stats gapMillis, Stats freezeGapMillis, int failedRequests, int lost, int oneWriterViolations,
+      Stats writesPerSecond, List<String> largestGaps, List<String> failures) {}
+
+  private final int playersPerSecond;
+
+  public MoveBench(int playersPerSecond) {
+    this.playersPerSecond = playersPerSecond;
+  }
+
+  public List<Figures> measure(Size size, int runs, Consumer<String> progress) {
+    List<Figures> out = new ArrayList<>();
+    Map<String, List<Move>> moves = new java.util.LinkedHashMap<>();
+    Map<String, List<String>> failures = new java.util.LinkedHashMap<>();
+    for (String strategy : List.of("dump-restore", "logical")) {
+      moves.put(strategy, new ArrayList<>());
+      failures.put(strategy, new ArrayList<>());
+    }
+    for (int run = 1; run <= runs; run++) {
+      for (String strategy : moves.keySet()) {
+        try {
+          Move m = move(size, strategy);
+          moves.get(strategy).add(m);
+          progress.accept(String.format("move %s run %d: %s blackout %d ms, move %d ms, gaps %d ms",
+              size.name(), run, strategy, m.blackoutMillis(), m.moveMillis(), m.gapMillis()));
+        } catch (Exception e) {
+          failures.get(strategy).add(e.getMessage() == null ? e.toString() : e.getMessage());
+          progress.accept("move " + strategy + " failed: " + e.getMessage());
+        }
+      }
+    }
+    for (String strategy : moves.keySet()) {
+      List<Move> ms = moves.get(strategy);
+      double mb = ms.isEmpty() ? 0 : ms.get(0).tableBytes() / 1e6;
+      out.add(new Figures(strategy, size.name(), mb,
+          Stats.of(ms.stream().map(m -> m.blackoutMillis() / 1000.0).toList()),
+          Stats.of(ms.stream().map(m -> m.moveMillis() / 1000.0).toList()),
+          Stats.of(ms.stream().map(m -> (double) m.gapMillis()).toList()),
+          Stats.of(ms.stream().map(m -> (double) m.freezeGapMillis()).toList()),
+          ms.stream().mapToInt(Move::failed).sum(), ms.stream().mapToInt(Move::lost).sum(),
+          ms.stream().mapToInt(Move::oneWriterViolations).sum(),
+          Stats.of(ms.stream().map(Move::writesPerSecond).toList()),
+          ms.stream().map(Move::largestGap).toList(), failures.get(strategy)));
+    }
+    return out;
+  }
+
+  Move move(Size size, String strategy) throws Exception {
+    DemoWorld.Options defaults = DemoWorld.Options.forTests();
+    DemoWorld.Options options = new DemoWorld.Options(size.scale(), DemoWorld.FrontDoorKind.CADDY, true,
+        defaults.fullTimeIn(), defaults.gradingDelay(), false, defaults.propagation(), playersPerSecond);
+    try (DemoWorld world = DemoWorld.create(options, line -> { })) {
+      long tableBytes;
+      try (Connection c = world.home().connect(DemoWorld.DATABASE); Statement s = c.createStatement()) {
+        s.execute("VACUUM (FREEZE, ANALYZE)");
+        tableBytes = BenchDatabase.single(s, "SELECT sum(pg_table_size(c.oid)) FROM pg_class c"
+            + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public'");
+      }
+      world.startWorker();
+      Path plan = world.writePlan(DemoWorld.planTemplate());
+      if (strategy.equals("logical")) {
+        Files.writeString(plan, Files.readString(plan).replace("copy: {strategy: dump-restore, jobs: 2}",
+            "copy: {strategy: logical}"));
+      }
+      world.startPlayers();
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (world.acknowledgedSoFar() < 20 && System.currentTimeMillis() < deadline) {
+        Thread.sleep(20);
+      }
+      String address = world.temporal().address();
+      Duration limit = Duration.ofMinutes(5).plusSeconds(size.scale() / 4);
+      if (cli("start", plan.toString(), "--address", address, "--by", "bench").code != 0) {
+        throw new IllegalStateException("the move did not start");
+      }
+      // One client for the whole move: polling through the command line would open a channel per poll.
+      WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
+          TemporalConnection.fromEnvironment(Map.of()).withAddress(address).stubsOptions());
+      try {
+        WorkflowClient client = WorkflowClient.newInstance(stubs);
+        String workflowId = "cutover-" + DemoWorld.APP;
+        CutoverWorkflow workflow = client.newWorkflowStub(CutoverWorkflow.class, workflowId);
+        awaitStatus(workflow, s -> s.waitingForConfirm() || s.outcome() != null, limit);
+        workflow.confirm(new CutoverWorkflow.Confirmation("bench"));
+        CutoverStatus status = awaitStatus(workflow, s -> s.outcome() != null, limit);
+        DemoReport report = world.finish(status.outcome().name(), copyEnded(status), null);
+        if (!"COMPLETED".equals(report.outcome()) || report.blackoutMillis() == null) {
+          throw new IllegalStateException("the move ended " + report.outcome() + ": " + status.failure());
+        }
+        WorkflowExecutionHistory history = client.fetchHistory(workflowId);
+        List<long[]> activities = activityIntervals(history);
+        long[] whole = overhead(activities, Long.MIN_VALUE, Long.MAX_VALUE);
+        long from = status.blackoutStartedAt() == null ? Long.MIN_VALUE : status.blackoutStartedAt();
+        long to = status.blackoutEndedAt() == null ? Long.MAX_VALUE : status.blackoutEndedAt();
+        long[] freeze = overhead(activities, from, to);
+        return new Move(strategy, size.name(), tableBytes, report.blackoutMillis(), whole[0], whole[1],
+            whole[0] - whole[1], freeze[0], freeze[0] - freeze[1], report.sentRequests(), report.failedRequests(),
+            report.lost(), report.oneWriterViolations(),
+            report.acknowledged() / Math.max(0.001, report.wallMillis() / 1000.0), largestGap(history));
+      } finally {
+        stubs.shutdownNow();
+      }
+    }
+  }
+
+  private static Instant copyEnded(CutoverStatus status) {
+    Instant ended = null;
+    for (StepStatus step : status.steps()) {
+      if (step.phase() == Phase.COPY && step.endedAt() != null) {
+        ended = Instant.ofEpochMilli(step.endedAt());
+      }
+    }
+    return ended;
+  }
+
+  /**
+   * When each activity ran, from the history: its started event to its completed (or failed) event.
+   * The rest of the move is the workflow's own time: scheduling, timers, waits for the next poll.
+   */
+  static List<long[]> activityIntervals(WorkflowExecutionHistory history) {
+    Map<Long, Long> started = new HashMap<>();
+    List<long[]> out = new ArrayList<>();
+    long first = Long.MAX_VALUE;
+    long last = Long.MIN_VALUE;
+    for (HistoryEvent e : history.getEvents()) {
+      long at = Timestamps.toMillis(e.getEventTime());
+      first = Math.min(first, at);
+      last = Math.max(last, at);
+      switch (e.getEventType()) {
+        case EVENT_TYPE_ACTIVITY_TASK_STARTED ->
+            started.put(e.getActivityTaskStartedEventAttributes().getScheduledEventId(), at);
+        case EVENT_TYPE_ACTIVITY_TASK_COMPLETED -> end(out, started,
+            e.getActivityTaskCompletedEventAttributes().getScheduledEventId(), at);
+        case EVENT_TYPE_ACTIVITY_TASK_FAILED -> end(out, started,
+            e.getActivityTaskFailedEventAttributes().getScheduledEventId(), at);
+        default -> { }
+      }
+    }
+    // The move's span as a zero-length marker at each end, so the span counts the workflow's first and
+    // last moments too.
+    out.add(new long[] {first, first});
+    out.add(new long[] {last, last});
+    return out;
+  }
+
+  /** The longest stretch in which no activity ran, named by the activities either side of it. */
+  static String largestGap(WorkflowExecutionHistory history) {
+    Map<Long, String> names = new HashMap<>();
+    Map<Long, Long> started = new HashMap<>();
+    List<Object[]> runs = new ArrayList<>();
+    for (HistoryEvent e : history.getEvents()) {
+      long at = Timestamps.toMillis(e.getEventTime());
+      switch (e.getEventType()) {
+        case EVENT_TYPE_ACTIVITY_TASK_SCHEDULED ->
+            names.put(e.getEventId(), e.getActivityTaskScheduledEventAttributes().getActivityType().getName());
+        case EVENT_TYPE_ACTIVITY_TASK_STARTED ->
+            started.put(e.getActivityTaskStartedEventAttributes().getScheduledEventId(), at);
+        case EVENT_TYPE_ACTIVITY_TASK_COMPLETED, EVENT_TYPE_ACTIVITY_TASK_FAILED -> {
+          long id = e.hasActivityTaskCompletedEventAttributes()
+              ? e.getActivityTaskCompletedEventAttributes().getScheduledEventId()
+              : e.getActivityTaskFailedEventAttributes().getScheduledEventId();
+          Long from = started.remove(id);
+          if (from != null) {
+            runs.add(new Object[] {from, at, names.getOrDefault(id, "?")});
+          }
+        }
+        default -> { }
+      }
+    }
+    runs.sort(Comparator.comparingLong(r -> (Long) r[0]));
+    long best = 0;
+    String where = "none";
+    long reach = Long.MIN_VALUE;
+    String previous = "start";
+    for (Object[] r : runs) {
+      long start = (Long) r[0];
+      if (reach != Long.MIN_VALUE && start - reach > best) {
+        best = start - reach;
+        where = best + " ms after " + previous + ", before " + r[2];
+      }
+      if ((Long) r[1] > reach) {
+        reach = (Long) r[1];
+        previous = (String) r[2];
+      }
+    }
+    return where;
+  }
+
+  private static void end(List<long[]> out, Map<Long, Long> started, long scheduledId, long at) {
+    Long from = started.remove(scheduledId);
+    if (from != null) {
+      out.add(new long[] {from, at});
+    }
+  }
+
+  /**
+   * Over the intervals clipped to {@code [from, to]}: the span from the first start to the last end, and
+   * the time covered by at least one interval (activities can overlap, e.g. both sides' fingerprints).
+   */
+  static long[] overhead(List<long[]> all, long from, long to) {
+    List<long[]> intervals = new ArrayList<>();
+    for (long[] i : all) {
+      long start = Math.max(from, i[0]);
+      long end = Math.min(to, i[1]);
+      if (end >= start) {
+        intervals.add(new long[] {start, end});
+      }
+    }
+    if (intervals.isEmpty()) {
+      return new long[] {0, 0};
+    }
+    intervals.sort(Comparator.comparingLong(i -> i[0]));
+    long first = intervals.get(0)[0];
+    long last = first;
+    long covered = 0;
+    long runStart = first;
+    long runEnd = first;
+    for (long[] i : intervals) {
+      if (i[0] > runEnd) {
+        covered += runEnd - runStart;
+        runStart = i[0];
+        runEnd = i[1];
+      } else {
+        runEnd = Math.max(runEnd, i[1]);
+      }
+      last = Math.max(last, i[1]);
+    }
+    covered += runEnd - runStart;
+    return new long[] {last - first, covered};
+  }
+
+  private static CutoverStatus awaitStatus(CutoverWorkflow workflow, Predicate<CutoverStatus> done, Duration limit)
+      throws InterruptedException {
+    long deadline = System.currentTimeMillis() + limit.toMillis();
+    CutoverStatus last = null;
+    while (System.currentTimeMillis() < deadline) {
+      try {
+        last = workflow.status();
+        if (done.test(last)) {
+          return last;
+        }
+      } catch (RuntimeException notYet) {
+        // Not started yet, or a query raced a workflow task: ask again.
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("the move did not get there in " + limit + "; last phase: "
+        + (last == null ? "none" : last.phase()));
+  }
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    var cli = Cutover.commandLine(Map.of());
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    int code = cli.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+}
