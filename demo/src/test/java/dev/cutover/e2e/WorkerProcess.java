@@ -26,7 +26,13 @@ final class WorkerProcess implements AutoCloseable {
         .redirectOutput(log.toFile());
     builder.environment().put("CUTOVER_TEMPORAL_EMBEDDED", "true");
     WorkerProcess worker = new WorkerProcess(builder.start(), log);
-    worker.awaitStarted();
+    try {
+      worker.awaitStarted();
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      // The caller never gets a handle to a worker that failed to start, so it is stopped here.
+      worker.kill();
+      throw e;
+    }
     return worker;
   }
 
