@@ -122,6 +122,36 @@ final class Fingerprinter {
       return key + " >= " + literalRow(range.first()) + " AND " + key + " <= " + literalRow(range.last());
     }
 
+    /**
+     * A SQL condition for rows whose key is one of {@code keys} (each as the text of its columns), as
+     * typed array literals: {@code = ANY} on one column can use the key's index.
+     */
+    String keysIn(java.util.Collection<List<String>> keys) {
+      List<String> arrays = new ArrayList<>();
+      for (int i = 0; i < keyNames.size(); i++) {
+        int column = i;
+        arrays.add("CAST(" + Sql.literal(arrayLiteral(keys.stream().map(k -> k.get(column)).toList()))
+            + " AS " + keyTypes.get(i) + "[])");
+      }
+      if (keyNames.size() == 1) {
+        return "t." + Sql.ident(keyNames.get(0)) + " = ANY (" + arrays.get(0) + ")";
+      }
+      List<String> columns = keyNames.stream().map(k -> "t." + Sql.ident(k)).toList();
+      return "ROW(" + String.join(", ", columns) + ") IN (SELECT * FROM unnest(" + String.join(", ", arrays) + "))";
+    }
+
+    /** {@code {"a","b\"c"}}: every element quoted, so commas, braces and spaces stay inside it. */
+    private static String arrayLiteral(List<String> values) {
+      StringBuilder out = new StringBuilder("{");
+      for (String v : values) {
+        if (out.length() > 1) {
+          out.append(',');
+        }
+        out.append('"').append(v.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+      }
+      return out.append('}').toString();
+    }
+
     String keyEquals(List<String> key) {
       if (keyless()) {
         return rowMd5() + " = " + Sql.literal(key.get(0));
@@ -177,7 +207,7 @@ final class Fingerprinter {
           Table table = tables.get(i);
           long before = bytes.get();
           long[] counted = {0};
-          out[i] = table(connection, layout(connection, table), sumsFor(verify, table), options, counted,
+          out[i] = table(connection, layout(connection, table), null, sumsFor(verify, table), options, counted,
               b -> report.accept(done.get() + "/" + tables.size() + " tables, " + (before + b) + " bytes"));
           bytes.addAndGet(counted[0]);
           done.incrementAndGet();
@@ -324,7 +354,7 @@ final class Fingerprinter {
         .orElseThrow(() -> new SQLException("no table " + wanted));
   }
 
-  private static List<Table> selected(List<Table> all, Verify verify) {
+  static List<Table> selected(List<Table> all, Verify verify) {
     if (verify.tables().all()) {
       return all;
     }
@@ -390,12 +420,13 @@ final class Fingerprinter {
     return new Layout(table, names, types, collatable, columns, descriptor.toString());
   }
 
-  private static TableFingerprint table(Connection c, Layout layout, List<String> sumColumns, Options options,
+  /** The table's rows, or only those of {@code where} (a condition on {@code t}), hashed in key order. */
+  static TableFingerprint table(Connection c, Layout layout, String where, List<String> sumColumns, Options options,
       long[] bytes, Consumer<Long> progress) throws SQLException {
     Chunker chunker = new Chunker(options.chunkRows(), layout.descriptor());
     long before = bytes[0];
     long[] lastReport = {System.nanoTime()};
-    bytes[0] += BinaryCopy.stream(c, layout.select(null), layout.keyFields(), (tuple, length, key) -> {
+    bytes[0] += BinaryCopy.stream(c, layout.select(where), layout.keyFields(), (tuple, length, key) -> {
       chunker.row(tuple, length, key);
       if (System.nanoTime() - lastReport[0] > 1_000_000_000L) {
         progress.accept(before + chunker.bytes);
