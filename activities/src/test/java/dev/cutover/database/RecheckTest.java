@@ -153,6 +153,13 @@ class RecheckTest {
     assertEquals("wal_level is replica, not logical", started.reason());
     assertNull(started.startLsn());
     assertEquals(0, count(plain, "SELECT count(*) FROM pg_publication", "app"));
+
+    // Preflight says so before the move starts, without blocking it.
+    var issues = activities.checkLogical(new LogicalRequest("game", "m", "home", source, "plain", db(plain, "app"), LOGICAL))
+        .issues().stream().filter(i -> i.check().equals("target wal_level")).toList();
+    assertEquals(1, issues.size(), issues.toString());
+    assertFalse(issues.get(0).blocking());
+    assertTrue(issues.get(0).problem().contains("the freeze fingerprints every row"), issues.toString());
   }
 
   // ---------------------------------------------------------------------------------------------
