@@ -3,6 +3,8 @@ package dev.cutover.database;
 import dev.cutover.database.DatabaseActivities.CopyRequest;
 import dev.cutover.database.DatabaseActivities.CopyResult;
 import dev.cutover.workflow.CutoverFailure;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -88,14 +90,25 @@ final class ParallelCopy {
       schema.addAll(Connections.libpqArgs(request.source(), null));
       DumpRestore.run(schema, Connections.libpqEnv(request.source()), "pg_dump --schema-only", null,
           () -> progress.accept(Map.of("phase", "schema")));
+      PostData post = PostData.plan(holder, toc(pgRestore, schemaFile), pieces);
       restore(request, pgRestore, restoreOptions, schemaFile, List.of("--section=pre-data"), "pre-data", progress);
       long dumpMillis = (System.nanoTime() - started) / 1_000_000;
 
-      long bytes = pipes(request, pieces, snapshot, binary, jobs, progress);
+      Restorer early = list -> restoreItems(request, pgRestore, restoreOptions, schemaFile, list);
+      long bytes = pipes(request, pieces, snapshot, binary, jobs, post, early, progress);
       holder.rollback();
 
-      restore(request, pgRestore, restoreOptions, schemaFile, List.of("--section=post-data", "--jobs=" + jobs),
+      // What was not built early: indexes of partitions and partitioned tables, triggers, rules, policies,
+      // comments, ACLs, and the foreign keys ParallelCopy does not add itself (those of partitioned tables).
+      restore(request, pgRestore, restoreOptions, schemaFile,
+          List.of("--section=post-data", "--jobs=" + jobs, "--use-list=" + write(schemaFile, "rest", post.rest())),
           "post-data", progress);
+      ForeignKeys.add(request.target(), post.foreignKeys(), jobs, progress);
+      if (!post.afterForeignKeys().isEmpty()) {
+        restore(request, pgRestore, restoreOptions, schemaFile,
+            List.of("--section=post-data", "--use-list=" + write(schemaFile, "last", post.afterForeignKeys())),
+            "post-data", progress);
+      }
       try (Connection source = Connections.open(request.source());
           Connection target = Connections.open(request.target())) {
         LogicalReplication.copySequences(source, target);
@@ -120,6 +133,49 @@ final class ParallelCopy {
     env.put("PGOPTIONS", "-c maintenance_work_mem=" + MAINTENANCE_WORK_MEM);
     // Heartbeats every second: index builds on a big table take longer than the copy's heartbeat timeout.
     DumpRestore.run(argv, env, "pg_restore " + what, null, () -> progress.accept(Map.of("phase", what)));
+  }
+
+  /** Runs some items of the schema archive: one table's indexes and constraints. */
+  @FunctionalInterface
+  interface Restorer {
+    void restore(List<String> items);
+  }
+
+  private static final AtomicInteger LISTS = new AtomicInteger();
+
+  private static void restoreItems(CopyRequest request, Path pgRestore, List<String> restoreOptions, Path schemaFile,
+      List<String> items) {
+    List<String> argv = new ArrayList<>(List.of(pgRestore.toString()));
+    argv.addAll(restoreOptions);
+    argv.add("--use-list=" + write(schemaFile, "early-" + LISTS.incrementAndGet(), items));
+    argv.addAll(Connections.libpqArgs(request.target(), null));
+    argv.add(schemaFile.toString());
+    Map<String, String> env = new HashMap<>(Connections.libpqEnv(request.target()));
+    env.put("PGOPTIONS", "-c maintenance_work_mem=" + MAINTENANCE_WORK_MEM);
+    // Runs on a pipe's thread: the activity's thread heartbeats meanwhile.
+    DumpRestore.run(argv, env, "pg_restore of " + items.size() + " indexes", null, () -> {});
+  }
+
+  /** The schema archive's table of contents, one item a line. */
+  private static List<String> toc(Path pgRestore, Path schemaFile) {
+    Path list = schemaFile.resolveSibling("toc.list");
+    DumpRestore.run(List.of(pgRestore.toString(), "--list", "--file=" + list, schemaFile.toString()), Map.of(),
+        "pg_restore --list", null, () -> {});
+    try {
+      return Files.readAllLines(list);
+    } catch (IOException e) {
+      throw CutoverFailure.COPY_FAILED.failure("reading " + list + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A list file for {@code pg_restore --use-list} beside the archive. */
+  private static Path write(Path schemaFile, String name, List<String> items) {
+    Path list = schemaFile.resolveSibling(name + ".list");
+    try {
+      return Files.write(list, items);
+    } catch (IOException e) {
+      throw CutoverFailure.COPY_FAILED.failure("writing " + list + ": " + e.getMessage(), e);
+    }
   }
 
   /** Every user table with rows of its own, biggest first, the big ones cut into page ranges. */
@@ -170,11 +226,19 @@ final class ParallelCopy {
     }
   }
 
+  /**
+   * Pipes every piece, {@code jobs} at a time; the pipe that finishes a table's last piece then builds that
+   * table's indexes ({@code post.early}) before taking the next piece, so the big tables' index builds
+   * overlap the small tables' rows instead of waiting for the last of them.
+   */
   private static long pipes(CopyRequest request, List<Piece> pieces, String snapshot, boolean binary, int jobs,
-      Consumer<Map<String, Object>> progress) throws SQLException {
+      PostData post, Restorer early, Consumer<Map<String, Object>> progress) throws SQLException {
     ConcurrentLinkedQueue<Piece> queue = new ConcurrentLinkedQueue<>(pieces);
+    Map<String, AtomicInteger> unfinished = new HashMap<>();
+    pieces.forEach(p -> unfinished.computeIfAbsent(p.table(), t -> new AtomicInteger()).incrementAndGet());
     AtomicLong bytes = new AtomicLong();
     AtomicInteger done = new AtomicInteger();
+    AtomicInteger indexed = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(jobs, r -> {
       Thread t = new Thread(r, "copy-pipe");
       t.setDaemon(true);
@@ -196,6 +260,11 @@ final class ParallelCopy {
             for (Piece piece; (piece = queue.poll()) != null; ) {
               bytes.addAndGet(pipe(source, target, piece, binary));
               done.incrementAndGet();
+              List<String> items = post.early(piece.table());
+              if (unfinished.get(piece.table()).decrementAndGet() == 0 && !items.isEmpty()) {
+                early.restore(items);
+                indexed.incrementAndGet();
+              }
             }
             source.rollback();
           }
@@ -210,7 +279,7 @@ final class ParallelCopy {
             break;
           } catch (java.util.concurrent.TimeoutException stillRunning) {
             progress.accept(Map.of("phase", "copy", "bytes", bytes.get(), "piecesDone", done.get(),
-                "pieces", pieces.size()));
+                "pieces", pieces.size(), "tablesIndexed", indexed.get()));
           }
         }
       }

@@ -126,6 +126,88 @@ class CopyTest {
     }
   }
 
+  /**
+   * The COPY pipes build indexes early and add foreign keys NOT VALID, then validate them: the target must
+   * end with the very indexes, constraints (valid or not as on the source), triggers and comments that
+   * pg_restore makes, also when retried over a target a killed worker left half built.
+   */
+  @Test
+  void thePipesEndWithTheSchemaPgRestoreMakes() throws SQLException {
+    String name = richSource(false);
+    try (Connection c = home.connect(name); Statement s = c.createStatement()) {
+      s.execute("CREATE UNIQUE INDEX history_note ON game.history (note) WHERE id > 10");
+      s.execute("CREATE INDEX history_lower ON game.history (lower(note))");
+      s.execute("COMMENT ON INDEX game.history_lower IS 'for searches'");
+      s.execute("CREATE TABLE game.bookings (id int PRIMARY KEY, during tsrange,"
+          + " EXCLUDE USING gist (during WITH &&))");
+      s.execute("INSERT INTO game.bookings SELECT g, tsrange('2026-01-01'::timestamp + g * interval '1 day',"
+          + " '2026-01-01'::timestamp + (g + 1) * interval '1 day') FROM generate_series(1, 50) g");
+      s.execute("CREATE TABLE game.notes (id int PRIMARY KEY, parent int REFERENCES game.notes DEFERRABLE,"
+          + " history bigint, player bigint, event_id bigint, event_at date,"
+          + " FOREIGN KEY (event_id, event_at) REFERENCES game.events ON DELETE CASCADE)");
+      s.execute("INSERT INTO game.notes SELECT g, NULLIF(g - 1, 0), g, 1 + g % 300, g, date '2026-06-01' + g * 2"
+          + " FROM generate_series(1, 150) g");
+      s.execute("ALTER TABLE game.notes ADD CONSTRAINT \"Notes' history\" FOREIGN KEY (history)"
+          + " REFERENCES game.history ON UPDATE CASCADE");
+      s.execute("COMMENT ON CONSTRAINT \"Notes' history\" ON game.notes IS 'why a note exists'");
+      // A key the source never checked: pg_restore leaves it unchecked, and so must the copy.
+      s.execute("INSERT INTO game.notes VALUES (999, NULL, NULL, 99999, NULL, NULL)");
+      s.execute("ALTER TABLE game.notes ADD CONSTRAINT unchecked FOREIGN KEY (player) REFERENCES game.players"
+          + " NOT VALID");
+      s.execute("CREATE FUNCTION game.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'");
+      s.execute("CREATE TRIGGER touched BEFORE UPDATE ON game.notes FOR EACH ROW EXECUTE FUNCTION game.touch()");
+    }
+    Database source = db(home, name);
+    Database restored = db(arm, name + "_restored");
+    Database piped = db(arm, name + "_piped");
+    activities.copy(new CopyRequest("app", "move-r" + run, "home", source, "arm", restored,
+        new Copy(Copy.Strategy.DUMP_RESTORE, 1, Copy.Owner.TARGET_USER)));
+    activities.copy(new CopyRequest("app", "move-p" + run, "home", source, "arm", piped,
+        new Copy(Copy.Strategy.DUMP_RESTORE, 2, Copy.Owner.TARGET_USER)));
+
+    List<String> expected = schemaObjects(arm, name + "_restored");
+    assertTrue(expected.stream().filter(o -> o.startsWith("constraint ")).count() >= 12, expected.toString());
+    assertTrue(expected.stream().anyMatch(o -> o.startsWith("constraint game.notes unchecked f valid=false")),
+        expected.toString());
+    assertEquals(expected, schemaObjects(arm, name + "_piped"));
+
+    // What a worker killed between adding the keys and validating them leaves: then a retry.
+    try (Connection c = arm.connect(name + "_piped"); Statement s = c.createStatement()) {
+      s.execute("SET default_transaction_read_only = off");
+      s.execute("ALTER TABLE game.notes DROP CONSTRAINT notes_parent_fkey");
+      s.execute("ALTER TABLE game.notes ADD FOREIGN KEY (parent) REFERENCES game.notes DEFERRABLE NOT VALID");
+      s.execute("DROP INDEX game.history_lower");
+    }
+    activities.copy(new CopyRequest("app", "move-p" + run, "home", source, "arm", piped,
+        new Copy(Copy.Strategy.DUMP_RESTORE, 2, Copy.Owner.TARGET_USER)));
+    assertEquals(expected, schemaObjects(arm, name + "_piped"));
+  }
+
+  /** Every index, constraint, trigger and comment on them in the user's schemas, as comparable lines. */
+  private static List<String> schemaObjects(LocalCluster cluster, String database) throws SQLException {
+    List<String> out = new java.util.ArrayList<>();
+    try (Connection c = cluster.connect(database); Statement s = c.createStatement()) {
+      s.execute("SET search_path = pg_catalog");
+      try (ResultSet rs = s.executeQuery(
+          "SELECT 'index ' || pg_get_indexdef(i.indexrelid) || coalesce(' -- ' || obj_description(i.indexrelid,"
+              + " 'pg_class'), '') FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid"
+              + " WHERE c.relnamespace::regnamespace::text NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"
+              + " AND i.indisvalid AND i.indisready"
+              + " UNION ALL SELECT 'constraint ' || k.conrelid::regclass || ' ' || k.conname || ' ' || k.contype::text"
+              + " || ' valid=' || k.convalidated || ' ' || pg_get_constraintdef(k.oid)"
+              + " || coalesce(' -- ' || obj_description(k.oid, 'pg_constraint'), '') FROM pg_constraint k"
+              + " WHERE k.conrelid <> 0 AND k.connamespace::regnamespace::text NOT IN ('pg_catalog',"
+              + " 'information_schema')"
+              + " UNION ALL SELECT 'trigger ' || pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE NOT t.tgisinternal"
+              + " ORDER BY 1")) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
+  }
+
   @Test
   void extensionsTheTargetCannotInstallAreListed() throws SQLException {
     String name = richSource();
