@@ -58,9 +58,16 @@ import java.util.function.Supplier;
  */
 final class Fingerprinter {
 
-  /** Chunk length in rows, on average. Both sides must use the same. */
-  record Options(int chunkRows) {
+  /**
+   * Chunk length in rows, on average; both sides must use the same. And the most a split table's upper
+   * reader keeps of the rows it skips, for the lower reader (see {@link Split}); past it they are read again.
+   */
+  record Options(int chunkRows, int prefixBytes) {
     static final Options DEFAULT = new Options(50_000);
+
+    Options(int chunkRows) {
+      this(chunkRows, 16 << 20);
+    }
   }
 
   private Fingerprinter() {}
@@ -94,10 +101,46 @@ final class Fingerprinter {
     }
 
     String select(String where) {
+      return select(where, true);
+    }
+
+    /**
+     * The key's columns among {@link #columns}, when each is sent in a binary form that
+     * {@link BinaryCopy.Keys} can print as its text (integers, text, varchar, uuid); otherwise null, and
+     * the key is sent as text.
+     */
+    BinaryCopy.Keys binaryKeys() {
+      if (keyless()) {
+        return null;
+      }
+      int[] fields = new int[keyNames.size()];
+      BinaryCopy.Kind[] kinds = new BinaryCopy.Kind[keyNames.size()];
+      for (int i = 0; i < keyNames.size(); i++) {
+        fields[i] = columns.indexOf("t." + Sql.ident(keyNames.get(i)));
+        String type = keyTypes.get(i);
+        kinds[i] = switch (type) {
+          case "smallint", "integer", "bigint" -> BinaryCopy.Kind.INTEGER;
+          case "text" -> BinaryCopy.Kind.TEXT;
+          case "uuid" -> BinaryCopy.Kind.UUID;
+          default -> type.startsWith("character varying") ? BinaryCopy.Kind.TEXT : null;
+        };
+        if (fields[i] < 0 || kinds[i] == null) {
+          return null;
+        }
+      }
+      return new BinaryCopy.Keys(fields, kinds);
+    }
+
+    /** {@link #select} without the key-as-text fields, for {@link #binaryKeys}. */
+    String selectColumns(String where) {
+      return select(where, false);
+    }
+
+    private String select(String where, boolean keyText) {
       List<String> items = new ArrayList<>();
       if (keyless()) {
         items.add(rowMd5() + " COLLATE \"C\"");
-      } else {
+      } else if (keyText) {
         keyNames.forEach(k -> items.add("t." + Sql.ident(k) + "::text"));
       }
       items.addAll(columns);
@@ -293,6 +336,12 @@ final class Fingerprinter {
   record Piece(int index, long size, Split split, boolean upper) {}
 
   /**
+   * Where a split table's upper reader starts its own chunks: after the rows up to {@code key}, which it
+   * hands over in {@code rows[0, length)} (its tuples end to end), or null when there were too many.
+   */
+  record Seam(List<String> key, byte[] rows, int length) {}
+
+  /**
    * One table read as two key ranges, below {@code at} and from it, by two connections at once, with the
    * same chunks and hash as one connection reading it whole.
    *
@@ -303,13 +352,14 @@ final class Fingerprinter {
    * before it) without hashing them and chunks the rest; the lower reader reads its own range, then the
    * upper range's rows up to the seam, which closes the chunk that spans the split exactly as a single
    * reader would. The table hash is then taken over the lower reader's chunks followed by the upper's.
-   * The rows before the seam (about {@code chunkRows} of them, the length of one chunk) are read twice and
-   * hashed once. The upper piece is queued first, so whoever waits for the seam waits for a piece that is
+   * The rows before the seam (about {@code chunkRows} of them, the length of one chunk) are handed over
+   * as the upper reader saw them, up to {@link Options#prefixBytes}; past that they are read again.
+   * The upper piece is queued first, so whoever waits for the seam waits for a piece that is
    * already being read; if the upper range has no seam, the lower reader reads all of it.
    */
   static final class Split {
     final String at;
-    final CompletableFuture<List<String>> seam = new CompletableFuture<>();
+    final CompletableFuture<Seam> seam = new CompletableFuture<>();
     final AtomicInteger pieces = new AtomicInteger(2);
     volatile Chunker lower;
     volatile Chunker upper;
@@ -322,7 +372,7 @@ final class Fingerprinter {
     void upper(Connection c, Layout layout, Options options, long[] bytes, Consumer<Long> progress)
         throws SQLException {
       Chunker chunker = new Chunker(options.chunkRows(), layout.descriptor());
-      chunker.skipToSeam(seam::complete);
+      chunker.skipToSeam(seam::complete, options.prefixBytes());
       try {
         stream(c, layout, layout.atOrAbove(at), chunker, bytes, progress);
         chunker.finish();
@@ -339,14 +389,18 @@ final class Fingerprinter {
         Runnable waiting) throws SQLException {
       Chunker chunker = new Chunker(options.chunkRows(), layout.descriptor());
       stream(c, layout, layout.below(at), chunker, bytes, progress);
-      List<String> until = awaitSeam(waiting);
-      stream(c, layout, layout.atOrAbove(at) + (until == null ? "" : " AND " + layout.atMost(until)), chunker,
-          bytes, progress);
+      Seam until = awaitSeam(waiting);
+      if (until != null && until.rows() != null) {
+        BinaryCopy.replay(until.rows(), until.length(), layout.keyFields(), chunker::row);
+      } else {
+        stream(c, layout, layout.atOrAbove(at) + (until == null ? "" : " AND " + layout.atMost(until.key())),
+            chunker, bytes, progress);
+      }
       chunker.finish();
       lower = chunker;
     }
 
-    private List<String> awaitSeam(Runnable tick) throws SQLException {
+    private Seam awaitSeam(Runnable tick) throws SQLException {
       while (true) {
         try {
           return seam.get(1, TimeUnit.SECONDS);
@@ -595,13 +649,17 @@ final class Fingerprinter {
     long before = bytes[0];
     long hashedBefore = chunker.bytes;
     long[] lastReport = {System.nanoTime()};
-    bytes[0] += BinaryCopy.stream(c, layout.select(where), layout.keyFields(), (tuple, length, key) -> {
+    BinaryCopy.RowSink sink = (tuple, length, key) -> {
       chunker.row(tuple, length, key);
       if (System.nanoTime() - lastReport[0] > 1_000_000_000L) {
         progress.accept(before + chunker.bytes - hashedBefore);
         lastReport[0] = System.nanoTime();
       }
-    });
+    };
+    BinaryCopy.Keys keys = layout.binaryKeys();
+    bytes[0] += keys == null
+        ? BinaryCopy.stream(c, layout.select(where), layout.keyFields(), sink)
+        : BinaryCopy.stream(c, layout.selectColumns(where), keys, sink);
     progress.accept(bytes[0]);
   }
 
@@ -620,7 +678,11 @@ final class Fingerprinter {
     private long chunkCount;
     private List<String> first;
     private List<String> last;
-    private Consumer<List<String>> seam;
+    private Consumer<Seam> seam;
+    private byte[] skipped;
+    private int skippedLength;
+
+    private int keepAtMost;
 
     Chunker(int chunkRows, String descriptor) {
       this.chunkRows = chunkRows;
@@ -629,20 +691,24 @@ final class Fingerprinter {
 
     /**
      * Skips rows, unhashed, until the key changes after a boundary key, where any reader's chunk ends; then
-     * tells {@code seam} the last skipped key and chunks from the next row on.
+     * tells {@code seam} the last skipped key and the skipped rows, and chunks from the next row on.
      */
-    void skipToSeam(Consumer<List<String>> seam) {
+    void skipToSeam(Consumer<Seam> seam, int keepAtMost) {
       this.seam = seam;
+      this.keepAtMost = keepAtMost;
+      this.skipped = new byte[Math.min(1 << 16, keepAtMost)];
     }
 
     void row(byte[] tuple, int length, List<String> key) {
       if (seam != null) {
         if (last == null || key.equals(last) || !isBoundary(last)) {
           last = key;
+          keep(tuple, length);
           return;
         }
-        seam.accept(last);
+        seam.accept(new Seam(last, skipped, skippedLength));
         seam = null;
+        skipped = null;
       }
       if (chunkCount > 0 && !key.equals(last) && (isBoundary(last) || chunkCount >= 8L * chunkRows)) {
         close();
@@ -655,6 +721,22 @@ final class Fingerprinter {
       chunkCount++;
       rows++;
       bytes += length;
+    }
+
+    private void keep(byte[] tuple, int length) {
+      if (skipped == null) {
+        return;
+      }
+      if ((long) skippedLength + length > keepAtMost) {
+        skipped = null;
+        return;
+      }
+      if (skippedLength + length > skipped.length) {
+        skipped = Arrays.copyOf(skipped, Math.min(keepAtMost, Math.max(skippedLength + length,
+            skipped.length * 2)));
+      }
+      System.arraycopy(tuple, 0, skipped, skippedLength, length);
+      skippedLength += length;
     }
 
     private boolean isBoundary(List<String> key) {

@@ -84,12 +84,14 @@ class FingerprintSplitTest {
 
     DatabaseFingerprint alone = fingerprint(name, false);
     DatabaseFingerprint split = fingerprint(name, true);
+    // The rows before the seam read again rather than handed over.
+    DatabaseFingerprint reread = fingerprint(name, true, new Fingerprinter.Options(OPTIONS.chunkRows(), 0));
 
     for (TableFingerprint one : alone.tables()) {
-      TableFingerprint two = split.tables().stream().filter(t -> t.table().equals(one.table())).findFirst().orElseThrow();
-      assertEquals(one, two, one.table());
+      assertEquals(one, table(split, one.table()), one.table());
+      assertEquals(one, table(reread, one.table()), one.table() + ", read again");
     }
-    TableFingerprint big = split.tables().stream().filter(t -> t.table().equals("public.big")).findFirst().orElseThrow();
+    TableFingerprint big = table(split, "public.big");
     assertEquals(12000, big.rows());
     assertTrue(big.chunks().size() > 1000, "many chunks: " + big.chunks().size());
   }
@@ -143,9 +145,14 @@ class FingerprintSplitTest {
   }
 
   private static DatabaseFingerprint fingerprint(String database, boolean twoConnections) throws SQLException {
+    return fingerprint(database, twoConnections, OPTIONS);
+  }
+
+  private static DatabaseFingerprint fingerprint(String database, boolean twoConnections,
+      Fingerprinter.Options options) throws SQLException {
     try (Connection c = cluster.connect(database)) {
       return Fingerprinter.fingerprint(c, twoConnections ? () -> cluster.connect(database) : null, "box",
-          Verify.ALL, OPTIONS, line -> { });
+          Verify.ALL, options, line -> { });
     }
   }
 
