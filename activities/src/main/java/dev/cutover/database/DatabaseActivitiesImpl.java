@@ -2,6 +2,7 @@ package dev.cutover.database;
 
 import dev.cutover.plan.Database;
 import dev.cutover.plan.Settle;
+import dev.cutover.plan.Verify;
 import dev.cutover.verify.DatabaseFingerprint;
 import dev.cutover.workflow.CutoverFailure;
 import dev.cutover.support.Heartbeats;
@@ -218,6 +219,37 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
           request.verify(), fingerprintOptions, p -> heartbeat(Map.of("progress", p)));
     } catch (SQLException e) {
       throw Connections.failure("fingerprinting " + request.box(), e);
+    }
+  }
+
+  @Override
+  public ChangeLogStarted startChangeLog(ChangeLogRequest request) {
+    try (Connection c = Connections.open(request.database())) {
+      Fence.asMover(c);
+      return Recheck.start(c, ChangeLog.name(request.app(), request.side()), Verify.ALL);
+    } catch (SQLException e) {
+      throw Connections.failure("starting the change log on " + request.box(), e);
+    }
+  }
+
+  @Override
+  public ChangesVerified verifyChanges(ChangesRequest request) {
+    try {
+      return Recheck.verify(request, fingerprintOptions, p -> heartbeat(Map.of("progress", p)));
+    } catch (SQLException e) {
+      throw Connections.failure("re-checking changes on " + request.sourceBox() + " and " + request.targetBox(), e);
+    }
+  }
+
+  @Override
+  public void dropChangeLog(ChangeLogRequest request) {
+    try (Connection c = Connections.open(request.database())) {
+      Fence.asMover(c);
+      ChangeLog.drop(c, ChangeLog.name(request.app(), request.side()));
+    } catch (SQLException e) {
+      if (!"3D000".equals(e.getSQLState())) {
+        throw Connections.failure("dropping the change log on " + request.box(), e);
+      }
     }
   }
 

@@ -171,6 +171,36 @@ final class Fingerprinter {
       return key + " >= " + literalRow(range.first()) + " AND " + key + " <= " + literalRow(range.last());
     }
 
+    /**
+     * A SQL condition for rows whose key is one of {@code keys} (each as the text of its columns), as
+     * typed array literals: {@code = ANY} on one column can use the key's index.
+     */
+    String keysIn(java.util.Collection<List<String>> keys) {
+      List<String> arrays = new ArrayList<>();
+      for (int i = 0; i < keyNames.size(); i++) {
+        int column = i;
+        arrays.add("CAST(" + Sql.literal(arrayLiteral(keys.stream().map(k -> k.get(column)).toList()))
+            + " AS " + keyTypes.get(i) + "[])");
+      }
+      if (keyNames.size() == 1) {
+        return "t." + Sql.ident(keyNames.get(0)) + " = ANY (" + arrays.get(0) + ")";
+      }
+      List<String> columns = keyNames.stream().map(k -> "t." + Sql.ident(k)).toList();
+      return "ROW(" + String.join(", ", columns) + ") IN (SELECT * FROM unnest(" + String.join(", ", arrays) + "))";
+    }
+
+    /** {@code {"a","b\"c"}}: every element quoted, so commas, braces and spaces stay inside it. */
+    private static String arrayLiteral(List<String> values) {
+      StringBuilder out = new StringBuilder("{");
+      for (String v : values) {
+        if (out.length() > 1) {
+          out.append(',');
+        }
+        out.append('"').append(v.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+      }
+      return out.append('}').toString();
+    }
+
     String keyEquals(List<String> key) {
       if (keyless()) {
         return rowMd5() + " = " + Sql.literal(key.get(0));
@@ -293,7 +323,7 @@ final class Fingerprinter {
               + " bytes");
           Split split = piece.split();
           if (split == null) {
-            out[piece.index()] = table(connection, layout, sumsFor(verify, table), options, counted, tick);
+            out[piece.index()] = table(connection, layout, null, sumsFor(verify, table), options, counted, tick);
           } else if (piece.upper()) {
             split.upper(connection, layout, options, counted, tick);
           } else {
@@ -551,7 +581,7 @@ final class Fingerprinter {
         .orElseThrow(() -> new SQLException("no table " + wanted));
   }
 
-  private static List<Table> selected(List<Table> all, Verify verify) {
+  static List<Table> selected(List<Table> all, Verify verify) {
     if (verify.tables().all()) {
       return all;
     }
@@ -634,10 +664,11 @@ final class Fingerprinter {
     return out;
   }
 
-  private static TableFingerprint table(Connection c, Layout layout, List<String> sumColumns, Options options,
+  /** The table's rows, or only those of {@code where} (a condition on {@code t}), hashed in key order. */
+  static TableFingerprint table(Connection c, Layout layout, String where, List<String> sumColumns, Options options,
       long[] bytes, Consumer<Long> progress) throws SQLException {
     Chunker chunker = new Chunker(options.chunkRows(), layout.descriptor());
-    stream(c, layout, null, chunker, bytes, progress);
+    stream(c, layout, where, chunker, bytes, progress);
     chunker.finish();
     return new TableFingerprint(layout.table().qualifiedName(), chunker.rows,
         sums(c, layout.table().from(), sumColumns), chunker.tableHash(), chunker.chunks);

@@ -107,6 +107,11 @@ final class LogicalReplication {
         issues.add(new LogicalIssue(true, "source replication slots",
             "no free replication slot on " + r.sourceBox() + " (max_replication_slots is used up)",
             "raise max_replication_slots on " + r.sourceBox() + " and restart, or drop an unused slot"));
+      } else if (freeSlots < 2) {
+        issues.add(new LogicalIssue(false, "source replication slots", "one free replication slot on "
+            + r.sourceBox() + ": none left for the change log of verify before the freeze, so the freeze"
+            + " fingerprints every row and the initial copy syncs tables one at a time",
+            "raise max_replication_slots on " + r.sourceBox() + " and restart"));
       } else if (freeSlots < 3) {
         issues.add(new LogicalIssue(false, "source replication slots", freeSlots + " free replication slot(s) on "
             + r.sourceBox() + ": the initial copy syncs tables one at a time beyond the first slot",
@@ -168,6 +173,13 @@ final class LogicalReplication {
         issues.add(new LogicalIssue(true, "target replication origins", "max_replication_slots on "
             + r.targetBox() + " leaves no room for a subscription",
             "raise max_replication_slots on " + r.targetBox() + " and restart"));
+      }
+      String targetWalLevel = scalar(c, "SELECT current_setting('wal_level')");
+      if (!"logical".equals(targetWalLevel)) {
+        issues.add(new LogicalIssue(false, "target wal_level", "wal_level is " + targetWalLevel + " on " + r.targetBox()
+            + ": verify before the freeze cannot record the target's changes, so the freeze fingerprints every row"
+            + " and the blackout grows with the database",
+            "ALTER SYSTEM SET wal_level = logical on " + r.targetBox() + " and restart PostgreSQL there"));
       }
       int workers = Integer.parseInt(scalar(c, "SELECT current_setting('max_logical_replication_workers')"));
       if (workers < 1) {

@@ -55,6 +55,15 @@ public class BenchCommand implements Callable<Integer> {
           + " (default ${DEFAULT-VALUE}).")
   int players;
 
+  @Option(names = "--move-strategies", split = ",", defaultValue = "dump-restore,logical",
+      description = "Copy strategies of the full moves (default ${DEFAULT-VALUE}).")
+  List<String> moveStrategies;
+
+  @Option(names = "--logical-only-sizes", split = ",", defaultValue = "L",
+      description = "Sizes whose moves run logical only (default ${DEFAULT-VALUE}: a dump-restore move of 5 GB"
+          + " holds a blackout of minutes, which M already shows growing with the data).")
+  List<String> logicalOnly;
+
   @Option(names = "--out", paramLabel = "FILE", description = "The page to write (default docs/benchmarks.md).")
   Path out;
 
@@ -63,6 +72,12 @@ public class BenchCommand implements Callable<Integer> {
     PrintWriter console = spec.commandLine().getOut();
     List<Size> copySizes = parse(sizes);
     List<Size> movesAt = moveSizes == null ? copySizes : parse(moveSizes);
+    for (String strategy : moveStrategies) {
+      if (!List.of("dump-restore", "logical").contains(strategy)) {
+        throw new CliException(ExitCode.USAGE, "--move-strategies: unknown strategy '" + strategy
+            + "' (dump-restore, logical)");
+      }
+    }
     if (runs < 1 || runs > 20 || (moveRuns != null && moveRuns < 1) || players < 1 || players > 200) {
       throw new CliException(ExitCode.USAGE, "--runs is 1-20, --move-runs at least 1, --players 1-200");
     }
@@ -103,7 +118,9 @@ public class BenchCommand implements Callable<Integer> {
       for (Size size : movesAt) {
         say(console, "full moves at size " + size.name() + " under " + players + " player actions/s");
         int n = moveRuns != null ? moveRuns : size.scale() >= 1000 ? 1 : runs;
-        results.moves(moves.measure(size, n, line -> say(console, line)));
+        List<String> strategies = logicalOnly.stream().anyMatch(size.name()::equalsIgnoreCase)
+            ? moveStrategies.stream().filter("logical"::equals).toList() : moveStrategies;
+        results.moves(moves.measure(size, n, strategies, line -> say(console, line)));
       }
       results.finish(load.describe(), (System.nanoTime() - began) / 1_000_000_000L);
     } finally {

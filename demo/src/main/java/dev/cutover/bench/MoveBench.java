@@ -52,11 +52,11 @@ public final class MoveBench {
     this.playersPerSecond = playersPerSecond;
   }
 
-  public List<Figures> measure(Size size, int runs, Consumer<String> progress) {
+  public List<Figures> measure(Size size, int runs, List<String> strategies, Consumer<String> progress) {
     List<Figures> out = new ArrayList<>();
     Map<String, List<Move>> moves = new java.util.LinkedHashMap<>();
     Map<String, List<String>> failures = new java.util.LinkedHashMap<>();
-    for (String strategy : List.of("dump-restore", "logical")) {
+    for (String strategy : strategies) {
       moves.put(strategy, new ArrayList<>());
       failures.put(strategy, new ArrayList<>());
     }

@@ -210,7 +210,10 @@ class MoveEndToEndTest {
 
     assertEquals(0, finished.exitCode(), finished.out() + finished.err());
     assertTrue(finished.out().contains("catch up to the fence"), finished.out());
-    Histories.record(scenario.address, "cutover-game", "logical");
+    // Verified before the freeze; inside it only what changed since was re-read.
+    assertTrue(finished.out().contains("fingerprint both sides before the freeze"), finished.out());
+    assertTrue(finished.out().contains("re-check what changed since the fingerprints before the freeze"), finished.out());
+    Histories.record(scenario.address, "cutover-game", "logical-recheck");
     assertTrue(finished.out().contains("all 6 tables match"), finished.out());
     assertNothingLostAndOneWriter(report);
     assertEquals("arm", report.liveBox());
@@ -220,6 +223,11 @@ class MoveEndToEndTest {
         ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_replication_slots")) {
       rs.next();
       assertEquals(0, rs.getInt(1), "no replication slot is left on the source");
+    }
+    try (Connection c = world.arm().connect(DemoWorld.DATABASE); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_replication_slots")) {
+      rs.next();
+      assertEquals(0, rs.getInt(1), "no change-log slot is left on the target");
     }
   }
 

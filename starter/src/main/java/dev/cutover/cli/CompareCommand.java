@@ -49,7 +49,7 @@ class CompareCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Plan p = PlanFiles.load(plan);
-    Verify verify = tables == null ? p.verify() : new Verify(new TableSelection(tables), p.verify().sums());
+    Verify verify = tables == null ? p.verify() : p.verify().withTables(new TableSelection(tables));
     WorkflowClient client = connection.client();
     CompareWorkflow workflow = client.newWorkflowStub(CompareWorkflow.class, WorkflowOptions.newBuilder()
         .setWorkflowId(CompareWorkflow.workflowIdFor(p.app()))

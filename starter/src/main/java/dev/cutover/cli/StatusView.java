@@ -110,6 +110,9 @@ public final class StatusView {
       out.append(String.format("%-" + width + "s %10s %10s  %-16s %-16s %s%n",
           display(t.table()), t.sourceRows(), t.targetRows(), prefix(t.sourceHash()), prefix(t.targetHash()),
           t.matches() ? "match" : "DIFFERS: " + t.difference()));
+      if (t.checked() != null) {
+        out.append("  ").append(t.checked()).append('\n');
+      }
       if (!t.sourceSums().isEmpty()) {
         out.append("  sums: ").append(sums(t.sourceSums())).append("  ==  ").append(sums(t.targetSums())).append('\n');
       }

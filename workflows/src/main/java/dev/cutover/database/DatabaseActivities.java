@@ -63,6 +63,26 @@ public interface DatabaseActivities {
    */
   TableDifference narrow(NarrowRequest request);
 
+  /**
+   * Before the freeze of a logical move, on one side: starts recording which rows change there (a logical
+   * slot decoding a publication of every table, {@code cutover_<app>_<side>_changes}) and describes each
+   * table's columns. A fingerprint taken after this returns is the baseline {@link #verifyChanges} re-checks
+   * against. A side that cannot record (wal_level below logical, no free slot, not a superuser) says why in
+   * {@code reason}; the move then re-reads everything at the freeze. Run again, it starts afresh.
+   */
+  ChangeLogStarted startChangeLog(ChangeLogRequest request);
+
+  /**
+   * At the freeze, with both sides fenced and caught up: fingerprints, on both sides, the rows whose keys
+   * changed on either side since its change log started, the key ranges where the two baselines differed,
+   * and in full every table whose columns changed, that was truncated, has no key or is unlogged. Together
+   * with the baseline this proves the two databases equal (docs/architecture.md, "Verify before the freeze").
+   */
+  ChangesVerified verifyChanges(ChangesRequest request);
+
+  /** Drops one side's change-log slot and publication; nothing to drop is fine. */
+  void dropChangeLog(ChangeLogRequest request);
+
   /** Runs the settle guards on the source; a guard that errors counts as false, with the error. */
   List<GuardResult> checkGuards(GuardRequest request);
 
@@ -159,6 +179,50 @@ public interface DatabaseActivities {
       Map<String, String> sourceRows,
       Map<String, String> targetRows,
       boolean truncated) {}
+
+  /** {@code side}: "source" or "target", which names the slot, so both sides may share one server. */
+  record ChangeLogRequest(String app, String side, String box, Database database) {}
+
+  /**
+   * {@code recording}: changes are being recorded from {@code startLsn} on; otherwise {@code reason} says
+   * why not. {@code layouts}: per table, a digest of its columns, key and persistence at the start.
+   */
+  record ChangeLogStarted(boolean recording, String reason, String slot, String startLsn, Map<String, String> layouts) {}
+
+  /**
+   * {@code ranges}: per table, the key ranges where the two baselines differed; {@code whole}: tables to
+   * re-read in full (their baselines could not be compared range by range).
+   */
+  record ChangesRequest(
+      String app,
+      String sourceBox,
+      Database source,
+      String targetBox,
+      Database target,
+      Verify verify,
+      Map<String, String> sourceLayouts,
+      Map<String, String> targetLayouts,
+      Map<String, List<KeyRange>> ranges,
+      List<String> whole) {}
+
+  /** {@code changes}: data changes read from both change logs. */
+  record ChangesVerified(List<TableRecheck> tables, long changes, long bytes, long millis) {}
+
+  /**
+   * One table re-checked at the freeze: {@code whole} with {@code why}, or {@code changedKeys} keys and
+   * {@code ranges} key ranges; the rows and hash of that selection on each side.
+   */
+  record TableRecheck(
+      String table,
+      boolean whole,
+      String why,
+      int changedKeys,
+      int ranges,
+      long sourceRows,
+      long targetRows,
+      String sourceHash,
+      String targetHash,
+      boolean matches) {}
 
   record GuardRequest(String box, Database database, List<Settle.Guard> guards) {}
 

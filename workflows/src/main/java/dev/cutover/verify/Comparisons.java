@@ -37,7 +37,7 @@ public final class Comparisons {
   private static TableComparison compare(String name, TableFingerprint s, TableFingerprint t) {
     if (s == null || t == null) {
       String missing = s == null ? "missing on the source" : "missing on the target";
-      return new TableComparison(name, rows(s), rows(t), sums(s), sums(t), hash(s), hash(t), false, missing, List.of());
+      return new TableComparison(name, rows(s), rows(t), sums(s), sums(t), hash(s), hash(t), false, missing, List.of(), null);
     }
     List<String> differences = new ArrayList<>();
     if (s.rows() != t.rows()) {
@@ -66,7 +66,7 @@ public final class Comparisons {
     }
     return new TableComparison(
         name, s.rows(), t.rows(), s.sums(), t.sums(), s.hash(), t.hash(), differences.isEmpty(),
-        differences.isEmpty() ? null : String.join("; ", differences), ranges);
+        differences.isEmpty() ? null : String.join("; ", differences), ranges, null);
   }
 
   /**
@@ -75,12 +75,17 @@ public final class Comparisons {
    * source if it is there, else on the target. Capped, since a status must stay small.
    */
   static List<KeyRange> differingRanges(List<Chunk> source, List<Chunk> target) {
+    return allDifferingRanges(source, target).stream().limit(MAX_RANGES).toList();
+  }
+
+  /** {@link #differingRanges} without the cap, for the re-check at the freeze, which must see them all. */
+  static List<KeyRange> allDifferingRanges(List<Chunk> source, List<Chunk> target) {
     Set<Chunk> onTarget = new HashSet<>(target);
     Set<Chunk> onSource = new HashSet<>(source);
     Set<KeyRange> out = new LinkedHashSet<>();
     source.stream().filter(c -> !onTarget.contains(c)).forEach(c -> out.add(c.range()));
     target.stream().filter(c -> !onSource.contains(c)).forEach(c -> out.add(c.range()));
-    return out.stream().limit(MAX_RANGES).toList();
+    return List.copyOf(out);
   }
 
   private static Map<String, TableFingerprint> byName(DatabaseFingerprint fingerprint) {

@@ -32,6 +32,12 @@ final class ActivityPolicies {
           .build();
 
   /** Long steps heartbeat; a worker that dies mid-copy is noticed within the heartbeat timeout. */
+  private static final ActivityOptions SLOT_REMOVAL =
+      DEFAULT.toBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(2))
+          .setRetryOptions(RETRY.toBuilder().setMaximumAttempts(30).build())
+          .build();
+
   private static ActivityOptions longStep(Duration startToClose, Duration heartbeat) {
     return DEFAULT.toBuilder()
         .setStartToCloseTimeout(startToClose)
@@ -40,30 +46,29 @@ final class ActivityPolicies {
   }
 
   static final Map<String, ActivityOptions> DATABASE =
-      Map.of(
-          "Copy", longStep(Duration.ofHours(6), Duration.ofSeconds(15)),
-          "Fingerprint", longStep(Duration.ofHours(2), Duration.ofSeconds(15)),
-          "Fence", DEFAULT.toBuilder().setStartToCloseTimeout(Duration.ofMinutes(1)).build(),
-          "Inspect",
+      Map.ofEntries(
+          Map.entry("Copy", longStep(Duration.ofHours(6), Duration.ofSeconds(15))),
+          Map.entry("Fingerprint", longStep(Duration.ofHours(2), Duration.ofSeconds(15))),
+          Map.entry("VerifyChanges", longStep(Duration.ofHours(2), Duration.ofSeconds(15))),
+          Map.entry("Fence", DEFAULT.toBuilder().setStartToCloseTimeout(Duration.ofMinutes(1)).build()),
+          Map.entry("Inspect",
               DEFAULT.toBuilder()
                   .setStartToCloseTimeout(Duration.ofSeconds(30))
                   .setRetryOptions(RETRY.toBuilder().setMaximumAttempts(3).build())
-                  .build(),
-          // CREATE SUBSCRIPTION waits for the source's open transactions without a heartbeat.
-          "StartLogical", longStep(Duration.ofHours(1), Duration.ofMinutes(2)),
-          "AwaitInitialCopy", longStep(Duration.ofHours(6).plusMinutes(5), Duration.ofSeconds(30)),
-          "Lag",
+                  .build()),
+          // CREATE SUBSCRIPTION, and creating a slot, wait for the source's open transactions without a heartbeat.
+          Map.entry("StartLogical", longStep(Duration.ofHours(1), Duration.ofMinutes(2))),
+          Map.entry("StartChangeLog", longStep(Duration.ofHours(1), Duration.ofMinutes(2))),
+          Map.entry("AwaitInitialCopy", longStep(Duration.ofHours(6).plusMinutes(5), Duration.ofSeconds(30))),
+          Map.entry("Lag",
               DEFAULT.toBuilder()
                   .setStartToCloseTimeout(Duration.ofSeconds(30))
                   .setRetryOptions(RETRY.toBuilder().setMaximumAttempts(3).build())
-                  .build(),
-          "CatchUp", longStep(Duration.ofMinutes(15), Duration.ofSeconds(30)),
+                  .build()),
+          Map.entry("CatchUp", longStep(Duration.ofMinutes(15), Duration.ofSeconds(30))),
           // A slot left on the source holds WAL until its disk fills: try hard to remove it.
-          "CleanupLogical",
-              DEFAULT.toBuilder()
-                  .setStartToCloseTimeout(Duration.ofMinutes(2))
-                  .setRetryOptions(RETRY.toBuilder().setMaximumAttempts(30).build())
-                  .build());
+          Map.entry("CleanupLogical", SLOT_REMOVAL),
+          Map.entry("DropChangeLog", SLOT_REMOVAL));
 
   /**
    * A plan command gets a generous ceiling (its own timeout is in the request) and heartbeats while it

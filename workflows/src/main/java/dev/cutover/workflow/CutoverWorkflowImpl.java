@@ -1,6 +1,10 @@
 package dev.cutover.workflow;
 
 import dev.cutover.database.DatabaseActivities;
+import dev.cutover.database.DatabaseActivities.ChangeLogRequest;
+import dev.cutover.database.DatabaseActivities.ChangeLogStarted;
+import dev.cutover.database.DatabaseActivities.ChangesRequest;
+import dev.cutover.database.DatabaseActivities.ChangesVerified;
 import dev.cutover.database.DatabaseActivities.CopyRequest;
 import dev.cutover.database.DatabaseActivities.CopyResult;
 import dev.cutover.database.DatabaseActivities.FenceRequest;
@@ -12,6 +16,7 @@ import dev.cutover.database.DatabaseActivities.LogicalRequest;
 import dev.cutover.database.DatabaseActivities.LogicalWaitRequest;
 import dev.cutover.database.DatabaseActivities.NarrowRequest;
 import dev.cutover.database.DatabaseActivities.TableDifference;
+import dev.cutover.database.DatabaseActivities.TableRecheck;
 import dev.cutover.database.DatabaseActivities.TargetRequest;
 import dev.cutover.frontdoor.FrontDoorActivities;
 import dev.cutover.frontdoor.FrontDoorActivities.FrontDoorRequest;
@@ -36,6 +41,7 @@ import dev.cutover.plan.NamedService;
 import dev.cutover.plan.Plan;
 import dev.cutover.verify.Comparisons;
 import dev.cutover.verify.DatabaseFingerprint;
+import dev.cutover.verify.Rechecks;
 import dev.cutover.verify.TableComparison;
 import dev.cutover.workflow.StepStatus.State;
 import io.temporal.failure.CanceledFailure;
@@ -64,6 +70,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(10);
   /** Catch-up measured well under a second at 259 MB (docs/architecture.md); an upper bound for the estimate. */
   private static final long CATCH_UP_ESTIMATE_MILLIS = 1_000;
+  /** Verify before the freeze leaves the freeze a re-check of what changed: about a second (docs/benchmarks.md). */
+  private static final long RECHECK_ESTIMATE_MILLIS = 1_000;
   private static final Duration LAG_POLL = Duration.ofSeconds(60);
   private static final Duration LAG_POLL_STALE = Duration.ofMinutes(10);
 
@@ -93,6 +101,9 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private LogicalLag replication;
   private final List<TableDifference> differences = new ArrayList<>();
   private DatabaseFingerprint verifiedTarget;
+  /** Logical moves: both sides' change logs and fingerprints from before the freeze, or null. */
+  private List<ChangeLogStarted> changeLogs;
+  private List<DatabaseFingerprint> baselines;
   private Long estimatedBlackoutMillis;
   private Long blackoutStartedAt;
   private Long blackoutEndedAt;
@@ -129,6 +140,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
             Outcome.ABORTED, "aborted at the confirm gate by " + aborted.by() + reasonSuffix(aborted));
       }
       settle();
+      verifyBeforeFreeze();
       freeze();
       copy();
       verify();
@@ -272,7 +284,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
           .totalMillis();
     }
     List<DatabaseFingerprint> both = fingerprintBoth(Phase.PRESYNC, "rehearsal fingerprints (timed)");
-    long fingerprintMillis = Math.max(both.get(0).millis(), both.get(1).millis());
+    long fingerprintMillis = logical() && plan.verify().beforeFreeze() ? RECHECK_ESTIMATE_MILLIS
+        : Math.max(both.get(0).millis(), both.get(1).millis());
     estimatedBlackoutMillis = copyMillis + fingerprintMillis;
     checkNextJob();
   }
@@ -399,6 +412,55 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     }
   }
 
+  /**
+   * Logical moves: a change log on each side, then both fingerprinted while the app still serves, so the
+   * freeze re-checks only what changed since (DatabaseActivities.verifyChanges) and the blackout does not
+   * grow with the database. A side that cannot record leaves the freeze to read every row, as before.
+   */
+  private void verifyBeforeFreeze() {
+    if (!logical() || !plan.verify().beforeFreeze()) {
+      return;
+    }
+    // Moves recorded before this step existed replay without it.
+    if (Workflow.getVersion("verify-before-freeze", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      return;
+    }
+    stopIfAborted();
+    saga.addCompensation(() -> compensation("drop the change logs", this::dropChangeLogs));
+    Promise<ChangeLogStarted> s = Async.function(database::startChangeLog, changeLogRequest(plan.source(), "source"));
+    Promise<ChangeLogStarted> t = Async.function(database::startChangeLog, changeLogRequest(plan.target(), "target"));
+    List<ChangeLogStarted> logs = steps.run(Phase.SETTLE, "start change logs on both sides",
+        () -> List.of(s.get(), t.get()), this::describeChangeLogs);
+    if (!logs.get(0).recording() || !logs.get(1).recording()) {
+      dropChangeLogs();
+      return;
+    }
+    baselines = fingerprintBoth(Phase.SETTLE, "fingerprint both sides before the freeze");
+    changeLogs = logs;
+  }
+
+  private String describeChangeLogs(List<ChangeLogStarted> logs) {
+    List<String> out = new ArrayList<>();
+    List<Box> boxes = List.of(plan.source(), plan.target());
+    for (int i = 0; i < 2; i++) {
+      ChangeLogStarted log = logs.get(i);
+      out.add(boxes.get(i).name() + (log.recording() ? ": recording from " + log.startLsn()
+          : ": cannot record (" + log.reason() + "); the freeze will re-read every row"));
+    }
+    return String.join("; ", out);
+  }
+
+  private ChangeLogRequest changeLogRequest(Box box, String side) {
+    return new ChangeLogRequest(plan.app(), side, box.name(), box.database());
+  }
+
+  private void dropChangeLogs() {
+    Promise<Void> s = Async.procedure(database::dropChangeLog, changeLogRequest(plan.source(), "source"));
+    Promise<Void> t = Async.procedure(database::dropChangeLog, changeLogRequest(plan.target(), "target"));
+    s.get();
+    t.get();
+  }
+
   private void freeze() {
     stopIfAborted();
     enter(Phase.FREEZE);
@@ -462,6 +524,9 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private void verify() {
     stopIfAborted();
     enter(Phase.VERIFY);
+    if (baselines != null && recheckedEqual()) {
+      return;
+    }
     List<DatabaseFingerprint> both = fingerprintBoth(Phase.VERIFY, "fingerprint both sides");
     fingerprints = Comparisons.compare(both.get(0), both.get(1));
     if (!Comparisons.allMatch(fingerprints)) {
@@ -474,6 +539,37 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       throw new StopMove(Outcome.ROLLED_BACK, "verify gate failed: fingerprints differ: " + differing);
     }
     verifiedTarget = both.get(1);
+  }
+
+  /**
+   * Re-checks what the baselines cannot vouch for. True when every table matches. Otherwise the caller
+   * fingerprints everything, which names the differing ranges and rows as a verify without baselines does.
+   */
+  private boolean recheckedEqual() {
+    Box source = plan.source();
+    Box target = plan.target();
+    Rechecks.Plan recheck = Rechecks.plan(baselines.get(0), baselines.get(1));
+    ChangesVerified result = steps.run(Phase.VERIFY, "re-check what changed since the fingerprints before the freeze",
+        () -> database.verifyChanges(new ChangesRequest(plan.app(), source.name(), source.database(), target.name(),
+            target.database(), plan.verify(), changeLogs.get(0).layouts(), changeLogs.get(1).layouts(),
+            recheck.ranges(), recheck.whole())),
+        this::describe);
+    fingerprints = Rechecks.comparisons(baselines.get(0), baselines.get(1), result.tables());
+    if (result.tables().stream().allMatch(TableRecheck::matches)) {
+      return true;
+    }
+    log.warn("the re-check at the freeze found differences; fingerprinting every row to name them");
+    return false;
+  }
+
+  private String describe(ChangesVerified r) {
+    long keys = r.tables().stream().mapToLong(TableRecheck::changedKeys).sum();
+    long ranges = r.tables().stream().mapToLong(TableRecheck::ranges).sum();
+    List<String> whole = r.tables().stream().filter(TableRecheck::whole).map(TableRecheck::table).toList();
+    long differing = r.tables().stream().filter(t -> !t.matches()).count();
+    return r.changes() + " changes read; " + keys + " changed keys and " + ranges + " differing ranges re-read"
+        + (whole.isEmpty() ? "" : ", whole: " + String.join(", ", whole)) + "; " + r.bytes() + " bytes in "
+        + r.millis() + " ms; " + (differing == 0 ? "every table matches" : differing + " tables differ");
   }
 
   /**
@@ -544,6 +640,13 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   private void report() {
     enter(Phase.REPORT);
+    if (changeLogs != null) {
+      // Left until now so that dropping them costs the blackout nothing; a slot holds WAL until dropped.
+      steps.run(Phase.REPORT, "drop the change logs", () -> {
+        dropChangeLogs();
+        return null;
+      }, r -> "dropped on both sides");
+    }
     steps.run(Phase.REPORT, "mark target database live", () -> {
       database.markTargetLive(targetRequest());
       return null;
@@ -587,10 +690,19 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     try {
       steps.run(Phase.ROLLBACK, "fence target to check for writes", () -> database.fence(fenceRequest(target)),
           r -> "fenced");
-      DatabaseFingerprint now =
-          steps.run(Phase.ROLLBACK, "fingerprint target again", () -> database.fingerprint(
-              new FingerprintRequest(target.name(), target.database(), plan.verify())), r -> r.tables().size() + " tables");
-      if (Comparisons.allMatch(Comparisons.compare(verifiedTarget, now))) {
+      boolean unchanged;
+      if (verifiedTarget != null) {
+        DatabaseFingerprint now =
+            steps.run(Phase.ROLLBACK, "fingerprint target again", () -> database.fingerprint(
+                new FingerprintRequest(target.name(), target.database(), plan.verify())), r -> r.tables().size() + " tables");
+        unchanged = Comparisons.allMatch(Comparisons.compare(verifiedTarget, now));
+      } else {
+        // Verified by a re-check, so there is no whole fingerprint of the target to compare with. The
+        // source has stayed fenced since, so a target still equal to it has taken no writes.
+        List<DatabaseFingerprint> both = fingerprintBoth(Phase.ROLLBACK, "fingerprint both sides again");
+        unchanged = Comparisons.allMatch(Comparisons.compare(both.get(0), both.get(1)));
+      }
+      if (unchanged) {
         return true;
       }
       steps.run(Phase.ROLLBACK, "unfence target: it holds new writes", () -> {

@@ -380,6 +380,9 @@ class CutoverWorkflowTest {
     when(database.catchUp(any())).thenAnswer(i -> record("catch up",
         new DatabaseActivities.LogicalCaughtUp(false, "0/2", 4, 0, 10, 20)));
     org.mockito.Mockito.doAnswer(i -> record("cleanup logical", null)).when(database).cleanupLogical(any());
+    recordingChangeLogs();
+    when(database.verifyChanges(any())).thenAnswer(i -> record("re-check", new DatabaseActivities.ChangesVerified(
+        List.of(new DatabaseActivities.TableRecheck("public.t", false, null, 3, 0, 3, 3, "h", "h", true)), 3, 100, 5)));
 
     CutoverWorkflow workflow = start(logicalPlan());
     awaitGate(workflow);
@@ -389,11 +392,57 @@ class CutoverWorkflowTest {
 
     assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
     assertEquals(List.of("arm: stop app", "arm: stop job scoring", "create target", "start logical", "initial copy",
+        "start change log", "start change log",
         "front door: hold", "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home",
-        "catch up",
-        "unfence arm", "arm: start job scoring", "arm: start app", "front door -> TARGET", "mark live"), journal);
+        "catch up", "re-check",
+        "unfence arm", "arm: start job scoring", "arm: start app", "front door -> TARGET",
+        "drop change log", "drop change log", "mark live"), journal);
     verify(database, never()).copy(any());
     verify(database, org.mockito.Mockito.atLeast(2)).lag(any());
+    // The rehearsal's and the baselines, all before the freeze; the freeze fingerprints nothing in full.
+    verify(database, org.mockito.Mockito.times(4)).fingerprint(any());
+    assertEquals("re-read 3 changed keys and 0 differing ranges at the freeze; baseline of 1 rows before the freeze",
+        result.status().fingerprints().get(0).checked());
+  }
+
+  @Test
+  void aRecheckThatFindsADifferenceFingerprintsEverythingAndRollsBack() {
+    when(database.checkLogical(any())).thenReturn(new DatabaseActivities.LogicalReadiness("logical", 10, 10, List.of(), 0, List.of()));
+    when(database.startLogical(any())).thenReturn(new DatabaseActivities.LogicalStarted("cutover_game", false, 3, List.of(), 5));
+    DatabaseActivities.LogicalLag done = new DatabaseActivities.LogicalLag(true, 3, Map.of("r", 3), List.of(), "0/1", "0/1",
+        0L, 0L, 0, true);
+    when(database.awaitInitialCopy(any())).thenReturn(done);
+    when(database.lag(any())).thenReturn(done);
+    when(database.catchUp(any())).thenReturn(new DatabaseActivities.LogicalCaughtUp(false, "0/2", 4, 0, 10, 20));
+    org.mockito.Mockito.doAnswer(i -> record("cleanup logical", null)).when(database).cleanupLogical(any());
+    recordingChangeLogs();
+    when(database.verifyChanges(any())).thenAnswer(i -> record("re-check", new DatabaseActivities.ChangesVerified(
+        List.of(new DatabaseActivities.TableRecheck("public.t", false, null, 1, 0, 1, 1, "a", "b", false)), 1, 100, 5)));
+    when(database.fingerprint(any())).thenAnswer(i -> {
+      FingerprintRequest r = i.getArgument(0);
+      return record("fingerprint " + r.box(),
+          fingerprint(r.box().equals("arm") && journal.contains("re-check") ? "tampered" : "same"));
+    });
+
+    CutoverWorkflow workflow = start(logicalPlan());
+    awaitGate(workflow);
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.ROLLED_BACK, result.outcome(), result.summary());
+    assertTrue(result.summary().startsWith("verify gate failed: fingerprints differ: public.t"), result.summary());
+    int recheck = journal.indexOf("re-check");
+    assertEquals(List.of("fingerprint arm", "fingerprint home"),
+        journal.subList(recheck + 1, recheck + 3).stream().sorted().toList(), "everything fingerprinted after the re-check");
+    assertTrue(journal.indexOf("drop change log") > recheck, journal.toString());
+    assertTrue(journal.lastIndexOf("drop change log") < journal.indexOf("drop target"),
+        "the target's slot goes before the target database: " + journal);
+  }
+
+  private void recordingChangeLogs() {
+    when(database.startChangeLog(any())).thenAnswer(i -> record("start change log",
+        new DatabaseActivities.ChangeLogStarted(true, null, "cutover_game_changes", "0/1", Map.of("public.t", "d"))));
+    org.mockito.Mockito.doAnswer(i -> record("drop change log", null)).when(database).dropChangeLog(any());
   }
 
   @Test

@@ -1,0 +1,219 @@
+package dev.cutover.database;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cutover.database.DatabaseActivities.ChangeLogRequest;
+import dev.cutover.database.DatabaseActivities.ChangeLogStarted;
+import dev.cutover.database.DatabaseActivities.ChangesRequest;
+import dev.cutover.database.DatabaseActivities.ChangesVerified;
+import dev.cutover.database.DatabaseActivities.FenceRequest;
+import dev.cutover.database.DatabaseActivities.FingerprintRequest;
+import dev.cutover.database.DatabaseActivities.LogicalRequest;
+import dev.cutover.database.DatabaseActivities.LogicalWaitRequest;
+import dev.cutover.database.DatabaseActivities.TableRecheck;
+import dev.cutover.plan.Copy;
+import dev.cutover.plan.Database;
+import dev.cutover.plan.Verify;
+import dev.cutover.testing.LiveWriter;
+import dev.cutover.testing.LogicalGame;
+import dev.cutover.testing.PostgresClusters;
+import dev.cutover.verify.Comparisons;
+import dev.cutover.verify.DatabaseFingerprint;
+import dev.cutover.verify.Rechecks;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Verify before the freeze on two real clusters with an app writing to the source: the re-check at the
+ * freeze reads a fraction of the rows, agrees when the copy is right, and catches every way a target can
+ * drift from the source that the baseline could hide.
+ */
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class RecheckTest {
+
+  @RegisterExtension static final PostgresClusters clusters = new PostgresClusters();
+
+  private static final Duration WAIT = Duration.ofMinutes(2);
+  private static final Copy LOGICAL = new Copy(Copy.Strategy.LOGICAL, 1, Copy.Owner.TARGET_USER, true);
+
+  private static LocalCluster home;
+  private static LocalCluster arm;
+  private static int run;
+  /** Small chunks, so one changed row leaves most of a table's chunks equal. */
+  private final DatabaseActivitiesImpl activities = new DatabaseActivitiesImpl(new Fingerprinter.Options(500));
+  private String name;
+  private Database source;
+  private Database target;
+
+  @BeforeAll
+  static void startClusters() {
+    home = clusters.start("home");
+    arm = clusters.start("arm");
+  }
+
+  @BeforeEach
+  void presync() throws Exception {
+    run++;
+    name = "game" + run;
+    home.createDatabase(name);
+    source = db(home, name);
+    target = db(arm, name);
+    try (Connection c = home.connect(name)) {
+      LogicalGame.create(c, 30_000, 64);
+    }
+    activities.startLogical(logical());
+    assertTrue(activities.awaitInitialCopy(new LogicalWaitRequest(logical(), WAIT)).initialCopyDone());
+  }
+
+  @Test
+  void underLoadTheFreezeReReadsOnlyWhatChangedAndFindsTheSidesEqual() throws Exception {
+    Baseline baseline;
+    try (LiveWriter writer = LiveWriter.start(home, name)) {
+      assertTrue(writer.awaitMore(50, WAIT), "the app writes before the baseline");
+      baseline = baseline();
+      assertTrue(writer.awaitMore(300, WAIT), "the app keeps writing after the baseline");
+      activities.fence(new FenceRequest("game", "home", source));
+      assertTrue(writer.awaitEnd(WAIT), "the fence ended the app's session");
+    }
+    activities.catchUp(new LogicalWaitRequest(logical(), WAIT));
+
+    ChangesVerified verified = recheck(baseline);
+    Map<String, TableRecheck> tables = byTable(verified);
+    assertTrue(tables.values().stream().allMatch(TableRecheck::matches), verified.toString());
+    assertTrue(verified.changes() >= 300, "the writer's changes were read from the logs: " + verified.changes());
+
+    TableRecheck players = tables.get("game.players");
+    assertFalse(players.whole(), players.toString());
+    assertTrue(players.changedKeys() >= 10, players.toString());
+    long playersNow = count(home, "SELECT count(*) FROM game.players");
+    assertTrue(players.sourceRows() > 0 && players.sourceRows() * 4 < playersNow,
+        "re-read " + players.sourceRows() + " of " + playersNow + " rows");
+    assertEquals(players.sourceRows(), players.targetRows());
+    assertEquals("no primary key", tables.get("public.audit_log").why(), "a keyless table is re-read whole");
+    assertTrue(tables.get("public.audit_log").whole());
+
+    // The re-check agrees with what a whole fingerprint of both sides says.
+    assertTrue(Comparisons.allMatch(Comparisons.compare(
+        activities.fingerprint(new FingerprintRequest("home", source, Verify.ALL)),
+        activities.fingerprint(new FingerprintRequest("arm", target, Verify.ALL)))));
+
+    dropLogs();
+    assertEquals(0, count(home, "SELECT count(*) FROM pg_replication_slots"), "no slot left on the source");
+    assertEquals(0, count(arm, "SELECT count(*) FROM pg_replication_slots"), "no slot left on the target");
+    assertEquals(0, count(arm, "SELECT count(*) FROM pg_publication"), "no publication left on the target");
+  }
+
+  @Test
+  void everyWayTheTargetDriftsIsCaught() throws Exception {
+    // Before the baseline: the baselines' chunks differ there, so the range is re-read.
+    onTarget("UPDATE game.players SET points = -1 WHERE id = 25000");
+    Baseline baseline = baseline();
+    // After the baseline, while replication runs: only the target's change log knows.
+    onTarget("DELETE FROM \"Odd Schema\".\"Tickets\" WHERE n = (SELECT min(n) FROM \"Odd Schema\".\"Tickets\")");
+    activities.fence(new FenceRequest("game", "home", source));
+    activities.catchUp(new LogicalWaitRequest(logical(), WAIT));
+    // After the catch-up, a change that writes no row changes to the WAL: a column added with a default.
+    onTarget("ALTER TABLE public.avatars ADD COLUMN frame int DEFAULT 7");
+
+    ChangesVerified verified = recheck(baseline);
+    Set<String> differing = verified.tables().stream().filter(t -> !t.matches()).map(TableRecheck::table)
+        .collect(Collectors.toCollection(TreeSet::new));
+    assertEquals(Set.of("Odd Schema.Tickets", "game.players", "public.avatars"), differing, verified.toString());
+    assertTrue(byTable(verified).get("public.avatars").why().contains("columns changed on the target"),
+        byTable(verified).get("public.avatars").toString());
+    assertEquals(1, byTable(verified).get("game.players").ranges(), "found through the baselines' differing range");
+    dropLogs();
+  }
+
+  @Test
+  void aTargetThatCannotRecordSaysWhyAndChangesNothing() throws Exception {
+    LocalCluster plain = clusters.start("plain", "replica");
+    plain.createDatabase("app");
+    ChangeLogStarted started = activities.startChangeLog(
+        new ChangeLogRequest("game", "target", "plain", db(plain, "app")));
+    assertFalse(started.recording());
+    assertEquals("wal_level is replica, not logical", started.reason());
+    assertNull(started.startLsn());
+    assertEquals(0, count(plain, "SELECT count(*) FROM pg_publication", "app"));
+
+    // Preflight says so before the move starts, without blocking it.
+    var issues = activities.checkLogical(new LogicalRequest("game", "m", "home", source, "plain", db(plain, "app"), LOGICAL))
+        .issues().stream().filter(i -> i.check().equals("target wal_level")).toList();
+    assertEquals(1, issues.size(), issues.toString());
+    assertFalse(issues.get(0).blocking());
+    assertTrue(issues.get(0).problem().contains("the freeze fingerprints every row"), issues.toString());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private record Baseline(ChangeLogStarted source, ChangeLogStarted target, DatabaseFingerprint sourceFingerprint,
+      DatabaseFingerprint targetFingerprint) {}
+
+  private Baseline baseline() {
+    ChangeLogStarted s = activities.startChangeLog(new ChangeLogRequest("game", "source", "home", source));
+    ChangeLogStarted t = activities.startChangeLog(new ChangeLogRequest("game", "target", "arm", target));
+    assertTrue(s.recording() && t.recording(), s + " / " + t);
+    return new Baseline(s, t, activities.fingerprint(new FingerprintRequest("home", source, Verify.ALL)),
+        activities.fingerprint(new FingerprintRequest("arm", target, Verify.ALL)));
+  }
+
+  private ChangesVerified recheck(Baseline b) {
+    Rechecks.Plan plan = Rechecks.plan(b.sourceFingerprint(), b.targetFingerprint());
+    return activities.verifyChanges(new ChangesRequest("game", "home", source, "arm", target, Verify.ALL,
+        b.source().layouts(), b.target().layouts(), plan.ranges(), plan.whole()));
+  }
+
+  private void dropLogs() {
+    activities.dropChangeLog(new ChangeLogRequest("game", "source", "home", source));
+    activities.dropChangeLog(new ChangeLogRequest("game", "target", "arm", target));
+    activities.cleanupLogical(logical());
+  }
+
+  private static Map<String, TableRecheck> byTable(ChangesVerified verified) {
+    return verified.tables().stream().collect(Collectors.toMap(TableRecheck::table, Function.identity()));
+  }
+
+  private void onTarget(String sql) throws SQLException {
+    try (Connection c = arm.connect(name); Statement s = c.createStatement()) {
+      Fence.asMover(c);
+      assertEquals(sql.startsWith("ALTER") ? 0 : 1, s.executeUpdate(sql), sql);
+    }
+  }
+
+  private LogicalRequest logical() {
+    return new LogicalRequest("game", "move-" + run, "home", source, "arm", target, LOGICAL);
+  }
+
+  private long count(LocalCluster cluster, String sql) throws SQLException {
+    return count(cluster, sql, name);
+  }
+
+  private static long count(LocalCluster cluster, String sql, String database) throws SQLException {
+    try (Connection c = cluster.connect(database); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static Database db(LocalCluster cluster, String name) {
+    return new Database(cluster.jdbcUrl(name), LocalCluster.SUPERUSER, null, null);
+  }
+}
