@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -16,10 +17,14 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -30,6 +35,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Per-table fingerprints: row count, chosen column sums, and SHA-256 over every row in key order, made of
@@ -52,9 +58,16 @@ import java.util.function.Consumer;
  */
 final class Fingerprinter {
 
-  /** Chunk length in rows, on average. Both sides must use the same. */
-  record Options(int chunkRows) {
+  /**
+   * Chunk length in rows, on average; both sides must use the same. And the most a split table's upper
+   * reader keeps of the rows it skips, for the lower reader (see {@link Split}); past it they are read again.
+   */
+  record Options(int chunkRows, int prefixBytes) {
     static final Options DEFAULT = new Options(50_000);
+
+    Options(int chunkRows) {
+      this(chunkRows, 16 << 20);
+    }
   }
 
   private Fingerprinter() {}
@@ -88,10 +101,46 @@ final class Fingerprinter {
     }
 
     String select(String where) {
+      return select(where, true);
+    }
+
+    /**
+     * The key's columns among {@link #columns}, when each is sent in a binary form that
+     * {@link BinaryCopy.Keys} can print as its text (integers, text, varchar, uuid); otherwise null, and
+     * the key is sent as text.
+     */
+    BinaryCopy.Keys binaryKeys() {
+      if (keyless()) {
+        return null;
+      }
+      int[] fields = new int[keyNames.size()];
+      BinaryCopy.Kind[] kinds = new BinaryCopy.Kind[keyNames.size()];
+      for (int i = 0; i < keyNames.size(); i++) {
+        fields[i] = columns.indexOf("t." + Sql.ident(keyNames.get(i)));
+        String type = keyTypes.get(i);
+        kinds[i] = switch (type) {
+          case "smallint", "integer", "bigint" -> BinaryCopy.Kind.INTEGER;
+          case "text" -> BinaryCopy.Kind.TEXT;
+          case "uuid" -> BinaryCopy.Kind.UUID;
+          default -> type.startsWith("character varying") ? BinaryCopy.Kind.TEXT : null;
+        };
+        if (fields[i] < 0 || kinds[i] == null) {
+          return null;
+        }
+      }
+      return new BinaryCopy.Keys(fields, kinds);
+    }
+
+    /** {@link #select} without the key-as-text fields, for {@link #binaryKeys}. */
+    String selectColumns(String where) {
+      return select(where, false);
+    }
+
+    private String select(String where, boolean keyText) {
       List<String> items = new ArrayList<>();
       if (keyless()) {
         items.add(rowMd5() + " COLLATE \"C\"");
-      } else {
+      } else if (keyText) {
         keyNames.forEach(k -> items.add("t." + Sql.ident(k) + "::text"));
       }
       items.addAll(columns);
@@ -159,6 +208,32 @@ final class Fingerprinter {
       return "ROW(" + String.join(", ", keyOrder()) + ") = " + literalRow(key);
     }
 
+    /** Rows below {@code split} in the first key column (or the row MD5): a prefix of the key order. */
+    String below(String split) {
+      return splitColumn() + " < " + splitValue(split);
+    }
+
+    /** The rest of the key order after {@link #below}. */
+    String atOrAbove(String split) {
+      return splitColumn() + " >= " + splitValue(split);
+    }
+
+    /** Rows whose key is at most {@code key}. */
+    String atMost(List<String> key) {
+      if (keyless()) {
+        return rowMd5() + " COLLATE \"C\" <= " + Sql.literal(key.get(0));
+      }
+      return "ROW(" + String.join(", ", keyOrder()) + ") <= " + literalRow(key);
+    }
+
+    private String splitColumn() {
+      return keyless() ? rowMd5() + " COLLATE \"C\"" : keyOrder().get(0);
+    }
+
+    private String splitValue(String split) {
+      return keyless() ? Sql.literal(split) : "CAST(" + Sql.literal(split) + " AS " + keyTypes.get(0) + ")";
+    }
+
     private String literalRow(List<String> values) {
       List<String> out = new ArrayList<>();
       for (int i = 0; i < values.size(); i++) {
@@ -186,10 +261,12 @@ final class Fingerprinter {
   }
 
   /**
-   * Fingerprints every selected table, whole tables at a time on up to {@link #CONNECTIONS} connections
-   * (more from {@code more}, which may be null). Every connection reads the same snapshot, exported by
-   * {@code c} ({@code pg_export_snapshot}), so the result is of one moment and each table's hash is the
-   * same as one connection alone would compute. Biggest tables go first, so the last to start is small.
+   * Fingerprints every selected table on up to {@link #CONNECTIONS} connections (more from {@code more},
+   * which may be null). Every connection reads the same snapshot, exported by {@code c}
+   * ({@code pg_export_snapshot}), so the result is of one moment and each table's hash is the same as one
+   * connection alone would compute. A table big enough to leave the other connection idle is read as two
+   * key ranges (see {@link Split}); pieces go biggest first, so the last to start is small. The second
+   * connection opens while this one reads the catalog, so its start-up is off the critical path.
    */
   static DatabaseFingerprint fingerprint(Connection c, Opener more, String box, Verify verify, Options options,
       Consumer<String> progress) throws SQLException {
@@ -197,24 +274,12 @@ final class Fingerprinter {
     snapshot(c);
     AtomicLong bytes = new AtomicLong();
     AtomicInteger done = new AtomicInteger();
+    CompletableFuture<Queue<Piece>> planned = new CompletableFuture<>();
     ExecutorService helpers = null;
     try {
-      List<Table> tables = selected(tables(c), verify);
-      TableFingerprint[] out = new TableFingerprint[tables.size()];
-      ConcurrentLinkedQueue<Integer> queue = new ConcurrentLinkedQueue<>(biggestFirst(c, tables));
-      Work work = (connection, report) -> {
-        for (Integer i; (i = queue.poll()) != null; ) {
-          Table table = tables.get(i);
-          long before = bytes.get();
-          long[] counted = {0};
-          out[i] = table(connection, layout(connection, table), null, sumsFor(verify, table), options, counted,
-              b -> report.accept(done.get() + "/" + tables.size() + " tables, " + (before + b) + " bytes"));
-          bytes.addAndGet(counted[0]);
-          done.incrementAndGet();
-        }
-      };
       List<Future<?>> running = new ArrayList<>();
-      if (more != null && tables.size() > 1) {
+      Work[] work = new Work[1];
+      if (more != null) {
         String snapshot = exportSnapshot(c);
         helpers = Executors.newFixedThreadPool(CONNECTIONS - 1, r -> {
           Thread t = new Thread(r, "fingerprint-" + box);
@@ -227,26 +292,64 @@ final class Fingerprinter {
             try {
               helper = more.open();
             } catch (SQLException noRoom) {
-              // No second connection (e.g. max_connections): this one does every table itself.
+              // No second connection (e.g. max_connections): this one does every piece itself.
               return null;
             }
             try (helper) {
               join(helper, snapshot);
-              // Heartbeats come from the activity's own thread only.
-              work.run(helper, line -> { });
+              Queue<Piece> queue = planned.get();
+              if (work[0] != null) {
+                // Heartbeats come from the activity's own thread only.
+                work[0].run(helper, queue, line -> { });
+              }
               helper.rollback();
             }
             return null;
           }));
         }
       }
-      work.run(c, progress);
+      List<Table> tables = selected(tables(c), verify);
+      Map<Long, Layout> layouts = layouts(c, tables);
+      List<Piece> pieces = pieces(c, tables, layouts, options, more != null);
+      TableFingerprint[] out = new TableFingerprint[tables.size()];
+      Supplier<String> status = () -> done.get() + "/" + tables.size() + " tables, " + bytes.get() + " bytes";
+      work[0] = (connection, queue, report) -> {
+        for (Piece piece; (piece = queue.poll()) != null; ) {
+          Table table = tables.get(piece.index());
+          Layout layout = layouts.get(table.oid());
+          long before = bytes.get();
+          long[] counted = {0};
+          Consumer<Long> tick = b -> report.accept(done.get() + "/" + tables.size() + " tables, " + (before + b)
+              + " bytes");
+          Split split = piece.split();
+          if (split == null) {
+            out[piece.index()] = table(connection, layout, null, sumsFor(verify, table), options, counted, tick);
+          } else if (piece.upper()) {
+            split.upper(connection, layout, options, counted, tick);
+          } else {
+            split.lower(connection, layout, options, counted, tick, () -> report.accept(status.get()));
+            split.sums = sums(connection, table.from(), sumsFor(verify, table));
+          }
+          bytes.addAndGet(counted[0]);
+          if (split == null || split.pieces.decrementAndGet() == 0) {
+            done.incrementAndGet();
+          }
+        }
+      };
+      planned.complete(new ConcurrentLinkedQueue<>(pieces));
+      work[0].run(c, planned.join(), progress);
       for (Future<?> helper : running) {
-        awaitHelper(helper, () -> progress.accept(done.get() + "/" + tables.size() + " tables, " + bytes.get()
-            + " bytes"));
+        awaitHelper(helper, () -> progress.accept(status.get()));
+      }
+      for (Piece piece : pieces) {
+        if (piece.split() != null && out[piece.index()] == null) {
+          out[piece.index()] = piece.split().fingerprint(layouts.get(tables.get(piece.index()).oid()));
+        }
       }
       return new DatabaseFingerprint(box, List.of(out), bytes.get(), (System.nanoTime() - started) / 1_000_000);
     } finally {
+      // A helper still waiting for the plan (this side failed first) finds nothing to do.
+      planned.complete(new ConcurrentLinkedQueue<>());
       if (helpers != null) {
         helpers.shutdownNow();
       }
@@ -256,7 +359,97 @@ final class Fingerprinter {
 
   @FunctionalInterface
   private interface Work {
-    void run(Connection c, Consumer<String> progress) throws SQLException;
+    void run(Connection c, Queue<Piece> queue, Consumer<String> progress) throws SQLException;
+  }
+
+  /** A whole table ({@code split} null), or one of the two key ranges of a split table. */
+  record Piece(int index, long size, Split split, boolean upper) {}
+
+  /**
+   * Where a split table's upper reader starts its own chunks: after the rows up to {@code key}, which it
+   * hands over in {@code rows[0, length)} (its tuples end to end), or null when there were too many.
+   */
+  record Seam(List<String> key, byte[] rows, int length) {}
+
+  /**
+   * One table read as two key ranges, below {@code at} and from it, by two connections at once, with the
+   * same chunks and hash as one connection reading it whole.
+   *
+   * <p>Where a chunk ends depends on the rows before it (a chunk is also cut at 8 x {@code chunkRows}), so
+   * the upper reader cannot know which chunk its first rows belong to. But a chunk always ends where the
+   * key changes after a boundary key, whatever came before: from there on, one reader's chunks do not
+   * depend on earlier rows. So the upper reader skips its rows up to that point (the seam: the last key
+   * before it) without hashing them and chunks the rest; the lower reader reads its own range, then the
+   * upper range's rows up to the seam, which closes the chunk that spans the split exactly as a single
+   * reader would. The table hash is then taken over the lower reader's chunks followed by the upper's.
+   * The rows before the seam (about {@code chunkRows} of them, the length of one chunk) are handed over
+   * as the upper reader saw them, up to {@link Options#prefixBytes}; past that they are read again.
+   * The upper piece is queued first, so whoever waits for the seam waits for a piece that is
+   * already being read; if the upper range has no seam, the lower reader reads all of it.
+   */
+  static final class Split {
+    final String at;
+    final CompletableFuture<Seam> seam = new CompletableFuture<>();
+    final AtomicInteger pieces = new AtomicInteger(2);
+    volatile Chunker lower;
+    volatile Chunker upper;
+    volatile Map<String, String> sums;
+
+    Split(String at) {
+      this.at = at;
+    }
+
+    void upper(Connection c, Layout layout, Options options, long[] bytes, Consumer<Long> progress)
+        throws SQLException {
+      Chunker chunker = new Chunker(options.chunkRows(), layout.descriptor());
+      chunker.skipToSeam(seam::complete, options.prefixBytes());
+      try {
+        stream(c, layout, layout.atOrAbove(at), chunker, bytes, progress);
+        chunker.finish();
+        // No-op when the seam was found; null tells the lower reader to read the whole upper range.
+        seam.complete(null);
+      } catch (SQLException | RuntimeException | Error e) {
+        seam.completeExceptionally(e);
+        throw e;
+      }
+      upper = chunker;
+    }
+
+    void lower(Connection c, Layout layout, Options options, long[] bytes, Consumer<Long> progress,
+        Runnable waiting) throws SQLException {
+      Chunker chunker = new Chunker(options.chunkRows(), layout.descriptor());
+      stream(c, layout, layout.below(at), chunker, bytes, progress);
+      Seam until = awaitSeam(waiting);
+      if (until != null && until.rows() != null) {
+        BinaryCopy.replay(until.rows(), until.length(), layout.keyFields(), chunker::row);
+      } else {
+        stream(c, layout, layout.atOrAbove(at) + (until == null ? "" : " AND " + layout.atMost(until.key())),
+            chunker, bytes, progress);
+      }
+      chunker.finish();
+      lower = chunker;
+    }
+
+    private Seam awaitSeam(Runnable tick) throws SQLException {
+      while (true) {
+        try {
+          return seam.get(1, TimeUnit.SECONDS);
+        } catch (TimeoutException stillReading) {
+          tick.run();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new SQLException("interrupted while fingerprinting", e);
+        } catch (ExecutionException e) {
+          throw new SQLException("the upper key range failed: " + e.getCause().getMessage(), e.getCause());
+        }
+      }
+    }
+
+    TableFingerprint fingerprint(Layout layout) {
+      lower.append(upper);
+      return new TableFingerprint(layout.table().qualifiedName(), lower.rows, sums, lower.tableHash(),
+          lower.chunks);
+    }
   }
 
   private static void awaitHelper(Future<?> helper, Runnable tick) throws SQLException {
@@ -276,21 +469,56 @@ final class Fingerprinter {
     }
   }
 
-  private static List<Integer> biggestFirst(Connection c, List<Table> tables) throws SQLException {
-    Map<Long, Long> sizes = new java.util.HashMap<>();
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-        "SELECT c.oid, pg_total_relation_size(c.oid) FROM pg_class c WHERE c.relkind IN ('r', 'p')")) {
-      while (rs.next()) {
-        sizes.put(rs.getLong(1), rs.getLong(2));
+  /**
+   * The pieces to read, biggest first. A table is split in two when it is more than a quarter of the data
+   * (one piece more than half would leave the other connection idle at the end) and has enough rows that the
+   * rows read twice (one chunk's worth, see {@link Split}) are a small part of it. It is cut at the middle
+   * of the planner's histogram of its first key column, so this costs no scan; a table without statistics
+   * is read whole. A table without a key is cut at the MD5 {@code '8'}, half of its order.
+   */
+  static List<Piece> pieces(Connection c, List<Table> tables, Map<Long, Layout> layouts, Options options,
+      boolean split) throws SQLException {
+    Map<Long, long[]> sizes = new HashMap<>();
+    Map<Long, String> middles = new HashMap<>();
+    String sql = "SELECT c.oid,"
+        // A partitioned table's rows are in its partitions (pg_partition_tree lists none for a plain table).
+        + " CASE WHEN c.relkind = 'p'"
+        + "   THEN (SELECT coalesce(sum(pg_table_size(p.relid)), 0) FROM pg_partition_tree(c.oid) p)::bigint"
+        + "   ELSE pg_table_size(c.oid) END,"
+        + " c.reltuples::bigint,"
+        + " (SELECT b[(array_length(b, 1) + 1) / 2] FROM (SELECT s.histogram_bounds::text::text[] AS b"
+        + "   FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"
+        + "   JOIN pg_namespace n ON n.oid = c.relnamespace"
+        + "   JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = a.attname"
+        + "   WHERE i.indrelid = c.oid AND i.indisprimary ORDER BY s.inherited DESC LIMIT 1) h)"
+        + " FROM pg_class c WHERE c.oid = ANY (?)";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setArray(1, c.createArrayOf("oid", tables.stream().map(Table::oid).toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          sizes.put(rs.getLong(1), new long[] {rs.getLong(2), rs.getLong(3)});
+          middles.put(rs.getLong(1), rs.getString(4));
+        }
       }
     }
-    List<Integer> order = new ArrayList<>();
+    long total = sizes.values().stream().mapToLong(s -> s[0]).sum();
+    List<Piece> pieces = new ArrayList<>();
     for (int i = 0; i < tables.size(); i++) {
-      order.add(i);
+      long oid = tables.get(i).oid();
+      long[] size = sizes.getOrDefault(oid, new long[2]);
+      String at = layouts.get(oid).keyless() ? "8" : middles.get(oid);
+      if (split && at != null && size[0] > total / (2 * CONNECTIONS) && size[1] >= 4L * options.chunkRows()) {
+        Split both = new Split(at);
+        // Upper first: see Split.
+        pieces.add(new Piece(i, size[0] / 2, both, true));
+        pieces.add(new Piece(i, size[0] / 2, both, false));
+      } else {
+        pieces.add(new Piece(i, size[0], null, false));
+      }
     }
-    order.sort((a, b) -> Long.compare(sizes.getOrDefault(tables.get(b).oid(), 0L),
-        sizes.getOrDefault(tables.get(a).oid(), 0L)));
-    return order;
+    // Stable, so a split table's upper piece stays ahead of its lower one.
+    pieces.sort(Comparator.comparingLong(Piece::size).reversed());
+    return pieces;
   }
 
   private static String exportSnapshot(Connection c) throws SQLException {
@@ -324,12 +552,11 @@ final class Fingerprinter {
     }
   }
 
+  /** As SET LOCAL, in one round trip. */
   private static void settings(Statement s) throws SQLException {
-    s.execute("SET LOCAL TimeZone = 'UTC'");
-    s.execute("SET LOCAL DateStyle = 'ISO, YMD'");
-    s.execute("SET LOCAL IntervalStyle = 'postgres'");
-    s.execute("SET LOCAL extra_float_digits = 3");
-    s.execute("SET LOCAL bytea_output = 'hex'");
+    s.execute("SELECT set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true),"
+        + " set_config('IntervalStyle', 'postgres', true), set_config('extra_float_digits', '3', true),"
+        + " set_config('bytea_output', 'hex', true)");
   }
 
   static List<Table> tables(Connection c) throws SQLException {
@@ -376,89 +603,144 @@ final class Fingerprinter {
   }
 
   static Layout layout(Connection c, Table table) throws SQLException {
+    return layouts(c, List.of(table)).get(table.oid());
+  }
+
+  /** Every table's layout in two catalog queries, however many tables: at small sizes these add up. */
+  static Map<Long, Layout> layouts(Connection c, List<Table> tables) throws SQLException {
+    Array oids = c.createArrayOf("oid", tables.stream().map(Table::oid).toArray());
     // Binary only where the send form carries no type OID that could differ between the two databases
     // (built-in types, below FirstNormalObjectId 16384; no composites) and a send function exists.
     String columnsSql =
-        "SELECT a.attname, format_type(a.atttypid, NULL),"
+        "SELECT a.attrelid, a.attname, format_type(a.atttypid, NULL),"
             + " b.oid < 16384 AND b.typtype <> 'c' AND b.typsend <> 0"
             + "   AND (b.typelem = 0 OR b.typlen <> -1 OR (e.oid < 16384 AND e.typtype <> 'c'))"
             + " FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid"
             + " JOIN pg_type b ON b.oid = CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE ty.oid END"
             + " LEFT JOIN pg_type e ON e.oid = b.typelem"
-            + " WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
-    List<String> columns = new ArrayList<>();
-    StringBuilder descriptor = new StringBuilder();
+            + " WHERE a.attrelid = ANY (?) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum";
+    Map<Long, List<String>> columns = new HashMap<>();
+    Map<Long, StringBuilder> descriptors = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(columnsSql)) {
-      ps.setLong(1, table.oid());
+      ps.setArray(1, oids);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          String column = "t." + Sql.ident(rs.getString(1));
-          columns.add(rs.getBoolean(3) ? column : column + "::text");
-          descriptor.append(Sql.ident(rs.getString(1))).append(' ').append(rs.getString(2)).append('\n');
+          long oid = rs.getLong(1);
+          String column = "t." + Sql.ident(rs.getString(2));
+          columns.computeIfAbsent(oid, o -> new ArrayList<>()).add(rs.getBoolean(4) ? column : column + "::text");
+          descriptors.computeIfAbsent(oid, o -> new StringBuilder())
+              .append(Sql.ident(rs.getString(2))).append(' ').append(rs.getString(3)).append('\n');
         }
       }
     }
     // Primary-key order, with text keys compared bytewise (COLLATE "C"): two boxes with different C
     // libraries (x86 and ARM, say) may sort text differently under a linguistic collation.
     String keySql =
-        "SELECT a.attname, format_type(a.atttypid, NULL), a.attcollation <> 0 FROM pg_index i"
+        "SELECT i.indrelid, a.attname, format_type(a.atttypid, NULL), a.attcollation <> 0 FROM pg_index i"
             + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)"
-            + " WHERE i.indrelid = ? AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)";
-    List<String> names = new ArrayList<>();
-    List<String> types = new ArrayList<>();
-    List<Boolean> collatable = new ArrayList<>();
+            + " WHERE i.indrelid = ANY (?) AND i.indisprimary"
+            + " ORDER BY i.indrelid, array_position(i.indkey, a.attnum)";
+    Map<Long, List<String>> names = new HashMap<>();
+    Map<Long, List<String>> types = new HashMap<>();
+    Map<Long, List<Boolean>> collatable = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(keySql)) {
-      ps.setLong(1, table.oid());
+      ps.setArray(1, oids);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          names.add(rs.getString(1));
-          types.add(rs.getString(2));
-          collatable.add(rs.getBoolean(3));
+          long oid = rs.getLong(1);
+          names.computeIfAbsent(oid, o -> new ArrayList<>()).add(rs.getString(2));
+          types.computeIfAbsent(oid, o -> new ArrayList<>()).add(rs.getString(3));
+          collatable.computeIfAbsent(oid, o -> new ArrayList<>()).add(rs.getBoolean(4));
         }
       }
     }
-    return new Layout(table, names, types, collatable, columns, descriptor.toString());
+    Map<Long, Layout> out = new HashMap<>();
+    for (Table table : tables) {
+      long oid = table.oid();
+      out.put(oid, new Layout(table, names.getOrDefault(oid, List.of()), types.getOrDefault(oid, List.of()),
+          collatable.getOrDefault(oid, List.of()), columns.getOrDefault(oid, List.of()),
+          descriptors.getOrDefault(oid, new StringBuilder()).toString()));
+    }
+    return out;
   }
 
   /** The table's rows, or only those of {@code where} (a condition on {@code t}), hashed in key order. */
   static TableFingerprint table(Connection c, Layout layout, String where, List<String> sumColumns, Options options,
       long[] bytes, Consumer<Long> progress) throws SQLException {
     Chunker chunker = new Chunker(options.chunkRows(), layout.descriptor());
-    long before = bytes[0];
-    long[] lastReport = {System.nanoTime()};
-    bytes[0] += BinaryCopy.stream(c, layout.select(where), layout.keyFields(), (tuple, length, key) -> {
-      chunker.row(tuple, length, key);
-      if (System.nanoTime() - lastReport[0] > 1_000_000_000L) {
-        progress.accept(before + chunker.bytes);
-        lastReport[0] = System.nanoTime();
-      }
-    });
+    stream(c, layout, where, chunker, bytes, progress);
     chunker.finish();
-    progress.accept(bytes[0]);
     return new TableFingerprint(layout.table().qualifiedName(), chunker.rows,
         sums(c, layout.table().from(), sumColumns), chunker.tableHash(), chunker.chunks);
   }
 
-  /** Cuts the ordered tuples into content-defined chunks and hashes each once. */
+  /** Feeds the rows {@code where} selects (all when null) to {@code chunker}, adding the bytes read. */
+  private static void stream(Connection c, Layout layout, String where, Chunker chunker, long[] bytes,
+      Consumer<Long> progress) throws SQLException {
+    long before = bytes[0];
+    long hashedBefore = chunker.bytes;
+    long[] lastReport = {System.nanoTime()};
+    BinaryCopy.RowSink sink = (tuple, length, key) -> {
+      chunker.row(tuple, length, key);
+      if (System.nanoTime() - lastReport[0] > 1_000_000_000L) {
+        progress.accept(before + chunker.bytes - hashedBefore);
+        lastReport[0] = System.nanoTime();
+      }
+    };
+    BinaryCopy.Keys keys = layout.binaryKeys();
+    bytes[0] += keys == null
+        ? BinaryCopy.stream(c, layout.select(where), layout.keyFields(), sink)
+        : BinaryCopy.stream(c, layout.selectColumns(where), keys, sink);
+    progress.accept(bytes[0]);
+  }
+
+  /**
+   * Cuts the ordered tuples into content-defined chunks and hashes each once. The table hash is taken at the
+   * end over every chunk's row count and full SHA-256, so two chunkers' runs can be joined into one.
+   */
   static final class Chunker {
     private final int chunkRows;
-    private final MessageDigest table = sha256();
+    private final byte[] descriptor;
     private final MessageDigest chunk = sha256();
     final List<Chunk> chunks = new ArrayList<>();
+    private final List<byte[]> digests = new ArrayList<>();
     long rows;
     long bytes;
     private long chunkCount;
     private List<String> first;
     private List<String> last;
+    private Consumer<Seam> seam;
+    private byte[] skipped;
+    private int skippedLength;
+
+    private int keepAtMost;
 
     Chunker(int chunkRows, String descriptor) {
       this.chunkRows = chunkRows;
-      byte[] d = descriptor.getBytes(StandardCharsets.UTF_8);
-      table.update(ByteBuffer.allocate(4).putInt(d.length).array());
-      table.update(d);
+      this.descriptor = descriptor.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Skips rows, unhashed, until the key changes after a boundary key, where any reader's chunk ends; then
+     * tells {@code seam} the last skipped key and the skipped rows, and chunks from the next row on.
+     */
+    void skipToSeam(Consumer<Seam> seam, int keepAtMost) {
+      this.seam = seam;
+      this.keepAtMost = keepAtMost;
+      this.skipped = new byte[Math.min(1 << 16, keepAtMost)];
     }
 
     void row(byte[] tuple, int length, List<String> key) {
+      if (seam != null) {
+        if (last == null || key.equals(last) || !isBoundary(last)) {
+          last = key;
+          keep(tuple, length);
+          return;
+        }
+        seam.accept(new Seam(last, skipped, skippedLength));
+        seam = null;
+        skipped = null;
+      }
       if (chunkCount > 0 && !key.equals(last) && (isBoundary(last) || chunkCount >= 8L * chunkRows)) {
         close();
       }
@@ -472,14 +754,33 @@ final class Fingerprinter {
       bytes += length;
     }
 
+    private void keep(byte[] tuple, int length) {
+      if (skipped == null) {
+        return;
+      }
+      if ((long) skippedLength + length > keepAtMost) {
+        skipped = null;
+        return;
+      }
+      if (skippedLength + length > skipped.length) {
+        skipped = Arrays.copyOf(skipped, Math.min(keepAtMost, Math.max(skippedLength + length,
+            skipped.length * 2)));
+      }
+      System.arraycopy(tuple, 0, skipped, skippedLength, length);
+      skippedLength += length;
+    }
+
     private boolean isBoundary(List<String> key) {
+      return isBoundary(key, chunkRows);
+    }
+
+    static boolean isBoundary(List<String> key, int chunkRows) {
       return Integer.remainderUnsigned(mix(key.hashCode()), chunkRows) == 0;
     }
 
     private void close() {
       byte[] digest = chunk.digest();
-      table.update(ByteBuffer.allocate(8).putLong(chunkCount).array());
-      table.update(digest);
+      digests.add(digest);
       chunks.add(new Chunk(first, last, chunkCount, HexFormat.of().formatHex(Arrays.copyOf(digest, 16))));
       chunkCount = 0;
     }
@@ -490,7 +791,22 @@ final class Fingerprinter {
       }
     }
 
+    /** Appends {@code next}'s finished chunks, which follow this one's in key order. */
+    void append(Chunker next) {
+      chunks.addAll(next.chunks);
+      digests.addAll(next.digests);
+      rows += next.rows;
+      bytes += next.bytes;
+    }
+
     String tableHash() {
+      MessageDigest table = sha256();
+      table.update(ByteBuffer.allocate(4).putInt(descriptor.length).array());
+      table.update(descriptor);
+      for (int i = 0; i < chunks.size(); i++) {
+        table.update(ByteBuffer.allocate(8).putLong(chunks.get(i).rows()).array());
+        table.update(digests.get(i));
+      }
       return HexFormat.of().formatHex(table.digest());
     }
 
