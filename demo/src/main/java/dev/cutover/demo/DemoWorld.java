@@ -1,5 +1,6 @@
 package dev.cutover.demo;
 
+import dev.cutover.cli.ConnectionOptions;
 import dev.cutover.cli.EmbeddedTemporal;
 import dev.cutover.database.LocalCluster;
 import dev.cutover.support.Directories;
@@ -184,6 +185,9 @@ public final class DemoWorld implements AutoCloseable {
           + cloudflare.apiBaseUrl() + " (changes reach the edge over " + options.propagation().toSeconds() + " s)");
     }
     temporal = own(EmbeddedTemporal.start(0));
+    // Commands run in this JVM share stubs per address; this service's die with it.
+    String temporalAddress = temporal.address();
+    resources.push(() -> ConnectionOptions.release(temporalAddress));
     progress.accept("embedded Temporal service on " + temporal.address());
   }
 
