@@ -115,9 +115,9 @@ class CaddyDoorTest {
     }
   }
 
-  private FrontDoor.Caddy door(Integer maxRequests) {
+  private FrontDoor.Caddy door(Integer maxConnections) {
     return new FrontDoor.Caddy(URI.create("http://127.0.0.1:" + adminPort), "127.0.0.1:" + armPort, "game",
-        Duration.ofSeconds(10), maxRequests);
+        Duration.ofSeconds(10), maxConnections);
   }
 
   private FrontDoorRequest request(Side side) {
@@ -172,16 +172,18 @@ class CaddyDoorTest {
   }
 
   @Test
-  void aBurstHeldThroughTheFreezeReachesTheTargetMaxRequestsAtATime() throws Exception {
-    int maxRequests = 4;
+  void aBurstOfWritesHeldThroughTheFreezeReachesTheTargetMaxConnectionsAtATime() throws Exception {
+    int maxConnections = 4;
     int burst = 60;
-    activities.hold(new FrontDoorRequest("game", door(maxRequests), Side.TARGET));
+    activities.hold(new FrontDoorRequest("game", door(maxConnections), Side.TARGET));
     home.stop(0);
     players = Executors.newFixedThreadPool(burst);
     Queue<Answer> answers = new ConcurrentLinkedQueue<>();
     AtomicInteger sent = new AtomicInteger();
     for (int i = 0; i < burst; i++) {
-      players.submit(() -> answers.add(play(sent)));
+      // Writes: Caddy 2.6 retries a POST only after a refused connection, so this also proves the limit
+      // never turns a held write into an error.
+      players.submit(() -> answers.add(play("POST", sent)));
     }
     awaitTrue(Duration.ofSeconds(10), () -> sent.get() == burst, "the burst to be sent and held");
 
@@ -214,9 +216,8 @@ class CaddyDoorTest {
 
     assertEquals(burst, answers.stream().filter(a -> a.status() == 200 && "arm".equals(a.servedBy())).count(),
         () -> "every held request served by arm: " + answers);
-    // Caddy checks the limit when it picks the upstream and counts the request a moment later, so requests
-    // picked in the same instant can overshoot it by a few; without the limit all sixty arrive together.
-    assertTrue(mostAtOnce.get() <= 2 * maxRequests, "about " + maxRequests + " at once, saw " + mostAtOnce.get());
+    // Without the limit about thirty arrive together (measured), however many threads the upstream has.
+    assertTrue(mostAtOnce.get() <= maxConnections, "at most " + maxConnections + " at once, saw " + mostAtOnce.get());
     assertTrue(mostAtOnce.get() >= 2, "requests still overlap up to the limit, saw " + mostAtOnce.get());
   }
 
@@ -266,16 +267,16 @@ class CaddyDoorTest {
   }
 
   private Answer play() {
-    return play(new AtomicInteger());
+    return play("GET", new AtomicInteger());
   }
 
   /** One request on a fresh connection, as a browser after a pause would send it; counted once sent. */
-  private Answer play(AtomicInteger sentCount) {
+  private Answer play(String method, AtomicInteger sentCount) {
     long sent = System.nanoTime();
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), httpPort)) {
       socket.setSoTimeout(20_000);
       OutputStream out = socket.getOutputStream();
-      out.write(("GET /play HTTP/1.1\r\nHost: game.example.com\r\nConnection: close\r\n\r\n")
+      out.write((method + " /play HTTP/1.1\r\nHost: game.example.com\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       sentCount.incrementAndGet();
