@@ -111,6 +111,15 @@ final class CaddyDoor {
     handler.putObject("load_balancing")
         .put("try_duration", door.holdFor().toMillis() + "ms")
         .put("try_interval", TRY_INTERVAL);
+    if (door.maxConnections() != null && door.maxConnections() > 0) {
+      // A limit in the transport, where a request over it waits for a connection to free up. Limits that
+      // make the upstream "unavailable" instead (max_requests, passive or active health checks) get a
+      // POST answered 503 at once in Caddy 2.6 (measured on 2.6.2): it retries only GETs when no
+      // upstream is available, and the hold would fail every write.
+      handler.putObject("transport")
+          .put("protocol", "http")
+          .put("max_conns_per_host", door.maxConnections());
+    }
     return handler;
   }
 

@@ -4,6 +4,7 @@ import dev.cutover.plan.Health;
 import dev.cutover.workflow.CutoverFailure;
 import dev.cutover.support.Heartbeats;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -15,9 +16,13 @@ import okhttp3.ResponseBody;
 /**
  * Verify-live: polls the public URL until {@code consecutive} responses in a row are healthy and carry
  * the target's identity. One stale or cached answer resets the count: only an unbroken run proves the
- * address has settled on the target.
+ * address has settled on the target. A probe that gets no answer in time (stuck behind the burst of
+ * requests held through the freeze) says nothing about which box answers, so it neither counts nor
+ * resets the run; a dead target still never answers healthy and fails at the timeout.
  */
 public class HealthActivitiesImpl implements HealthActivities {
+
+  private static final int READ_TIMEOUT_SECONDS = 5;
 
   private final OkHttpClient http;
 
@@ -25,7 +30,7 @@ public class HealthActivitiesImpl implements HealthActivities {
     this(
         new OkHttpClient.Builder()
             .connectTimeout(2, TimeUnit.SECONDS)
-            .readTimeout(5, TimeUnit.SECONDS)
+            .readTimeout(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS)
             .retryOnConnectionFailure(false)
             .build());
   }
@@ -51,13 +56,15 @@ public class HealthActivitiesImpl implements HealthActivities {
                 + consecutive + "); last problem: " + lastProblem);
       }
       requests++;
-      String problem = probe(health);
-      if (problem == null) {
+      Probe probe = probe(health);
+      if (probe.problem() == null) {
         consecutive++;
       } else {
-        consecutive = 0;
+        if (!probe.unanswered()) {
+          consecutive = 0;
+        }
         failures++;
-        lastProblem = problem;
+        lastProblem = probe.problem();
       }
       Heartbeats.send(Map.of("consecutiveOk", consecutive, "requests", requests));
       sleep(health.interval());
@@ -65,31 +72,42 @@ public class HealthActivitiesImpl implements HealthActivities {
     return new LiveResult(consecutive, requests, failures, lastProblem, (System.nanoTime() - started) / 1_000_000);
   }
 
-  /** Null when the response is healthy and from the target; otherwise what was wrong with it. */
-  private String probe(Health health) {
+  /** {@code problem}: null when the response is healthy and from the target, else what was wrong with it. */
+  private record Probe(String problem, boolean unanswered) {
+    static final Probe HEALTHY = new Probe(null, false);
+
+    static Probe wrong(String problem) {
+      return new Probe(problem, false);
+    }
+  }
+
+  private Probe probe(Health health) {
     Request request =
         new Request.Builder().url(health.url().toString()).header("Cache-Control", "no-cache").get().build();
     try (Response response = http.newCall(request).execute()) {
       if (response.code() != 200) {
-        return "HTTP " + response.code();
+        return Probe.wrong("HTTP " + response.code());
       }
       for (Map.Entry<String, String> expected : health.expectHeader().entrySet()) {
         String actual = response.header(expected.getKey());
         if (!expected.getValue().equals(actual)) {
-          return "header " + expected.getKey() + " was " + (actual == null ? "absent" : "'" + actual + "'")
-              + ", expected '" + expected.getValue() + "'";
+          return Probe.wrong("header " + expected.getKey() + " was "
+              + (actual == null ? "absent" : "'" + actual + "'") + ", expected '" + expected.getValue() + "'");
         }
       }
       if (health.expectBody() != null) {
         ResponseBody body = response.body();
         String text = body == null ? "" : body.string();
         if (!text.contains(health.expectBody())) {
-          return "body does not contain '" + health.expectBody() + "'";
+          return Probe.wrong("body does not contain '" + health.expectBody() + "'");
         }
       }
-      return null;
+      return Probe.HEALTHY;
+    } catch (SocketTimeoutException e) {
+      // No answer in time: queued behind a burst, or not there at all; either way not a wrong box.
+      return new Probe("no answer in time: " + e.getMessage(), true);
     } catch (IOException e) {
-      return e.getClass().getSimpleName() + ": " + e.getMessage();
+      return Probe.wrong(e.getClass().getSimpleName() + ": " + e.getMessage());
     }
   }
 

@@ -34,6 +34,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -114,13 +115,13 @@ class CaddyDoorTest {
     }
   }
 
-  private FrontDoor.Caddy door() {
+  private FrontDoor.Caddy door(Integer maxConnections) {
     return new FrontDoor.Caddy(URI.create("http://127.0.0.1:" + adminPort), "127.0.0.1:" + armPort, "game",
-        Duration.ofSeconds(10));
+        Duration.ofSeconds(10), maxConnections);
   }
 
   private FrontDoorRequest request(Side side) {
-    return new FrontDoorRequest("game", door(), side);
+    return new FrontDoorRequest("game", door(null), side);
   }
 
   @Test
@@ -171,6 +172,56 @@ class CaddyDoorTest {
   }
 
   @Test
+  void aBurstOfWritesHeldThroughTheFreezeReachesTheTargetMaxConnectionsAtATime() throws Exception {
+    int maxConnections = 4;
+    int burst = 60;
+    activities.hold(new FrontDoorRequest("game", door(maxConnections), Side.TARGET));
+    home.stop(0);
+    players = Executors.newFixedThreadPool(burst);
+    Queue<Answer> answers = new ConcurrentLinkedQueue<>();
+    AtomicInteger sent = new AtomicInteger();
+    for (int i = 0; i < burst; i++) {
+      // Writes: Caddy 2.6 retries a POST only after a refused connection, so this also proves the limit
+      // never turns a held write into an error.
+      players.submit(() -> answers.add(play("POST", sent)));
+    }
+    awaitTrue(Duration.ofSeconds(10), () -> sent.get() == burst, "the burst to be sent and held");
+
+    // The target app: as many threads as the burst, so only Caddy can keep the requests apart.
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger mostAtOnce = new AtomicInteger();
+    arm = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), armPort), burst);
+    ExecutorService armThreads = Executors.newFixedThreadPool(burst);
+    arm.setExecutor(armThreads);
+    arm.createContext("/", exchange -> {
+      mostAtOnce.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      try {
+        Thread.sleep(30); // a request's work, so that requests let through together overlap
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      inFlight.decrementAndGet();
+      exchange.getResponseHeaders().add("X-Served-By", "arm");
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    arm.start();
+    players.shutdown();
+    try {
+      assertTrue(players.awaitTermination(30, TimeUnit.SECONDS), "every held request answered");
+    } finally {
+      arm.stop(0);
+      armThreads.shutdownNow();
+    }
+
+    assertEquals(burst, answers.stream().filter(a -> a.status() == 200 && "arm".equals(a.servedBy())).count(),
+        () -> "every held request served by arm: " + answers);
+    // Without the limit about thirty arrive together (measured), however many threads the upstream has.
+    assertTrue(mostAtOnce.get() <= maxConnections, "at most " + maxConnections + " at once, saw " + mostAtOnce.get());
+    assertTrue(mostAtOnce.get() >= 2, "requests still overlap up to the limit, saw " + mostAtOnce.get());
+  }
+
+  @Test
   void switchWithoutHoldInsertsTheHandlerAndRevertRemovesIt() throws Exception {
     JsonNode original = admin("/id/game");
     arm = upstream(armPort, "arm");
@@ -198,7 +249,7 @@ class CaddyDoorTest {
   @Test
   void checkNamesAMissingRouteId() {
     FrontDoor.Caddy wrong = new FrontDoor.Caddy(URI.create("http://127.0.0.1:" + adminPort), "127.0.0.1:" + armPort,
-        "no-such-route", Duration.ofSeconds(10));
+        "no-such-route", Duration.ofSeconds(10), null);
 
     ApplicationFailure failure = assertThrows(ApplicationFailure.class,
         () -> activities.check(new FrontDoorRequest("game", wrong, Side.TARGET)));
@@ -215,15 +266,20 @@ class CaddyDoorTest {
     ticker.scheduleAtFixedRate(() -> players.submit(() -> answers.add(play())), 0, 50, TimeUnit.MILLISECONDS);
   }
 
-  /** One request on a fresh connection, as a browser after a pause would send it. */
   private Answer play() {
+    return play("GET", new AtomicInteger());
+  }
+
+  /** One request on a fresh connection, as a browser after a pause would send it; counted once sent. */
+  private Answer play(String method, AtomicInteger sentCount) {
     long sent = System.nanoTime();
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), httpPort)) {
       socket.setSoTimeout(20_000);
       OutputStream out = socket.getOutputStream();
-      out.write(("GET /play HTTP/1.1\r\nHost: game.example.com\r\nConnection: close\r\n\r\n")
+      out.write((method + " /play HTTP/1.1\r\nHost: game.example.com\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
       out.flush();
+      sentCount.incrementAndGet();
       BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
       String statusLine = in.readLine();
       String servedBy = null;

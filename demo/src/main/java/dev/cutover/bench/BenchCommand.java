@@ -49,8 +49,8 @@ public class BenchCommand implements Callable<Integer> {
           + " of that size).")
   Integer moveRuns;
 
-  // 30, the demo's rate: at 100 and 200 actions/s this shared 2-core machine could not keep up (see the page).
-  @Option(names = "--players", defaultValue = "30",
+  // The background load: 200 writes/s through the holding front door.
+  @Option(names = "--players", defaultValue = "200",
       description = "Player actions (writes) per second through the front door during the moves"
           + " (default ${DEFAULT-VALUE}).")
   int players;

@@ -90,7 +90,7 @@ final class BenchPage {
     md.append("## Commands\n\n");
     md.append("- This page: `./cutover bench").append(r.args.isEmpty() ? "" : " " + String.join(" ", r.args))
         .append("` (usage: `./cutover bench [--sizes S,M] [--runs N] [--move-sizes S,M] [--move-runs N]")
-        .append(" [--players 30] [--out docs/benchmarks.md]`; `L` is opt-in).\n");
+        .append(" [--players 200] [--out docs/benchmarks.md]`; `L` is opt-in).\n");
     md.append("- Sizes: ");
     List<String> defs = new ArrayList<>();
     for (Size s : Size.ALL) {
@@ -205,12 +205,13 @@ final class BenchPage {
         md.append("- ").append(m).append("\n");
       }
     }
-    md.append("- Load: the issue asks for 200 writes/s during the moves. While this benchmark was written (2026-11-21,")
-        .append(" load average 8-15 from other engineers' tests on these 2 cores), moves at 100 and 200 player")
-        .append(" actions/s through the holding front door failed at verify-live: the requests held during the freeze")
-        .append(" reach arm's app all at once and its health checks time out (nothing was lost). The moves above")
-        .append(" run at `--players` actions/s; the acknowledged rate is in the table. Releasing held requests at a")
-        .append(" bounded rate would close that.\n");
+    md.append("- Load: the moves run under `--players` actions/s (200 by default, the issue's background write")
+        .append(" load) through the holding front door; the acknowledged rate is in the table. Requests held")
+        .append(" through the freeze are released to arm's app at most 32 at a time (`frontDoor.maxConnections`,")
+        .append(" twice the app's 16 request threads, which share a pool of database connections), and")
+        .append(" verify-live neither counts nor resets on a health check stuck behind that burst. Before those")
+        .append(" changes (2026-11-21) a move at 200 actions/s failed at verify-live: every held request hit the")
+        .append(" app at once, each opening its own database connection, and all 12 health checks timed out.\n");
     if (r.moves.stream().anyMatch(f -> f.failedRequests() > 0)) {
       md.append("- Failed requests: the Caddy front door holds requests for at most 30 s (`holdFor` in the demo's")
           .append(" plan); a blackout longer than that fails the requests held longest (nothing acknowledged is")

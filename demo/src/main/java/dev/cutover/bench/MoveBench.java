@@ -39,7 +39,7 @@ public final class MoveBench {
   /** One full move. {@code gapMillis}: time of the move inside no activity (the workflow's own). */
   public record Move(String strategy, String size, long tableBytes, long blackoutMillis, long moveMillis,
       long stepMillis, long gapMillis, long freezeMillis, long freezeGapMillis, int sent, int failed, int lost,
-      int oneWriterViolations, double writesPerSecond, String largestGap) {}
+      int oneWriterViolations, double writesPerSecond, String largestGap, List<String> failureSample) {}
 
   /** The runs of one strategy at one size. */
   public record Figures(String strategy, String size, double tableMb, Stats blackoutSeconds, Stats moveSeconds,
@@ -65,8 +65,10 @@ public final class MoveBench {
         try {
           Move m = move(size, strategy);
           moves.get(strategy).add(m);
-          progress.accept(String.format("move %s run %d: %s blackout %d ms, move %d ms, gaps %d ms",
-              size.name(), run, strategy, m.blackoutMillis(), m.moveMillis(), m.gapMillis()));
+          progress.accept(String.format("move %s run %d: %s blackout %d ms, move %d ms, gaps %d ms, %d of %d"
+                  + " requests failed%s", size.name(), run, strategy, m.blackoutMillis(), m.moveMillis(),
+              m.gapMillis(), m.failed(), m.sent(), m.failureSample().isEmpty() ? ""
+                  : ", e.g. " + String.join("; ", m.failureSample())));
         } catch (Exception e) {
           failures.get(strategy).add(e.getMessage() == null ? e.toString() : e.getMessage());
           progress.accept("move " + strategy + " failed: " + e.getMessage());
@@ -139,11 +141,21 @@ public final class MoveBench {
         return new Move(strategy, size.name(), tableBytes, report.blackoutMillis(), whole[0], whole[1],
             whole[0] - whole[1], freeze[0], freeze[0] - freeze[1], report.sentRequests(), report.failedRequests(),
             report.lost(), report.oneWriterViolations(),
-            report.acknowledged() / Math.max(0.001, report.wallMillis() / 1000.0), largestGap(history));
+            report.acknowledged() / Math.max(0.001, report.wallMillis() / 1000.0), largestGap(history),
+            failureKinds(report.failureSample()));
       } finally {
         stubs.shutdownNow();
       }
     }
+  }
+
+  /** The distinct reasons in a sample of failed requests ("/packs?player=3 -> HTTP 503 ... after 9 ms"). */
+  static List<String> failureKinds(List<String> sample) {
+    return sample.stream()
+        .map(f -> f.replaceFirst("^.* -> ", "").replaceFirst(" after \\d+ ms$", ""))
+        .distinct()
+        .limit(3)
+        .toList();
   }
 
   private static Instant copyEnded(CutoverStatus status) {

@@ -1,5 +1,6 @@
 package dev.cutover.demo;
 
+import dev.cutover.cli.ConnectionOptions;
 import dev.cutover.cli.EmbeddedTemporal;
 import dev.cutover.database.LocalCluster;
 import dev.cutover.support.Directories;
@@ -184,6 +185,9 @@ public final class DemoWorld implements AutoCloseable {
           + cloudflare.apiBaseUrl() + " (changes reach the edge over " + options.propagation().toSeconds() + " s)");
     }
     temporal = own(EmbeddedTemporal.start(0));
+    // Commands run in this JVM share stubs per address; this service's die with it.
+    String temporalAddress = temporal.address();
+    resources.push(() -> ConnectionOptions.release(temporalAddress));
     progress.accept("embedded Temporal service on " + temporal.address());
   }
 
@@ -248,8 +252,12 @@ public final class DemoWorld implements AutoCloseable {
           + ", tokenFile: \"" + tokenFile() + "\", apiBaseUrl: \"" + cloudflare.apiBaseUrl() + "\"}";
     }
     if (options.hold()) {
+      // Caddy's connections to arm, one request each: twice the app's request threads keeps every thread
+      // busy with one request queued behind it, and the rest of the burst held through the freeze waits
+      // in Caddy, not in the app.
       return "{type: caddy, adminUrl: \"" + caddy.adminUrl() + "\", routeId: " + CaddyProxy.ROUTE_ID
-          + ", targetUpstream: \"127.0.0.1:" + apps.get("arm").port() + "\", holdFor: 30s}";
+          + ", targetUpstream: \"127.0.0.1:" + apps.get("arm").port() + "\", holdFor: 30s, maxConnections: "
+          + 2 * GameApp.THREADS + "}";
     }
     return "{type: command, switch: [curl, -fsS, -X, POST, \"" + control + "/front-door/arm\"],"
         + " revert: [curl, -fsS, -X, POST, \"" + control + "/front-door/home\"]}";

@@ -11,7 +11,6 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -28,14 +27,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The game's web app on one box: open a pack, trade a sticker, predict a match, the standings, and a
- * health check that names the box and proves a live database answer. Every request opens its own
- * connection to the box's database, so a fenced database refuses the next write at once. Stopped, it
- * listens on nothing: a proxy in front sees a refused connection, which is what lets Caddy hold.
+ * health check that names the box and proves a live database answer. Requests share a small pool of
+ * connections ({@link ConnectionPool}) that still lets a fenced database refuse the next write at once.
+ * Stopped, it listens on nothing: a proxy in front sees a refused connection, which is what lets Caddy hold.
  */
 final class GameApp implements Supervised {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long DRAIN_MILLIS = 5_000;
+  /**
+   * Request threads, each holding at most one connection. Requests are short database round trips, so
+   * more threads than this on two cores only add contention; the backlog queues the rest.
+   */
+  static final int THREADS = 16;
+  private static final int BACKLOG = 1024;
 
   private final String box;
   private final String jdbcUrl;
@@ -43,6 +48,7 @@ final class GameApp implements Supervised {
   private final AtomicInteger inFlight = new AtomicInteger();
   private HttpServer server;
   private ExecutorService executor;
+  private ConnectionPool pool;
   private volatile boolean accepting;
 
   GameApp(String box, String jdbcUrl, int port) {
@@ -66,11 +72,12 @@ final class GameApp implements Supervised {
       return;
     }
     try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 100);
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), BACKLOG);
     } catch (IOException e) {
       throw new UncheckedIOException("the " + box + " app cannot listen on 127.0.0.1:" + port, e);
     }
-    executor = Executors.newFixedThreadPool(8);
+    pool = new ConnectionPool(jdbcUrl, DemoWorld.DB_USER, THREADS);
+    executor = Executors.newFixedThreadPool(THREADS);
     server.setExecutor(executor);
     server.createContext("/", this::handle);
     accepting = true;
@@ -98,6 +105,7 @@ final class GameApp implements Supervised {
     }
     server.stop(0);
     executor.shutdownNow();
+    pool.close();
     server = null;
   }
 
@@ -137,12 +145,10 @@ final class GameApp implements Supervised {
     }
   }
 
-  private Connection connect() throws SQLException {
-    return DriverManager.getConnection(jdbcUrl, DemoWorld.DB_USER, "");
-  }
 
   private Map<String, Object> health() throws SQLException {
-    try (Connection c = connect(); PreparedStatement s = c.prepareStatement("SELECT now()::text, count(*) FROM profiles");
+    try (ConnectionPool.Lease lease = pool.borrow();
+        PreparedStatement s = lease.connection().prepareStatement("SELECT now()::text, count(*) FROM profiles");
         ResultSet rs = s.executeQuery()) {
       rs.next();
       Map<String, Object> body = new LinkedHashMap<>();
@@ -156,7 +162,7 @@ final class GameApp implements Supervised {
 
   private Map<String, Object> openPack(int player) throws SQLException {
     List<Long> ids = new ArrayList<>();
-    try (Connection c = connect(); PreparedStatement s = c.prepareStatement(
+    try (ConnectionPool.Lease lease = pool.borrow(); PreparedStatement s = lease.connection().prepareStatement(
         "INSERT INTO stickers (profile_id, card) SELECT ?, 'card-' || (random() * 639)::int"
             + " FROM generate_series(1, 5) RETURNING id")) {
       s.setInt(1, player);
@@ -170,7 +176,8 @@ final class GameApp implements Supervised {
   }
 
   private void trade(HttpExchange exchange, int from, int to) throws SQLException, IOException {
-    try (Connection c = connect()) {
+    try (ConnectionPool.Lease lease = pool.borrow()) {
+      Connection c = lease.connection();
       c.setAutoCommit(false);
       long sticker;
       try (PreparedStatement pick = c.prepareStatement("SELECT id FROM stickers WHERE profile_id = ?"
@@ -207,7 +214,7 @@ final class GameApp implements Supervised {
   }
 
   private void predict(HttpExchange exchange, int player, int match, String pick) throws SQLException, IOException {
-    try (Connection c = connect(); PreparedStatement s = c.prepareStatement(
+    try (ConnectionPool.Lease lease = pool.borrow(); PreparedStatement s = lease.connection().prepareStatement(
         "INSERT INTO predictions (profile_id, match_id, pick, odds)"
             + " SELECT ?, id, ?, odds FROM matches WHERE id = ? AND NOT odds_frozen AND kickoff > now() RETURNING id")) {
       s.setInt(1, player);
@@ -225,7 +232,7 @@ final class GameApp implements Supervised {
 
   private Map<String, Object> standings() throws SQLException {
     List<Map<String, Object>> rows = new ArrayList<>();
-    try (Connection c = connect(); PreparedStatement s = c.prepareStatement(
+    try (ConnectionPool.Lease lease = pool.borrow(); PreparedStatement s = lease.connection().prepareStatement(
         "SELECT name, points FROM profiles ORDER BY points DESC, name"); ResultSet rs = s.executeQuery()) {
       while (rs.next()) {
         rows.add(Map.of("name", rs.getString(1), "points", rs.getInt(2)));
@@ -236,7 +243,7 @@ final class GameApp implements Supervised {
 
   private Map<String, Object> openMatches() throws SQLException {
     List<Integer> ids = new ArrayList<>();
-    try (Connection c = connect(); PreparedStatement s = c.prepareStatement(
+    try (ConnectionPool.Lease lease = pool.borrow(); PreparedStatement s = lease.connection().prepareStatement(
         "SELECT id FROM matches WHERE kickoff > now() AND NOT odds_frozen ORDER BY kickoff");
         ResultSet rs = s.executeQuery()) {
       while (rs.next()) {

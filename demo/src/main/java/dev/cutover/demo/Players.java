@@ -114,8 +114,9 @@ public final class Players implements AutoCloseable {
   private void record(Ledger.Kind kind, int player, String path, HttpResponse<String> response, Throwable error,
       long millis) {
     if (error != null || response.statusCode() / 100 != 2) {
-      failures.add(path + " -> " + (error != null ? error.getClass().getSimpleName()
-          : "HTTP " + response.statusCode()) + " after " + millis + " ms");
+      // The answer's body names the box and the reason (stopping, database read-only, ...): kept, short.
+      failures.add(path + " -> " + (error != null ? describe(error)
+          : "HTTP " + response.statusCode() + " " + abbreviate(response.body())) + " after " + millis + " ms");
       return;
     }
     try {
@@ -134,6 +135,18 @@ public final class Players implements AutoCloseable {
     } catch (IOException e) {
       failures.add(path + " -> unreadable answer: " + e.getMessage());
     }
+  }
+
+  /** The cause under the future's wrapper: "CompletionException" says nothing about what went wrong. */
+  private static String describe(Throwable error) {
+    Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+    return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : " " + abbreviate(cause.getMessage()));
+  }
+
+  private static String abbreviate(String body) {
+    String flat = body == null ? "" : body.replaceAll("\\s+", " ").strip();
+    return flat.length() <= 80 ? flat : flat.substring(0, 80) + "...";
   }
 
   @Override

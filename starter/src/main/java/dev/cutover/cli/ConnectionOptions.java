@@ -5,10 +5,23 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Option;
 
-/** {@code --address} and {@code --namespace}, defaulting to the Temporal CLI's environment variables. */
+/**
+ * {@code --address} and {@code --namespace}, defaulting to the Temporal CLI's environment variables.
+ *
+ * <p>Stubs are shared, one per connection target, for the life of the JVM: the commands also run
+ * in-process (the demo, the bench, tests), and stubs built per command and never shut down kept a gRPC
+ * channel each, until polling {@code status} ran the process out of file handles. Whoever retires a
+ * Temporal service (a demo world closing its embedded one) calls {@link #release(String)}.
+ */
 public class ConnectionOptions {
+
+  private static final Map<TemporalConnection, WorkflowServiceStubs> STUBS = new ConcurrentHashMap<>();
+  private static final AtomicInteger CREATED = new AtomicInteger();
 
   @Option(
       names = "--address",
@@ -30,17 +43,50 @@ public class ConnectionOptions {
   /** A connected client, or exit code 5 with the address that did not answer. */
   public WorkflowClient client() {
     TemporalConnection connection = connection();
-    WorkflowServiceStubs stubs;
+    return WorkflowClient.newInstance(
+        stubs(connection), WorkflowClientOptions.newBuilder().setNamespace(connection.namespace()).build());
+  }
+
+  private static WorkflowServiceStubs stubs(TemporalConnection connection) {
+    // The namespace belongs to the client, not the channel: every namespace at one target shares the stubs.
+    TemporalConnection target = connection.withNamespace(null);
+    WorkflowServiceStubs cached = STUBS.get(target);
+    if (cached != null && !cached.isShutdown()) {
+      return cached;
+    }
+    // Built outside the map's lock: connecting takes up to 5 s, and a failure must leave nothing cached.
+    WorkflowServiceStubs fresh;
     try {
-      stubs = WorkflowServiceStubs.newConnectedServiceStubs(connection.stubsOptions(), Duration.ofSeconds(5));
+      fresh = WorkflowServiceStubs.newConnectedServiceStubs(connection.stubsOptions(), Duration.ofSeconds(5));
+      CREATED.incrementAndGet();
     } catch (RuntimeException e) {
       throw new CliException(
           ExitCode.TEMPORAL_UNREACHABLE,
           "Temporal is not answering at " + connection.address() + " (" + rootMessage(e) + ").\n"
               + "Start the embedded one with `./cutover dev-server`, or set TEMPORAL_ADDRESS.");
     }
-    return WorkflowClient.newInstance(
-        stubs, WorkflowClientOptions.newBuilder().setNamespace(connection.namespace()).build());
+    WorkflowServiceStubs kept = STUBS.merge(target, fresh, (old, mine) -> old.isShutdown() ? mine : old);
+    if (kept != fresh) {
+      // Another thread connected first: keep its stubs, close ours.
+      fresh.shutdownNow();
+    }
+    return kept;
+  }
+
+  /** Shuts down the shared stubs for {@code address} (every TLS setting): its Temporal service is going away. */
+  public static void release(String address) {
+    STUBS.entrySet().removeIf(e -> {
+      if (e.getKey().address().equals(address)) {
+        e.getValue().shutdownNow();
+        return true;
+      }
+      return false;
+    });
+  }
+
+  /** How many stubs this JVM has connected so far: what the leak test counts. */
+  static int stubsCreated() {
+    return CREATED.get();
   }
 
   static String rootMessage(Throwable e) {

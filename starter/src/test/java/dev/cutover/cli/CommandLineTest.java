@@ -151,6 +151,28 @@ class CommandLineTest {
   }
 
   @Test
+  void repeatedCommandsInOneJvmShareOneConnection() {
+    try (EmbeddedTemporal temporal = EmbeddedTemporal.start(0)) {
+      try {
+        int before = ConnectionOptions.stubsCreated();
+        for (int i = 0; i < 50; i++) {
+          Run r = run("status", "game", "--address", temporal.address());
+          assertEquals(2, r.code(), r.err());
+          assertTrue(r.err().contains("no move of game is known"), r.err());
+        }
+        // One channel for fifty commands; a stub per command would have left fifty open.
+        assertEquals(1, ConnectionOptions.stubsCreated() - before);
+
+        ConnectionOptions.release(temporal.address());
+        assertEquals(2, run("status", "game", "--address", temporal.address()).code());
+        assertEquals(2, ConnectionOptions.stubsCreated() - before, "released stubs are not reused");
+      } finally {
+        ConnectionOptions.release(temporal.address());
+      }
+    }
+  }
+
+  @Test
   void theWorkerCanTellTheEmbeddedServiceApart() {
     try (EmbeddedTemporal temporal = EmbeddedTemporal.start(0)) {
       io.temporal.serviceclient.WorkflowServiceStubs stubs = io.temporal.serviceclient.WorkflowServiceStubs.newServiceStubs(

@@ -68,13 +68,16 @@ public sealed interface FrontDoor {
    * {@code @id} of the route that serves the app; cutover only ever inserts and removes its own handler at
    * the head of that route, so the rest of the configuration is never rewritten. The handler forwards to
    * {@code targetUpstream} and keeps retrying a refused connection for up to {@code holdFor}: requests
-   * wait during the freeze and flow the moment the target starts accepting.
+   * wait during the freeze and flow the moment the target starts accepting. {@code maxConnections}, when
+   * set, caps Caddy's connections to the target (its HTTP transport's {@code max_conns_per_host}): the
+   * requests held through the freeze then reach the target that many at a time instead of all at once.
    */
   record Caddy(
       @JsonProperty(required = true) URI adminUrl,
       @JsonProperty(required = true) String targetUpstream,
       @JsonProperty(required = true) String routeId,
-      Duration holdFor)
+      Duration holdFor,
+      Integer maxConnections)
       implements FrontDoor {
 
     public Caddy {

@@ -79,10 +79,10 @@ class PlanParserTest {
     Plan plan = PlanParser.parse(Plans.minimalWith(
         "frontDoor: {type: command, switch: [touch, /tmp/switched], revert: [rm, -f, /tmp/switched]}",
         "frontDoor: {type: caddy, adminUrl: \"http://127.0.0.1:2019\", targetUpstream: \"10.0.0.9:8080\","
-            + " routeId: game, holdFor: 30s}"), "plan.yaml");
+            + " routeId: game, holdFor: 30s, maxConnections: 32}"), "plan.yaml");
 
     assertEquals(new FrontDoor.Caddy(URI.create("http://127.0.0.1:2019"), "10.0.0.9:8080", "game",
-        Duration.ofSeconds(30)), plan.frontDoor());
+        Duration.ofSeconds(30), 32), plan.frontDoor());
   }
 
   @Test
