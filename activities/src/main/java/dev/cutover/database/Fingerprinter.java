@@ -1,6 +1,7 @@
 package dev.cutover.database;
 
 import dev.cutover.plan.Verify;
+import dev.cutover.support.DaemonPool;
 import dev.cutover.verify.Chunk;
 import dev.cutover.verify.DatabaseFingerprint;
 import dev.cutover.verify.KeyRange;
@@ -28,7 +29,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -281,11 +281,7 @@ final class Fingerprinter {
       Work[] work = new Work[1];
       if (more != null) {
         String snapshot = exportSnapshot(c);
-        helpers = Executors.newFixedThreadPool(CONNECTIONS - 1, r -> {
-          Thread t = new Thread(r, "fingerprint-" + box);
-          t.setDaemon(true);
-          return t;
-        });
+        helpers = DaemonPool.of(CONNECTIONS - 1, "fingerprint-" + box);
         for (int h = 1; h < CONNECTIONS; h++) {
           running.add(helpers.submit(() -> {
             Connection helper;

@@ -1,6 +1,7 @@
 package dev.cutover.database;
 
 import dev.cutover.plan.Database;
+import dev.cutover.support.DaemonPool;
 import dev.cutover.workflow.CutoverFailure;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -14,7 +15,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -84,11 +84,7 @@ final class ForeignKeys {
     ConcurrentLinkedQueue<ForeignKey> queue = new ConcurrentLinkedQueue<>(
         keys.stream().filter(ForeignKey::validated).toList());
     AtomicInteger done = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(jobs, r -> {
-      Thread t = new Thread(r, "validate-fk");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool = DaemonPool.of(jobs, "validate-fk");
     List<Future<?>> workers = new ArrayList<>();
     try {
       for (int i = 0; i < jobs; i++) {

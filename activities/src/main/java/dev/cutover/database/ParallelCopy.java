@@ -2,6 +2,7 @@ package dev.cutover.database;
 
 import dev.cutover.database.DatabaseActivities.CopyRequest;
 import dev.cutover.database.DatabaseActivities.CopyResult;
+import dev.cutover.support.DaemonPool;
 import dev.cutover.workflow.CutoverFailure;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,7 +18,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -239,11 +239,7 @@ final class ParallelCopy {
     AtomicLong bytes = new AtomicLong();
     AtomicInteger done = new AtomicInteger();
     AtomicInteger indexed = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(jobs, r -> {
-      Thread t = new Thread(r, "copy-pipe");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool = DaemonPool.of(jobs, "copy-pipe");
     List<Future<?>> workers = new ArrayList<>();
     try {
       for (int i = 0; i < jobs; i++) {
