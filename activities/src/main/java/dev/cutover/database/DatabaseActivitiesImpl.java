@@ -242,6 +242,16 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
   }
 
   @Override
+  public BaselineKeys narrowBaselines(BaselineNarrowRequest request) {
+    try {
+      return Recheck.narrow(request, p -> heartbeat(Map.of("progress", p)));
+    } catch (SQLException e) {
+      throw Connections.failure("narrowing the baselines' differences on " + request.sourceBox() + " and "
+          + request.targetBox(), e);
+    }
+  }
+
+  @Override
   public void dropChangeLog(ChangeLogRequest request) {
     try (Connection c = Connections.open(request.database())) {
       Fence.asMover(c);

@@ -45,44 +45,13 @@ final class Narrower {
     try {
       Layout sourceLayout = Fingerprinter.layout(source, Fingerprinter.table(source, request.table()));
       Layout targetLayout = Fingerprinter.layout(target, Fingerprinter.table(target, request.table()));
+      Diff diff = diff(source, target, sourceLayout, targetLayout, request.ranges(), request.limit());
+      Map<String, List<String>> keyValues = new HashMap<>();
       Set<String> sourceKeys = new LinkedHashSet<>();
       Set<String> targetKeys = new LinkedHashSet<>();
-      Map<String, List<String>> keyValues = new HashMap<>();
-      boolean truncated = false;
-      for (KeyRange range : request.ranges()) {
-        Map<List<String>, Held> held = new LinkedHashMap<>();
-        boolean[] full = {false};
-        BinaryCopy.stream(source, sourceLayout.select(sourceLayout.within(range)), sourceLayout.keyFields(),
-            (tuple, length, key) -> {
-              if (held.size() >= MAX_HELD && !held.containsKey(key)) {
-                full[0] = true;
-                return;
-              }
-              held.computeIfAbsent(key, k -> new Held(hash(tuple, length))).count++;
-            });
-        truncated |= full[0];
-        BinaryCopy.stream(target, targetLayout.select(targetLayout.within(range)), targetLayout.keyFields(),
-            (tuple, length, key) -> {
-              Held h = held.get(key);
-              if (h != null && Arrays.equals(h.hash, hash(tuple, length))) {
-                if (--h.count == 0) {
-                  held.remove(key);
-                }
-              } else if (!full[0] || h != null) {
-                // Changed (both sides hold the key) or only on the target.
-                targetKeys.add(add(keyValues, key));
-                if (h != null) {
-                  sourceKeys.add(add(keyValues, key));
-                  held.remove(key);
-                }
-              }
-            });
-        held.keySet().forEach(key -> sourceKeys.add(add(keyValues, key)));
-        if (sourceKeys.size() > request.limit() || targetKeys.size() > request.limit()) {
-          truncated = true;
-          break;
-        }
-      }
+      diff.sourceKeys().forEach(k -> sourceKeys.add(add(keyValues, k)));
+      diff.targetKeys().forEach(k -> targetKeys.add(add(keyValues, k)));
+      boolean truncated = diff.truncated();
       List<String> fromSource = sourceKeys.stream().limit(request.limit()).toList();
       List<String> fromTarget = targetKeys.stream().limit(request.limit()).toList();
       truncated |= fromSource.size() < sourceKeys.size() || fromTarget.size() < targetKeys.size();
@@ -98,6 +67,57 @@ final class Narrower {
       source.rollback();
       target.rollback();
     }
+  }
+
+  /**
+   * Keys inside {@code ranges} whose rows differ: on the source (changed, or missing on the target) and on
+   * the target (changed, or missing on the source). Stops past {@code limit} keys on either side.
+   */
+  record Diff(Set<List<String>> sourceKeys, Set<List<String>> targetKeys, boolean truncated, long rows) {}
+
+  static Diff diff(Connection source, Connection target, Layout sourceLayout, Layout targetLayout,
+      List<KeyRange> ranges, int limit) throws SQLException {
+    Set<List<String>> sourceKeys = new LinkedHashSet<>();
+    Set<List<String>> targetKeys = new LinkedHashSet<>();
+    boolean truncated = false;
+    long[] rows = {0};
+    for (KeyRange range : ranges) {
+      Map<List<String>, Held> held = new LinkedHashMap<>();
+      boolean[] full = {false};
+      BinaryCopy.stream(source, sourceLayout.select(sourceLayout.within(range)), sourceLayout.keyFields(),
+          (tuple, length, key) -> {
+            rows[0]++;
+            if (held.size() >= MAX_HELD && !held.containsKey(key)) {
+              full[0] = true;
+              return;
+            }
+            held.computeIfAbsent(key, k -> new Held(hash(tuple, length))).count++;
+          });
+      truncated |= full[0];
+      BinaryCopy.stream(target, targetLayout.select(targetLayout.within(range)), targetLayout.keyFields(),
+          (tuple, length, key) -> {
+            rows[0]++;
+            Held h = held.get(key);
+            if (h != null && Arrays.equals(h.hash, hash(tuple, length))) {
+              if (--h.count == 0) {
+                held.remove(key);
+              }
+            } else if (!full[0] || h != null) {
+              // Changed (both sides hold the key) or only on the target.
+              targetKeys.add(key);
+              if (h != null) {
+                sourceKeys.add(key);
+                held.remove(key);
+              }
+            }
+          });
+      sourceKeys.addAll(held.keySet());
+      if (sourceKeys.size() > limit || targetKeys.size() > limit) {
+        truncated = true;
+        break;
+      }
+    }
+    return new Diff(sourceKeys, targetKeys, truncated, rows[0]);
   }
 
   private static String add(Map<String, List<String>> keyValues, List<String> key) {

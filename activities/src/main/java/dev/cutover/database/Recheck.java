@@ -1,5 +1,7 @@
 package dev.cutover.database;
 
+import dev.cutover.database.DatabaseActivities.BaselineKeys;
+import dev.cutover.database.DatabaseActivities.BaselineNarrowRequest;
 import dev.cutover.database.DatabaseActivities.ChangeLogStarted;
 import dev.cutover.database.DatabaseActivities.ChangesRequest;
 import dev.cutover.database.DatabaseActivities.ChangesVerified;
@@ -23,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 
@@ -83,6 +86,7 @@ final class Recheck {
         String whole = wholeBecause(r, name, s, t, sourceChanges, targetChanges);
         Set<List<String>> keys = new HashSet<>(sourceChanges.keysOf(name));
         keys.addAll(targetChanges.keysOf(name));
+        keys.addAll(r.keys().getOrDefault(name, List.of()));
         List<KeyRange> ranges = r.ranges().getOrDefault(name, List.of());
         if (whole == null && keys.isEmpty() && ranges.isEmpty()) {
           out.add(new TableRecheck(name, false, null, 0, 0, 0, 0, null, null, true));
@@ -99,6 +103,43 @@ final class Recheck {
       return new ChangesVerified(out, sourceChanges.changes() + targetChanges.changes(), bytes[0],
           (System.nanoTime() - started) / 1_000_000);
     }
+  }
+
+  /**
+   * Reduces the baselines' differing ranges to the keys whose rows differ now. Each side is read at its
+   * own moment, which is enough: the change logs started before, so a key that differs later is in them.
+   */
+  static BaselineKeys narrow(BaselineNarrowRequest r, Consumer<String> progress) throws SQLException {
+    long started = System.nanoTime();
+    Map<String, List<List<String>>> keys = new TreeMap<>();
+    List<String> unresolved = new ArrayList<>();
+    long rows = 0;
+    try (Connection source = Connections.open(r.source());
+        Connection target = Connections.open(r.target())) {
+      Fingerprinter.snapshot(source);
+      Fingerprinter.snapshot(target);
+      for (Map.Entry<String, List<KeyRange>> e : r.ranges().entrySet()) {
+        Layout s = Fingerprinter.layout(source, Fingerprinter.table(source, e.getKey()));
+        Layout t = Fingerprinter.layout(target, Fingerprinter.table(target, e.getKey()));
+        if (s.keyless() || !s.descriptor().equals(t.descriptor())) {
+          unresolved.add(e.getKey());
+          continue;
+        }
+        Narrower.Diff diff = Narrower.diff(source, target, s, t, e.getValue(), r.limit());
+        rows += diff.rows();
+        Set<List<String>> differing = new java.util.LinkedHashSet<>(diff.sourceKeys());
+        differing.addAll(diff.targetKeys());
+        if (diff.truncated() || differing.size() > r.limit()) {
+          unresolved.add(e.getKey());
+        } else {
+          keys.put(e.getKey(), List.copyOf(differing));
+        }
+        progress.accept(keys.size() + unresolved.size() + "/" + r.ranges().size() + " tables narrowed");
+      }
+      source.rollback();
+      target.rollback();
+    }
+    return new BaselineKeys(keys, unresolved, rows, (System.nanoTime() - started) / 1_000_000);
   }
 
   /** Why a table must be re-read in full, or null when its changed keys and differing ranges suffice. */

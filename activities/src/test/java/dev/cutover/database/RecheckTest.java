@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cutover.database.DatabaseActivities.BaselineKeys;
+import dev.cutover.database.DatabaseActivities.BaselineNarrowRequest;
 import dev.cutover.database.DatabaseActivities.ChangeLogRequest;
 import dev.cutover.database.DatabaseActivities.ChangeLogStarted;
 import dev.cutover.database.DatabaseActivities.ChangesRequest;
@@ -22,6 +24,7 @@ import dev.cutover.testing.LogicalGame;
 import dev.cutover.testing.PostgresClusters;
 import dev.cutover.verify.Comparisons;
 import dev.cutover.verify.DatabaseFingerprint;
+import dev.cutover.verify.KeyRange;
 import dev.cutover.verify.Rechecks;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -31,6 +34,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -133,13 +137,18 @@ class RecheckTest {
     // After the catch-up, a change that writes no row changes to the WAL: a column added with a default.
     onTarget("ALTER TABLE public.avatars ADD COLUMN frame int DEFAULT 7");
 
-    ChangesVerified verified = recheck(baseline);
-    Set<String> differing = verified.tables().stream().filter(t -> !t.matches()).map(TableRecheck::table)
-        .collect(Collectors.toCollection(TreeSet::new));
-    assertEquals(Set.of("Odd Schema.Tickets", "game.players", "public.avatars"), differing, verified.toString());
-    assertTrue(byTable(verified).get("public.avatars").why().contains("columns changed on the target"),
-        byTable(verified).get("public.avatars").toString());
-    assertEquals(1, byTable(verified).get("game.players").ranges(), "found through the baselines' differing range");
+    ChangesVerified byRanges = recheckRanges(baseline);
+    assertEquals(Set.of("Odd Schema.Tickets", "game.players", "public.avatars"), differing(byRanges), byRanges.toString());
+    assertTrue(byTable(byRanges).get("public.avatars").why().contains("columns changed on the target"),
+        byTable(byRanges).get("public.avatars").toString());
+    assertEquals(1, byTable(byRanges).get("game.players").ranges(), "found through the baselines' differing range");
+
+    // Narrowed before the freeze, the range becomes the one key that differed in it, and is still caught.
+    ChangesVerified byKeys = recheck(baseline);
+    assertEquals(Set.of("Odd Schema.Tickets", "game.players", "public.avatars"), differing(byKeys), byKeys.toString());
+    TableRecheck players = byTable(byKeys).get("game.players");
+    assertEquals(0, players.ranges(), players.toString());
+    assertEquals(1, players.sourceRows(), "only key 25000 is re-read: " + players);
     dropLogs();
   }
 
@@ -175,16 +184,33 @@ class RecheckTest {
         activities.fingerprint(new FingerprintRequest("arm", target, Verify.ALL)));
   }
 
+  /** The re-check as the workflow runs it: the baselines' differing ranges first narrowed to keys. */
   private ChangesVerified recheck(Baseline b) {
     Rechecks.Plan plan = Rechecks.plan(b.sourceFingerprint(), b.targetFingerprint());
+    BaselineKeys narrowed = activities.narrowBaselines(
+        new BaselineNarrowRequest("home", source, "arm", target, plan.ranges(), 10_000));
+    Map<String, List<KeyRange>> ranges = new TreeMap<>(plan.ranges());
+    ranges.keySet().retainAll(narrowed.unresolved());
     return activities.verifyChanges(new ChangesRequest("game", "home", source, "arm", target, Verify.ALL,
-        b.source().layouts(), b.target().layouts(), plan.ranges(), plan.whole()));
+        b.source().layouts(), b.target().layouts(), ranges, plan.whole(), narrowed.keys()));
+  }
+
+  /** Without narrowing: the differing ranges themselves are re-read in the freeze. */
+  private ChangesVerified recheckRanges(Baseline b) {
+    Rechecks.Plan plan = Rechecks.plan(b.sourceFingerprint(), b.targetFingerprint());
+    return activities.verifyChanges(new ChangesRequest("game", "home", source, "arm", target, Verify.ALL,
+        b.source().layouts(), b.target().layouts(), plan.ranges(), plan.whole(), Map.of()));
   }
 
   private void dropLogs() {
     activities.dropChangeLog(new ChangeLogRequest("game", "source", "home", source));
     activities.dropChangeLog(new ChangeLogRequest("game", "target", "arm", target));
     activities.cleanupLogical(logical());
+  }
+
+  private static Set<String> differing(ChangesVerified verified) {
+    return verified.tables().stream().filter(t -> !t.matches()).map(TableRecheck::table)
+        .collect(Collectors.toCollection(TreeSet::new));
   }
 
   private static Map<String, TableRecheck> byTable(ChangesVerified verified) {

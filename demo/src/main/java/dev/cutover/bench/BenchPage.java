@@ -192,6 +192,15 @@ final class BenchPage {
             cell(String.join("; ", f.largestGaps()))));
       }
     }
+    md.append("\nWhere each freeze went, per run: the steps from the freeze to the front door's flip, each with its")
+        .append(" duration (workflow time; a step's time includes scheduling its activity).\n\n")
+        .append("| size | strategy | steps in the freeze, per run |\n|---|---|---|\n");
+    for (MoveBench.Figures f : r.moves) {
+      if (!f.freezeSteps().isEmpty()) {
+        md.append("| ").append(f.size()).append(" | ").append(f.strategy()).append(" | ")
+            .append(cell(String.join(" / ", f.freezeSteps()))).append(" |\n");
+      }
+    }
     md.append("\n");
 
     md.append("## Targets\n\n| target (DESIGN.md) | measured | verdict |\n|---|---|---|\n");

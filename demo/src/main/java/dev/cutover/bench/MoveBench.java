@@ -39,12 +39,13 @@ public final class MoveBench {
   /** One full move. {@code gapMillis}: time of the move inside no activity (the workflow's own). */
   public record Move(String strategy, String size, long tableBytes, long blackoutMillis, long moveMillis,
       long stepMillis, long gapMillis, long freezeMillis, long freezeGapMillis, int sent, int failed, int lost,
-      int oneWriterViolations, double writesPerSecond, String largestGap, List<String> failureSample) {}
+      int oneWriterViolations, double writesPerSecond, String largestGap, List<String> failureSample,
+      String freezeSteps) {}
 
   /** The runs of one strategy at one size. */
   public record Figures(String strategy, String size, double tableMb, Stats blackoutSeconds, Stats moveSeconds,
       Stats gapMillis, Stats freezeGapMillis, int failedRequests, int lost, int oneWriterViolations,
-      Stats writesPerSecond, List<String> largestGaps, List<String> failures) {}
+      Stats writesPerSecond, List<String> largestGaps, List<String> failures, List<String> freezeSteps) {}
 
   private final int playersPerSecond;
 
@@ -68,7 +69,7 @@ public final class MoveBench {
           progress.accept(String.format("move %s run %d: %s blackout %d ms, move %d ms, gaps %d ms, %d of %d"
                   + " requests failed%s", size.name(), run, strategy, m.blackoutMillis(), m.moveMillis(),
               m.gapMillis(), m.failed(), m.sent(), m.failureSample().isEmpty() ? ""
-                  : ", e.g. " + String.join("; ", m.failureSample())));
+                  : ", e.g. " + String.join("; ", m.failureSample())) + "; in the freeze: " + m.freezeSteps());
         } catch (Exception e) {
           failures.get(strategy).add(e.getMessage() == null ? e.toString() : e.getMessage());
           progress.accept("move " + strategy + " failed: " + e.getMessage());
@@ -86,7 +87,8 @@ public final class MoveBench {
           ms.stream().mapToInt(Move::failed).sum(), ms.stream().mapToInt(Move::lost).sum(),
           ms.stream().mapToInt(Move::oneWriterViolations).sum(),
           Stats.of(ms.stream().map(Move::writesPerSecond).toList()),
-          ms.stream().map(Move::largestGap).toList(), failures.get(strategy)));
+          ms.stream().map(Move::largestGap).toList(), failures.get(strategy),
+          ms.stream().map(Move::freezeSteps).toList()));
     }
     return out;
   }
@@ -142,7 +144,7 @@ public final class MoveBench {
             whole[0] - whole[1], freeze[0], freeze[0] - freeze[1], report.sentRequests(), report.failedRequests(),
             report.lost(), report.oneWriterViolations(),
             report.acknowledged() / Math.max(0.001, report.wallMillis() / 1000.0), largestGap(history),
-            failureKinds(report.failureSample()));
+            failureKinds(report.failureSample()), freezeSteps(status));
       } finally {
         stubs.shutdownNow();
       }
@@ -166,6 +168,23 @@ public final class MoveBench {
       }
     }
     return ended;
+  }
+
+  /** The steps between the freeze and the front door's flip, each with its duration: where the blackout went. */
+  static String freezeSteps(CutoverStatus status) {
+    if (status.blackoutStartedAt() == null || status.blackoutEndedAt() == null) {
+      return "";
+    }
+    List<String> out = new ArrayList<>();
+    for (StepStatus step : status.steps()) {
+      if (step.durationMillis() != null && step.startedAt() >= status.blackoutStartedAt()
+          && step.startedAt() <= status.blackoutEndedAt()) {
+        // The verify's detail says what it re-read, which is what its time depends on.
+        boolean verify = step.phase() == Phase.VERIFY && step.detail() != null;
+        out.add(step.name() + " " + step.durationMillis() + " ms" + (verify ? " (" + step.detail() + ")" : ""));
+      }
+    }
+    return String.join(", ", out);
   }
 
   /**

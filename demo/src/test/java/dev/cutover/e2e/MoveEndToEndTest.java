@@ -213,7 +213,7 @@ class MoveEndToEndTest {
     // Verified before the freeze; inside it only what changed since was re-read.
     assertTrue(finished.out().contains("fingerprint both sides before the freeze"), finished.out());
     assertTrue(finished.out().contains("re-check what changed since the fingerprints before the freeze"), finished.out());
-    Histories.record(scenario.address, "cutover-game", "logical-recheck");
+    Histories.record(scenario.address, "cutover-game", "logical-narrowed");
     assertTrue(finished.out().contains("all 6 tables match"), finished.out());
     assertNothingLostAndOneWriter(report);
     assertEquals("arm", report.liveBox());

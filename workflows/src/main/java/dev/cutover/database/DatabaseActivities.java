@@ -80,6 +80,14 @@ public interface DatabaseActivities {
    */
   ChangesVerified verifyChanges(ChangesRequest request);
 
+  /**
+   * Before the freeze, after the baselines: inside the key ranges where the two baselines differed, lists
+   * the keys whose rows differ now (each side read at its own moment). Only those keys, not the ranges,
+   * are then re-read in the freeze: a key whose rows were equal here and that no change log saw since
+   * stays equal. A table with more than {@code limit} such keys keeps its ranges.
+   */
+  BaselineKeys narrowBaselines(BaselineNarrowRequest request);
+
   /** Drops one side's change-log slot and publication; nothing to drop is fine. */
   void dropChangeLog(ChangeLogRequest request);
 
@@ -190,7 +198,8 @@ public interface DatabaseActivities {
   record ChangeLogStarted(boolean recording, String reason, String slot, String startLsn, Map<String, String> layouts) {}
 
   /**
-   * {@code ranges}: per table, the key ranges where the two baselines differed; {@code whole}: tables to
+   * {@code ranges}: per table, the key ranges where the two baselines differed (and that narrowing did not
+   * reduce to {@code keys}, the keys whose rows differed inside them); {@code whole}: tables to
    * re-read in full (their baselines could not be compared range by range).
    */
   record ChangesRequest(
@@ -203,7 +212,23 @@ public interface DatabaseActivities {
       Map<String, String> sourceLayouts,
       Map<String, String> targetLayouts,
       Map<String, List<KeyRange>> ranges,
-      List<String> whole) {}
+      List<String> whole,
+      Map<String, List<List<String>>> keys) {
+
+    public ChangesRequest {
+      keys = keys == null ? Map.of() : keys;
+    }
+  }
+
+  record BaselineNarrowRequest(
+      String sourceBox, Database source, String targetBox, Database target, Map<String, List<KeyRange>> ranges,
+      int limit) {}
+
+  /**
+   * {@code keys}: per table, the keys (each as the text of its columns) whose rows differed;
+   * {@code unresolved}: tables with more than the limit, whose ranges the freeze re-reads.
+   */
+  record BaselineKeys(Map<String, List<List<String>>> keys, List<String> unresolved, long rows, long millis) {}
 
   /** {@code changes}: data changes read from both change logs. */
   record ChangesVerified(List<TableRecheck> tables, long changes, long bytes, long millis) {}

@@ -50,6 +50,7 @@ final class ActivityPolicies {
           Map.entry("Copy", longStep(Duration.ofHours(6), Duration.ofSeconds(15))),
           Map.entry("Fingerprint", longStep(Duration.ofHours(2), Duration.ofSeconds(15))),
           Map.entry("VerifyChanges", longStep(Duration.ofHours(2), Duration.ofSeconds(15))),
+          Map.entry("NarrowBaselines", longStep(Duration.ofHours(2), Duration.ofSeconds(15))),
           Map.entry("Fence", DEFAULT.toBuilder().setStartToCloseTimeout(Duration.ofMinutes(1)).build()),
           Map.entry("Inspect",
               DEFAULT.toBuilder()

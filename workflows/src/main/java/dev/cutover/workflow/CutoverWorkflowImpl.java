@@ -1,6 +1,8 @@
 package dev.cutover.workflow;
 
 import dev.cutover.database.DatabaseActivities;
+import dev.cutover.database.DatabaseActivities.BaselineKeys;
+import dev.cutover.database.DatabaseActivities.BaselineNarrowRequest;
 import dev.cutover.database.DatabaseActivities.ChangeLogRequest;
 import dev.cutover.database.DatabaseActivities.ChangeLogStarted;
 import dev.cutover.database.DatabaseActivities.ChangesRequest;
@@ -41,6 +43,7 @@ import dev.cutover.plan.NamedService;
 import dev.cutover.plan.Plan;
 import dev.cutover.verify.Comparisons;
 import dev.cutover.verify.DatabaseFingerprint;
+import dev.cutover.verify.KeyRange;
 import dev.cutover.verify.Rechecks;
 import dev.cutover.verify.TableComparison;
 import dev.cutover.workflow.StepStatus.State;
@@ -72,6 +75,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private static final long CATCH_UP_ESTIMATE_MILLIS = 1_000;
   /** Verify before the freeze leaves the freeze a re-check of what changed: about a second (docs/benchmarks.md). */
   private static final long RECHECK_ESTIMATE_MILLIS = 1_000;
+  /** Past this many differing keys in one table, narrowing keeps the table's ranges (history stays small). */
+  private static final int BASELINE_KEYS = 10_000;
   private static final Duration LAG_POLL = Duration.ofSeconds(60);
   private static final Duration LAG_POLL_STALE = Duration.ofMinutes(10);
 
@@ -104,6 +109,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   /** Logical moves: both sides' change logs and fingerprints from before the freeze, or null. */
   private List<ChangeLogStarted> changeLogs;
   private List<DatabaseFingerprint> baselines;
+  /** What narrowing turned the baselines' differing ranges into, or null when it did not run. */
+  private BaselineKeys baselineKeys;
   private Long estimatedBlackoutMillis;
   private Long blackoutStartedAt;
   private Long blackoutEndedAt;
@@ -437,6 +444,23 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     }
     baselines = fingerprintBoth(Phase.SETTLE, "fingerprint both sides before the freeze");
     changeLogs = logs;
+    // The baselines are of two moments, so they differ wherever a change was in flight; left as ranges,
+    // those chunks would be re-read inside the freeze (seconds at 3 GB). Narrowed here, only keys are.
+    if (Workflow.getVersion("narrow-baselines", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      return;
+    }
+    Rechecks.Plan recheck = Rechecks.plan(baselines.get(0), baselines.get(1));
+    if (recheck.ranges().isEmpty()) {
+      return;
+    }
+    Box source = plan.source();
+    Box target = plan.target();
+    baselineKeys = steps.run(Phase.SETTLE, "narrow where the fingerprints before the freeze differ",
+        () -> database.narrowBaselines(new BaselineNarrowRequest(source.name(), source.database(), target.name(),
+            target.database(), recheck.ranges(), BASELINE_KEYS)),
+        r -> r.keys().values().stream().mapToInt(List::size).sum() + " differing keys in "
+            + r.keys().size() + " tables" + (r.unresolved().isEmpty() ? "" : "; ranges kept for " + r.unresolved())
+            + "; " + r.rows() + " rows read in " + r.millis() + " ms");
   }
 
   private String describeChangeLogs(List<ChangeLogStarted> logs) {
@@ -549,10 +573,17 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     Box source = plan.source();
     Box target = plan.target();
     Rechecks.Plan recheck = Rechecks.plan(baselines.get(0), baselines.get(1));
+    Map<String, List<KeyRange>> ranges = new java.util.TreeMap<>(recheck.ranges());
+    Map<String, List<List<String>>> keys = Map.of();
+    if (baselineKeys != null) {
+      ranges.keySet().retainAll(baselineKeys.unresolved());
+      keys = baselineKeys.keys();
+    }
+    Map<String, List<List<String>>> narrowedKeys = keys;
     ChangesVerified result = steps.run(Phase.VERIFY, "re-check what changed since the fingerprints before the freeze",
         () -> database.verifyChanges(new ChangesRequest(plan.app(), source.name(), source.database(), target.name(),
             target.database(), plan.verify(), changeLogs.get(0).layouts(), changeLogs.get(1).layouts(),
-            recheck.ranges(), recheck.whole())),
+            ranges, recheck.whole(), narrowedKeys)),
         this::describe);
     fingerprints = Rechecks.comparisons(baselines.get(0), baselines.get(1), result.tables());
     if (result.tables().stream().allMatch(TableRecheck::matches)) {

@@ -439,6 +439,49 @@ class CutoverWorkflowTest {
         "the target's slot goes before the target database: " + journal);
   }
 
+  @Test
+  void baselinesThatDifferAreNarrowedToKeysBeforeTheFreeze() {
+    when(database.checkLogical(any())).thenReturn(new DatabaseActivities.LogicalReadiness("logical", 10, 10, List.of(), 0, List.of()));
+    when(database.startLogical(any())).thenReturn(new DatabaseActivities.LogicalStarted("cutover_game", false, 3, List.of(), 5));
+    DatabaseActivities.LogicalLag done = new DatabaseActivities.LogicalLag(true, 3, Map.of("r", 3), List.of(), "0/1", "0/1",
+        0L, 0L, 0, true);
+    when(database.awaitInitialCopy(any())).thenReturn(done);
+    when(database.lag(any())).thenReturn(done);
+    when(database.catchUp(any())).thenReturn(new DatabaseActivities.LogicalCaughtUp(false, "0/2", 4, 0, 10, 20));
+    recordingChangeLogs();
+    // The baselines: the target is one change behind in the chunk 1..9.
+    when(database.fingerprint(any())).thenAnswer(i -> {
+      FingerprintRequest r = i.getArgument(0);
+      String hash = r.box().equals("arm") ? "behind" : "ahead";
+      return new DatabaseFingerprint(r.box(), List.of(new TableFingerprint("public.t", 9, Map.of(), hash,
+          List.of(new dev.cutover.verify.Chunk(List.of("1"), List.of("9"), 9, hash)))), 1, 1);
+    });
+    List<DatabaseActivities.BaselineNarrowRequest> narrowed = new ArrayList<>();
+    when(database.narrowBaselines(any())).thenAnswer(i -> {
+      narrowed.add(i.getArgument(0));
+      return record("narrow", new DatabaseActivities.BaselineKeys(Map.of("public.t", List.of(List.of("7"))), List.of(), 18, 3));
+    });
+    List<DatabaseActivities.ChangesRequest> rechecked = new ArrayList<>();
+    when(database.verifyChanges(any())).thenAnswer(i -> {
+      rechecked.add(i.getArgument(0));
+      return new DatabaseActivities.ChangesVerified(
+          List.of(new DatabaseActivities.TableRecheck("public.t", false, null, 1, 0, 1, 1, "h", "h", true)), 1, 10, 5);
+    });
+
+    CutoverWorkflow workflow = start(logicalPlan());
+    awaitGate(workflow);
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
+    assertEquals(1, narrowed.size());
+    assertEquals(Map.of("public.t", List.of(new dev.cutover.verify.KeyRange(List.of("1"), List.of("9")))),
+        narrowed.get(0).ranges());
+    assertTrue(journal.indexOf("narrow") < journal.indexOf("fence home"), "narrowed before the freeze: " + journal);
+    assertEquals(Map.of(), rechecked.get(0).ranges(), "the range is not re-read in the freeze");
+    assertEquals(Map.of("public.t", List.of(List.of("7"))), rechecked.get(0).keys());
+  }
+
   private void recordingChangeLogs() {
     when(database.startChangeLog(any())).thenAnswer(i -> record("start change log",
         new DatabaseActivities.ChangeLogStarted(true, null, "cutover_game_changes", "0/1", Map.of("public.t", "d"))));
