@@ -370,17 +370,7 @@ class CutoverWorkflowTest {
 
   @Test
   void aLogicalMoveReplicatesBeforeTheGateAndOnlyCatchesUpInTheFreeze() {
-    when(database.checkLogical(any())).thenReturn(new DatabaseActivities.LogicalReadiness("logical", 10, 10, List.of(), 0, List.of()));
-    when(database.startLogical(any())).thenAnswer(i -> record("start logical",
-        new DatabaseActivities.LogicalStarted("cutover_game", false, 3, List.of(), 5)));
-    DatabaseActivities.LogicalLag done = new DatabaseActivities.LogicalLag(true, 3, Map.of("r", 3), List.of(), "0/1", "0/1",
-        0L, 0L, 0, true);
-    when(database.awaitInitialCopy(any())).thenAnswer(i -> record("initial copy", done));
-    when(database.lag(any())).thenReturn(done);
-    when(database.catchUp(any())).thenAnswer(i -> record("catch up",
-        new DatabaseActivities.LogicalCaughtUp(false, "0/2", 4, 0, 10, 20)));
-    org.mockito.Mockito.doAnswer(i -> record("cleanup logical", null)).when(database).cleanupLogical(any());
-    recordingChangeLogs();
+    replicating();
     when(database.verifyChanges(any())).thenAnswer(i -> record("re-check", new DatabaseActivities.ChangesVerified(
         List.of(new DatabaseActivities.TableRecheck("public.t", false, null, 3, 0, 3, 3, "h", "h", true)), 3, 100, 5)));
 
@@ -407,15 +397,7 @@ class CutoverWorkflowTest {
 
   @Test
   void aRecheckThatFindsADifferenceFingerprintsEverythingAndRollsBack() {
-    when(database.checkLogical(any())).thenReturn(new DatabaseActivities.LogicalReadiness("logical", 10, 10, List.of(), 0, List.of()));
-    when(database.startLogical(any())).thenReturn(new DatabaseActivities.LogicalStarted("cutover_game", false, 3, List.of(), 5));
-    DatabaseActivities.LogicalLag done = new DatabaseActivities.LogicalLag(true, 3, Map.of("r", 3), List.of(), "0/1", "0/1",
-        0L, 0L, 0, true);
-    when(database.awaitInitialCopy(any())).thenReturn(done);
-    when(database.lag(any())).thenReturn(done);
-    when(database.catchUp(any())).thenReturn(new DatabaseActivities.LogicalCaughtUp(false, "0/2", 4, 0, 10, 20));
-    org.mockito.Mockito.doAnswer(i -> record("cleanup logical", null)).when(database).cleanupLogical(any());
-    recordingChangeLogs();
+    replicating();
     when(database.verifyChanges(any())).thenAnswer(i -> record("re-check", new DatabaseActivities.ChangesVerified(
         List.of(new DatabaseActivities.TableRecheck("public.t", false, null, 1, 0, 1, 1, "a", "b", false)), 1, 100, 5)));
     when(database.fingerprint(any())).thenAnswer(i -> {
@@ -441,14 +423,7 @@ class CutoverWorkflowTest {
 
   @Test
   void baselinesThatDifferAreNarrowedToKeysBeforeTheFreeze() {
-    when(database.checkLogical(any())).thenReturn(new DatabaseActivities.LogicalReadiness("logical", 10, 10, List.of(), 0, List.of()));
-    when(database.startLogical(any())).thenReturn(new DatabaseActivities.LogicalStarted("cutover_game", false, 3, List.of(), 5));
-    DatabaseActivities.LogicalLag done = new DatabaseActivities.LogicalLag(true, 3, Map.of("r", 3), List.of(), "0/1", "0/1",
-        0L, 0L, 0, true);
-    when(database.awaitInitialCopy(any())).thenReturn(done);
-    when(database.lag(any())).thenReturn(done);
-    when(database.catchUp(any())).thenReturn(new DatabaseActivities.LogicalCaughtUp(false, "0/2", 4, 0, 10, 20));
-    recordingChangeLogs();
+    replicating();
     // The baselines: the target is one change behind in the chunk 1..9.
     when(database.fingerprint(any())).thenAnswer(i -> {
       FingerprintRequest r = i.getArgument(0);
@@ -482,6 +457,21 @@ class CutoverWorkflowTest {
     assertEquals(Map.of("public.t", List.of(List.of("7"))), rechecked.get(0).keys());
   }
 
+  /** Logical replication that works: ready, started, copied, caught up, removable; change logs recording. */
+  private void replicating() {
+    when(database.checkLogical(any())).thenReturn(new DatabaseActivities.LogicalReadiness("logical", 10, 10, List.of(), 0, List.of()));
+    when(database.startLogical(any())).thenAnswer(i -> record("start logical",
+        new DatabaseActivities.LogicalStarted("cutover_game", false, 3, List.of(), 5)));
+    DatabaseActivities.LogicalLag done = new DatabaseActivities.LogicalLag(true, 3, Map.of("r", 3), List.of(), "0/1", "0/1",
+        0L, 0L, 0, true);
+    when(database.awaitInitialCopy(any())).thenAnswer(i -> record("initial copy", done));
+    when(database.lag(any())).thenReturn(done);
+    when(database.catchUp(any())).thenAnswer(i -> record("catch up",
+        new DatabaseActivities.LogicalCaughtUp(false, "0/2", 4, 0, 10, 20)));
+    org.mockito.Mockito.doAnswer(i -> record("cleanup logical", null)).when(database).cleanupLogical(any());
+    recordingChangeLogs();
+  }
+
   private void recordingChangeLogs() {
     when(database.startChangeLog(any())).thenAnswer(i -> record("start change log",
         new DatabaseActivities.ChangeLogStarted(true, null, "cutover_game_changes", "0/1", Map.of("public.t", "d"))));
@@ -490,12 +480,7 @@ class CutoverWorkflowTest {
 
   @Test
   void anAbortedLogicalMoveRemovesReplicationBeforeDroppingTheTarget() {
-    when(database.checkLogical(any())).thenReturn(new DatabaseActivities.LogicalReadiness("logical", 10, 10, List.of(), 0, List.of()));
-    when(database.startLogical(any())).thenAnswer(i -> record("start logical",
-        new DatabaseActivities.LogicalStarted("cutover_game", false, 3, List.of(), 5)));
-    when(database.awaitInitialCopy(any())).thenAnswer(i -> record("initial copy",
-        new DatabaseActivities.LogicalLag(true, 3, Map.of(), List.of(), "0/1", "0/1", 0L, 0L, 0, true)));
-    org.mockito.Mockito.doAnswer(i -> record("cleanup logical", null)).when(database).cleanupLogical(any());
+    replicating();
     CutoverWorkflow workflow = start(logicalPlan());
     awaitGate(workflow);
     journal.clear();
