@@ -3,6 +3,7 @@ package dev.cutover.bench;
 import dev.cutover.cli.CliException;
 import dev.cutover.cli.ExitCode;
 import dev.cutover.database.LocalCluster;
+import dev.cutover.demo.Checkout;
 import dev.cutover.demo.Prerequisites;
 import dev.cutover.support.Directories;
 import java.io.PrintWriter;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "Benchmark copy and fingerprint speed against pg_dump | pg_restore, pg_dump -Fd -j2, pgcopydb and",
+      "Benchmark copy, fingerprint and blackout against the tools people use, on this machine.",
+      "Copy and fingerprint speed against pg_dump | pg_restore, pg_dump -Fd -j2, pgcopydb and",
       "md5(string_agg(...)), and the blackout of full moves under player load, on this machine; writes",
       "the page and a PNG plot. Sizes: S (tens of MB), M (about 1 GB), L (about 5 GB, opt-in), T (tiny)."
     })
@@ -81,7 +83,7 @@ public class BenchCommand implements Callable<Integer> {
     if (runs < 1 || runs > 20 || (moveRuns != null && moveRuns < 1) || players < 1 || players > 200) {
       throw new CliException(ExitCode.USAGE, "--runs is 1-20, --move-runs at least 1, --players 1-200");
     }
-    Path page = out != null ? out : repositoryRoot().resolve("docs/benchmarks.md");
+    Path page = out != null ? out : Checkout.root().resolve("docs/benchmarks.md");
     Prerequisites.ensure(line -> say(console, line));
     // The parse result's arguments start with the subcommand's own name.
     List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
@@ -137,11 +139,6 @@ public class BenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CliException(ExitCode.USAGE, e.getMessage());
     }
-  }
-
-  private static Path repositoryRoot() {
-    String home = System.getProperty("cutover.home");
-    return home != null ? Path.of(home) : Path.of("").toAbsolutePath();
   }
 
   private static void say(PrintWriter out, String line) {

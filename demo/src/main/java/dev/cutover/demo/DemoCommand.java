@@ -38,8 +38,8 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Move the story's game from box 'home' to box 'arm', on this machine, for real, while players",
-      "play through the front door: throwaway PostgreSQL clusters, the game app, its jobs and nightly",
+      "Move the story's game from box 'home' to box 'arm' on this machine while players play.",
+      "Everything is real and throwaway: two PostgreSQL clusters, the game app, its jobs and nightly",
       "writer on each box, Caddy (or a Cloudflare stand-in), the embedded Temporal service and the",
       "worker, all started and stopped by the demo. It waits for your confirm at the gate (or --yes).",
       "Needs PostgreSQL 15+, Caddy and curl (installed with apt-get when run as root)."
@@ -79,7 +79,7 @@ class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     long began = System.currentTimeMillis();
     PrintWriter out = spec.commandLine().getOut();
-    Path planTemplate = template != null ? template : repositoryRoot().resolve("examples/local-move.yaml");
+    Path planTemplate = template != null ? template : Checkout.root().resolve("examples/local-move.yaml");
     if (!yes && System.console() == null) {
       throw new CliException(ExitCode.USAGE, "no terminal to ask for confirmation on: pass --yes");
     }
@@ -233,15 +233,5 @@ class DemoCommand implements Callable<Integer> {
   private static void say(PrintWriter out, String line) {
     out.println("[demo] " + line);
     out.flush();
-  }
-
-  /** {@code ./cutover} passes the checkout's root; tests run from a module directory below it. */
-  static Path repositoryRoot() {
-    String home = System.getProperty("cutover.home");
-    if (home != null) {
-      return Path.of(home);
-    }
-    Path here = Path.of("").toAbsolutePath();
-    return Files.exists(here.resolve("examples")) ? here : here.getParent();
   }
 }

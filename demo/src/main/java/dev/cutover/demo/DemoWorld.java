@@ -207,7 +207,7 @@ public final class DemoWorld implements AutoCloseable {
 
   /** The demo's plan template, {@code examples/local-move.yaml} in this checkout. */
   public static Path planTemplate() {
-    return DemoCommand.repositoryRoot().resolve("examples/local-move.yaml");
+    return Checkout.root().resolve("examples/local-move.yaml");
   }
 
   /** The Spring Boot worker, in this JVM, polling the embedded service. */

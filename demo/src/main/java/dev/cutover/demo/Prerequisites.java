@@ -2,71 +2,67 @@ package dev.cutover.demo;
 
 import dev.cutover.cli.CliException;
 import dev.cutover.cli.ExitCode;
-import dev.cutover.hosts.ProcessRunner;
+import java.io.BufferedReader;
 import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * What the demo world runs that is not Java: PostgreSQL 15+ server programs, Caddy, curl (the plan's
- * stop and start commands). Missing ones are installed with apt-get when we are root on Debian or
- * Ubuntu; otherwise the demo prints the exact command and exits 2.
+ * What the demo world runs that is not Java (PostgreSQL server programs, Caddy, curl). The list and the
+ * installer are {@code scripts/prerequisites}, which the test suite and CI run too: one list, so the demo
+ * can never need a package that a fresh machine's test run did not install, or the other way round.
  */
 public final class Prerequisites {
 
-  private static final Map<String, String> PACKAGES = Map.of("caddy", "caddy", "initdb", "postgresql",
-      "pg_dump", "postgresql-client", "curl", "curl");
-
   private Prerequisites() {}
 
+  /** Runs {@code scripts/prerequisites demo}; its lines (what it installs) go to {@code say}. */
   public static void ensure(Consumer<String> say) {
-    List<String> missing = missing();
-    if (missing.isEmpty()) {
-      return;
+    Path script = Checkout.root().resolve("scripts/prerequisites");
+    if (!Files.isExecutable(script)) {
+      throw new CliException(ExitCode.NEEDS_HUMAN, script + " is missing: run cutover from its checkout");
     }
-    List<String> install = new ArrayList<>(List.of("apt-get", "install", "-y"));
-    missing.stream().map(PACKAGES::get).distinct().forEach(install::add);
-    boolean apt = Files.isExecutable(Path.of("/usr/bin/apt-get"));
-    if (apt && "root".equals(System.getProperty("user.name"))) {
-      say.accept("installing " + String.join(", ", missing) + ": " + String.join(" ", install));
-      ProcessRunner.Result result = ProcessRunner.run(install, Map.of("DEBIAN_FRONTEND", "noninteractive"),
-          Duration.ofMinutes(10));
-      if (result.exitCode() == 0 && missing().isEmpty()) {
-        return;
+    List<String> lines = new ArrayList<>();
+    int exit;
+    try {
+      Process process = new ProcessBuilder(script.toString(), "demo").redirectErrorStream(true).start();
+      process.getOutputStream().close();
+      try (BufferedReader out = new BufferedReader(
+          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = out.readLine()) != null; ) {
+          String text = line.replaceFirst("^prerequisites: ", "");
+          lines.add(text);
+          say.accept(text);
+        }
       }
-      throw new CliException(ExitCode.USAGE, "apt-get could not install " + missing() + ": " + result.stderrTail());
-    }
-    throw new CliException(ExitCode.USAGE, "the demo needs " + String.join(", ", missing) + "; install with:\n  "
-        + (apt ? "sudo " + String.join(" ", install) : "your system's packages for " + missing));
-  }
-
-  private static List<String> missing() {
-    List<String> missing = new ArrayList<>();
-    if (find("caddy").isEmpty()) {
-      missing.add("caddy");
-    }
-    if (find("curl").isEmpty()) {
-      missing.add("curl");
-    }
-    for (String program : List.of("initdb", "pg_dump")) {
-      try {
-        dev.cutover.database.PgTools.find(program, 15);
-      } catch (RuntimeException notFound) {
-        missing.add(program);
+      if (!process.waitFor(15, TimeUnit.MINUTES)) {
+        process.destroyForcibly();
+        throw new CliException(ExitCode.NEEDS_HUMAN, "installing the demo's packages took over 15 minutes");
       }
+      exit = process.exitValue();
+    } catch (IOException e) {
+      throw new CliException(ExitCode.NEEDS_HUMAN, "cannot run " + script + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(ExitCode.NEEDS_HUMAN, "interrupted while checking the demo's packages", e);
     }
-    return missing;
+    if (exit != 0) {
+      throw new CliException(ExitCode.USAGE, "the demo cannot run without the packages above"
+          + (lines.isEmpty() ? " (" + script + " exited " + exit + ")" : ""));
+    }
   }
 
   static Path caddy() {
     return find("caddy").orElseThrow(() -> new IllegalStateException(
-        "Caddy is not installed: apt-get install caddy"));
+        "Caddy is not installed: scripts/prerequisites demo installs it"));
   }
 
   private static Optional<Path> find(String program) {
