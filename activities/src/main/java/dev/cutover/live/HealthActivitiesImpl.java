@@ -82,8 +82,11 @@ public class HealthActivitiesImpl implements HealthActivities {
   }
 
   private Probe probe(Health health) {
-    Request request =
-        new Request.Builder().url(health.url().toString()).header("Cache-Control", "no-cache").get().build();
+    // A connection of its own for every probe: a front door that closes connections (HTTP/1.0, no
+    // keep-alive) would otherwise fail every reuse, and a kept-alive connection opened before the flip
+    // could still be answered by the old route.
+    Request request = new Request.Builder().url(health.url().toString()).header("Cache-Control", "no-cache")
+        .header("Connection", "close").get().build();
     try (Response response = http.newCall(request).execute()) {
       if (response.code() != 200) {
         return Probe.wrong("HTTP " + response.code());

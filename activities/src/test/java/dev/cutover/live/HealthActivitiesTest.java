@@ -9,7 +9,13 @@ import dev.cutover.live.HealthActivities.LiveResult;
 import dev.cutover.plan.Health;
 import dev.cutover.workflow.CutoverFailure;
 import io.temporal.failure.ApplicationFailure;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -84,6 +90,42 @@ class HealthActivitiesTest {
     assertEquals(10, result.requests());
     assertEquals(1, result.failures());
     assertEquals("header X-Served-By was 'home', expected 'arm'", result.lastProblem());
+  }
+
+  /**
+   * An HTTP/1.0 front door answers without keep-alive and closes the connection. Reusing that connection
+   * made every second probe fail with "unexpected end of stream" and a move end FAILED; each probe on a
+   * connection of its own counts them all.
+   */
+  @Test
+  void aFrontDoorThatClosesEveryConnectionStillCountsEveryAnswer() throws Exception {
+    try (ServerSocket http10 = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread serving = new Thread(() -> {
+        while (!http10.isClosed()) {
+          try (Socket client = http10.accept()) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.ISO_8859_1));
+            for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) {
+              // the request's head; a health probe has no body
+            }
+            String body = "{\"box\":\"arm\",\"db\":\"ok\"}";
+            client.getOutputStream().write(("HTTP/1.0 200 OK\r\nX-Served-By: arm\r\nContent-Length: " + body.length()
+                + "\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
+          } catch (IOException closed) {
+            return;
+          }
+        }
+      });
+      serving.setDaemon(true);
+      serving.start();
+      Health health = new Health(java.net.URI.create("http://127.0.0.1:" + http10.getLocalPort() + "/healthz"),
+          Map.of("X-Served-By", "arm"), "\"db\":\"ok\"", 10, Duration.ofMillis(10), Duration.ofSeconds(10));
+
+      LiveResult result = new HealthActivitiesImpl().verifyLive(new LiveRequest("arm", health));
+
+      assertEquals(10, result.consecutiveOk());
+      assertEquals(10, result.requests(), "last problem: " + result.lastProblem());
+      assertEquals(0, result.failures());
+    }
   }
 
   @Test
