@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
     name = "abort",
     mixinStandardHelpOptions = true,
     description = {
-      "Stop a move before its switch: every step taken is compensated and the source serves again.",
+      "Stop a move before its switch; every step taken is undone and the source serves again.",
       "After the switch has begun, use `cutover rollback`."
     })
 class AbortCommand implements Callable<Integer> {

@@ -3,15 +3,20 @@ package dev.cutover.cli;
 import dev.cutover.plan.Plan;
 import dev.cutover.plan.TableSelection;
 import dev.cutover.plan.Verify;
+import dev.cutover.temporal.TemporalConnection;
 import dev.cutover.workflow.CompareWorkflow;
 import dev.cutover.workflow.CompareWorkflow.CompareRequest;
 import dev.cutover.workflow.CompareWorkflow.CompareResult;
 import dev.cutover.workflow.TaskQueues;
+import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,10 +30,22 @@ import picocli.CommandLine.Spec;
     name = "compare",
     mixinStandardHelpOptions = true,
     description = {
-      "Fingerprint both databases of a plan now and compare them, moving nothing; exit 0 equal, 1 different.",
-      "Differing tables are named with their key ranges and up to 20 differing keys on each side."
+      "Fingerprint both databases of a plan now and compare them, moving nothing.",
+      "Exit 0 when they are equal, 1 when they differ. Differing tables are named with their key ranges",
+      "and up to 20 differing keys on each side. It runs on the worker of the Temporal service at the",
+      "address; with none there (and no address given), or with --local, it runs in this process."
     })
-class CompareCommand implements Callable<Integer> {
+public class CompareCommand implements Callable<Integer> {
+
+  /** How long a started comparison may wait for a worker to pick it up before we say none is polling. */
+  private static final Duration PICK_UP = Duration.ofSeconds(5);
+
+  /** Starts a worker of the full distribution against an embedded service; null where none is built in. */
+  public interface LocalWorker {
+    AutoCloseable start(String temporalAddress);
+  }
+
+  private final LocalWorker localWorker;
 
   @Spec CommandSpec spec;
   @Mixin ConnectionOptions connection;
@@ -46,34 +63,129 @@ class CompareCommand implements Callable<Integer> {
       + " and are kept in the Temporal history of the comparison).")
   boolean showRows;
 
+  @Option(names = "--local", description = "Compare in this process, with an embedded Temporal service and worker"
+      + " of its own for this one call, even if a worker is running (this machine must reach both databases).")
+  boolean local;
+
+  /** The command line without a worker built in: it always needs a running worker. */
+  CompareCommand() {
+    this(null);
+  }
+
+  public CompareCommand(LocalWorker localWorker) {
+    this.localWorker = localWorker;
+  }
+
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
     Plan p = PlanFiles.load(plan);
-    Verify verify = tables == null ? p.verify() : p.verify().withTables(new TableSelection(tables));
-    WorkflowClient client = connection.client();
+    CompareRequest request = new CompareRequest(p,
+        tables == null ? p.verify() : p.verify().withTables(new TableSelection(tables)), showRows);
+    CompareResult result = local ? inProcess(request, "--local") : onServiceOrHere(request);
+    print(p, result);
+    return result.allMatch() ? ExitCode.OK : ExitCode.DIFFERENT;
+  }
+
+  /**
+   * A named address is used, or fails. At the default address a running service with a worker is used;
+   * when nothing is there, or no worker picks the comparison up, it runs here instead.
+   */
+  private CompareResult onServiceOrHere(CompareRequest request) throws Exception {
+    if (connection.explicit() || localWorker == null) {
+      return onService(connection.client(), request, true);
+    }
+    WorkflowClient client;
+    try {
+      client = ConnectionOptions.client(connection.connection(), Duration.ofSeconds(2));
+    } catch (CliException unreachable) {
+      return inProcess(request, "no Temporal service at " + connection.address);
+    }
+    CompareResult result = onService(client, request, false);
+    return result != null ? result : inProcess(request, "no worker polls task queue " + TaskQueues.MAIN + " at "
+        + connection.address);
+  }
+
+  private CompareResult inProcess(CompareRequest request, String why) throws Exception {
+    if (localWorker == null) {
+      throw new CliException(ExitCode.USAGE, "this build has no worker to compare in-process with: run it through"
+          + " ./cutover at the repository root");
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    err.println("(" + why + ": comparing in this process)");
+    err.flush();
+    try (EmbeddedTemporal temporal = EmbeddedTemporal.start(0);
+        AutoCloseable worker = localWorker.start(temporal.address())) {
+      try {
+        return onService(ConnectionOptions.client(TemporalConnection.fromEnvironment(java.util.Map.of())
+            .withAddress(temporal.address()), Duration.ofSeconds(5)), request, true);
+      } finally {
+        ConnectionOptions.release(temporal.address());
+      }
+    }
+  }
+
+  /**
+   * Runs the comparison as a workflow. Returns null when {@code mustRun} is false and no worker picked it
+   * up in time (the comparison is then terminated, so it cannot run later behind the user's back).
+   */
+  private CompareResult onService(WorkflowClient client, CompareRequest request, boolean mustRun) {
+    String id = CompareWorkflow.workflowIdFor(request.plan().app());
     CompareWorkflow workflow = client.newWorkflowStub(CompareWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(CompareWorkflow.workflowIdFor(p.app()))
+        .setWorkflowId(id)
         .setTaskQueue(TaskQueues.MAIN)
         .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
         .build());
-    CompareResult result;
+    String runId;
     try {
-      result = workflow.compare(new CompareRequest(p, verify, showRows));
+      runId = WorkflowClient.start(workflow::compare, request).getRunId();
     } catch (WorkflowExecutionAlreadyStarted e) {
-      throw new CliException(ExitCode.USAGE, "a comparison of " + p.app() + " is already running");
+      throw new CliException(ExitCode.USAGE, "a comparison of " + request.plan().app() + " is already running");
     }
-    if (json) {
-      spec.commandLine().getOut().println(Json.write(result));
-    } else {
-      spec.commandLine().getOut().print(StatusView.fingerprints(result.tables()));
-      for (var d : result.differences()) {
-        spec.commandLine().getOut().printf("differing keys in %s: on %s %s, on %s %s%s%n", d.table(),
-            p.source().name(), d.sourceKeys(), p.target().name(), d.targetKeys(), d.truncated() ? " (more not shown)" : "");
-        d.sourceRows().forEach((key, row) -> spec.commandLine().getOut().printf("  %s %s: %s%n", p.source().name(), key, row));
-        d.targetRows().forEach((key, row) -> spec.commandLine().getOut().printf("  %s %s: %s%n", p.target().name(), key, row));
+    WorkflowStub stub = client.newUntypedWorkflowStub(id, java.util.Optional.of(runId), java.util.Optional.empty());
+    if (!pickedUp(client, id, runId)) {
+      if (!mustRun) {
+        stub.terminate("no worker picked the comparison up; it ran in the command's own process instead");
+        return null;
       }
-      spec.commandLine().getOut().printf("compared in %d ms%n", result.millis());
+      spec.commandLine().getErr().println("(no worker has picked the comparison up after " + PICK_UP.toSeconds()
+          + " s: is `cutover worker` running against this Temporal service? still waiting)");
+      spec.commandLine().getErr().flush();
     }
-    return result.allMatch() ? ExitCode.OK : ExitCode.DIFFERENT;
+    return stub.getResult(CompareResult.class);
+  }
+
+  /** A worker polling the queue starts the first workflow task within milliseconds. */
+  private static boolean pickedUp(WorkflowClient client, String id, String runId) {
+    long deadline = System.nanoTime() + PICK_UP.toNanos();
+    while (System.nanoTime() < deadline) {
+      boolean started = client.fetchHistory(id, runId).getEvents().stream()
+          .anyMatch(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
+      if (started) {
+        return true;
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return false;
+  }
+
+  private void print(Plan p, CompareResult result) {
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      out.println(Json.write(result));
+      return;
+    }
+    out.print(StatusView.fingerprints(result.tables()));
+    for (var d : result.differences()) {
+      out.printf("differing keys in %s: on %s %s, on %s %s%s%n", d.table(),
+          p.source().name(), d.sourceKeys(), p.target().name(), d.targetKeys(), d.truncated() ? " (more not shown)" : "");
+      d.sourceRows().forEach((key, row) -> out.printf("  %s %s: %s%n", p.source().name(), key, row));
+      d.targetRows().forEach((key, row) -> out.printf("  %s %s: %s%n", p.target().name(), key, row));
+    }
+    out.printf("compared in %d ms%n", result.millis());
   }
 }

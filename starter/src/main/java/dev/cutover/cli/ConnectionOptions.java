@@ -8,7 +8,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code --address} and {@code --namespace}, defaulting to the Temporal CLI's environment variables.
@@ -36,18 +38,32 @@ public class ConnectionOptions {
       defaultValue = "${env:TEMPORAL_NAMESPACE:-default}")
   String namespace;
 
+  @Spec(Spec.Target.MIXEE) CommandSpec mixee;
+
+  /** Did the user name an address ($TEMPORAL_ADDRESS or --address), rather than take the default? */
+  boolean explicit() {
+    String env = System.getenv("TEMPORAL_ADDRESS");
+    return (env != null && !env.isBlank())
+        || (mixee != null && mixee.commandLine().getParseResult() != null
+            && mixee.commandLine().getParseResult().hasMatchedOption("--address"));
+  }
+
   public TemporalConnection connection() {
     return TemporalConnection.fromEnvironment(System.getenv()).withAddress(address).withNamespace(namespace);
   }
 
   /** A connected client, or exit code 5 with the address that did not answer. */
   public WorkflowClient client() {
-    TemporalConnection connection = connection();
-    return WorkflowClient.newInstance(
-        stubs(connection), WorkflowClientOptions.newBuilder().setNamespace(connection.namespace()).build());
+    return client(connection(), Duration.ofSeconds(5));
   }
 
-  private static WorkflowServiceStubs stubs(TemporalConnection connection) {
+  /** A client of the service at {@code connection}, waiting at most {@code connectFor} for it to answer. */
+  static WorkflowClient client(TemporalConnection connection, Duration connectFor) {
+    return WorkflowClient.newInstance(
+        stubs(connection, connectFor), WorkflowClientOptions.newBuilder().setNamespace(connection.namespace()).build());
+  }
+
+  private static WorkflowServiceStubs stubs(TemporalConnection connection, Duration connectFor) {
     // The namespace belongs to the client, not the channel: every namespace at one target shares the stubs.
     TemporalConnection target = connection.withNamespace(null);
     WorkflowServiceStubs cached = STUBS.get(target);
@@ -57,7 +73,7 @@ public class ConnectionOptions {
     // Built outside the map's lock: connecting takes up to 5 s, and a failure must leave nothing cached.
     WorkflowServiceStubs fresh;
     try {
-      fresh = WorkflowServiceStubs.newConnectedServiceStubs(connection.stubsOptions(), Duration.ofSeconds(5));
+      fresh = WorkflowServiceStubs.newConnectedServiceStubs(connection.stubsOptions(), connectFor);
       CREATED.incrementAndGet();
     } catch (RuntimeException e) {
       throw new CliException(

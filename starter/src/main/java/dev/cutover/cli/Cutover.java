@@ -2,8 +2,13 @@ package dev.cutover.cli;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import io.grpc.StatusRuntimeException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,7 +27,8 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Exit codes: 0 done, 1 compare found differences, 2 bad usage or invalid plan,",
-      "3 aborted or rolled back with nothing lost, 4 failed and needs a human, 5 Temporal unreachable."
+      "3 aborted or rolled back with nothing lost, 4 failed and needs a human,",
+      "5 Temporal unreachable."
     })
 public class Cutover implements Runnable {
 
@@ -58,7 +64,15 @@ public class Cutover implements Runnable {
     commands.putAll(overrides);
     CommandLine cli = new CommandLine(new Cutover());
     commands.forEach(cli::addSubcommand);
+    // One writer pair for every command (set after the subcommands, so it reaches them all): execute()
+    // flushes it, whatever a command printed with, before the launcher exits.
+    cli.setOut(new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true));
+    cli.setErr(new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true));
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      Optional<StatusRuntimeException> outage = TemporalOutage.of(e);
+      if (!(e instanceof CliException) && outage.isPresent()) {
+        e = TemporalOutage.stoppedAnswering(addressOf(cmd), outage.get());
+      }
       if (e instanceof CliException failure) {
         cmd.getErr().println("cutover: " + failure.getMessage());
         return failure.exitCode();
@@ -74,8 +88,23 @@ public class Cutover implements Runnable {
     return cli;
   }
 
+  /** Runs a command and flushes everything it wrote, so nothing is lost to {@code System.exit}. */
   public static int execute(CommandLine cli, String... args) {
-    return cli.execute(args);
+    try {
+      return cli.execute(args);
+    } finally {
+      cli.getOut().flush();
+      cli.getErr().flush();
+    }
+  }
+
+  /** The Temporal address the failing command used (its {@code --address} mixin), for the message. */
+  private static String addressOf(CommandLine cmd) {
+    CommandSpec mixin = cmd.getCommandSpec().mixins().get("connection");
+    if (mixin != null && mixin.userObject() instanceof ConnectionOptions options) {
+      return options.address;
+    }
+    return System.getenv().getOrDefault("TEMPORAL_ADDRESS", dev.cutover.temporal.TemporalConnection.DEFAULT_ADDRESS);
   }
 
   /** The SDK logs connection chatter at INFO; a command line shows only what went wrong. */

@@ -158,6 +158,9 @@ final class Moves {
     try {
       return workflow(client, move.app()).status();
     } catch (WorkflowQueryException e) {
+      if (TemporalOutage.of(e).isPresent()) {
+        throw e;
+      }
       throw new CliException(ExitCode.NEEDS_HUMAN,
           "the move of " + move.app() + " is running but no worker answered its status query: is `cutover worker`"
               + " running against this Temporal? (" + ConnectionOptions.rootMessage(e) + ")");
@@ -169,6 +172,9 @@ final class Moves {
     try {
       return stub.getResult(10, TimeUnit.SECONDS, CutoverResult.class);
     } catch (Exception e) {
+      if (TemporalOutage.of(e).isPresent()) {
+        throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+      }
       throw new CliException(ExitCode.NEEDS_HUMAN, "the move of " + move.app() + " ended " + move.status().name()
           .replace("WORKFLOW_EXECUTION_STATUS_", "") + " without a report: " + ConnectionOptions.rootMessage(e));
     }

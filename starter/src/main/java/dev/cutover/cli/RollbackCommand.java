@@ -16,9 +16,10 @@ import picocli.CommandLine.Spec;
     name = "rollback",
     mixinStandardHelpOptions = true,
     description = {
-      "Move an app back to the box it came from, after its switch: a full move in reverse (freeze, copy,",
-      "verify, switch) over the fenced fallback, so nothing users did on the new box is lost. Asking for",
-      "it is the confirmation. Before a switch, use `cutover abort` instead."
+      "Move an app back to the box it came from, after its switch, losing nothing.",
+      "It is a full move in reverse (freeze, copy, verify, switch) over the fenced fallback, so what users",
+      "did on the new box comes back with it. Asking for it is the confirmation. Before a switch, use",
+      "`cutover abort` instead."
     })
 class RollbackCommand implements Callable<Integer> {
 

@@ -16,8 +16,9 @@ import picocli.CommandLine.Spec;
     name = "start",
     mixinStandardHelpOptions = true,
     description = {
-      "Start a move from a plan file. It runs preflight, prepares the target, copies once to time the",
-      "blackout, then waits for `cutover confirm APP`: nothing cuts over by itself."
+      "Start a move from a plan file; it waits for `cutover confirm APP` before anything cuts over.",
+      "It runs preflight, prepares the target and copies once to time the blackout, then waits at the",
+      "confirm gate: nothing cuts over by itself."
     })
 class StartCommand implements Callable<Integer> {
 

@@ -20,7 +20,7 @@ final class Unavailable {
   }
 
   @Command(name = "bench", mixinStandardHelpOptions = true,
-      description = "Benchmark copy, fingerprint and blackout against common tools. Needs the full distribution (./cutover).")
+      description = "Benchmark copy, fingerprint and blackout; needs the full distribution (./cutover).")
   static final class Bench implements Callable<Integer> {
     @Option(names = "--sizes", split = ",", defaultValue = "S,M") List<String> sizes;
 
@@ -31,7 +31,7 @@ final class Unavailable {
   }
 
   @Command(name = "worker", mixinStandardHelpOptions = true,
-      description = "Run the cutover worker (Spring Boot). Needs the full distribution (./cutover).")
+      description = "Run the cutover worker; needs the full distribution (./cutover).")
   static final class Worker implements Callable<Integer> {
     @Override
     public Integer call() {
@@ -40,7 +40,7 @@ final class Unavailable {
   }
 
   @Command(name = "demo", mixinStandardHelpOptions = true,
-      description = "Run the demo move. Needs the full distribution (./cutover).")
+      description = "Run the demo move; needs the full distribution (./cutover).")
   static final class Demo implements Callable<Integer> {
     @Override
     public Integer call() {

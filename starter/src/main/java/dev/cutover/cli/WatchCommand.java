@@ -11,8 +11,9 @@ import picocli.CommandLine.Spec;
     name = "watch",
     mixinStandardHelpOptions = true,
     description = {
-      "Follow a move live until it ends (redraws in place on a terminal, one line per change when piped);",
-      "exits with the move's outcome code."
+      "Follow a move live until it ends, and exit with its outcome's code.",
+      "On a terminal it redraws in place; piped, it prints one line per change. Ctrl-C stops only the",
+      "watching: the move goes on."
     })
 class WatchCommand implements Callable<Integer> {
 

@@ -95,6 +95,34 @@ class CommandLineTest {
   }
 
   @Test
+  void aPlanThatIsNotUtf8NamesTheLineAndColumnOfTheFirstBadByte() throws IOException {
+    Path plan = dir.resolve("latin1.yaml");
+    Files.write(plan, "app: game\n# caf\u00e9 menu\nsource:\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    Run r = run("validate", plan.toString());
+    assertEquals(2, r.code(), r.err());
+    assertEquals("cutover: " + plan + ":2: not UTF-8: byte 0xE9 at column 6 cannot start or continue a character;"
+        + " a plan file must be UTF-8 text\n", r.err());
+  }
+
+  @Test
+  void aPlanFileOverOneMebibyteIsRefusedAtOnce() throws IOException {
+    Path plan = dir.resolve("dump.yaml");
+    Files.write(plan, new byte[(int) PlanFiles.MAX_BYTES + 1]);
+    long started = System.nanoTime();
+    Run r = run("validate", plan.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(plan + ": 1048577 bytes; a plan file is at most 1024 KiB"), r.err());
+    assertTrue(System.nanoTime() - started < 5_000_000_000L, "refusing took too long");
+  }
+
+  @Test
+  void aDirectoryIsNotAPlan() {
+    Run r = run("validate", dir.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(dir + ": is a directory, not a plan file"), r.err());
+  }
+
+  @Test
   void anUnreachableTemporalExitsFiveNamingTheAddress() throws IOException {
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -119,6 +147,20 @@ class CommandLineTest {
       Run r = run(command, "--help");
       assertEquals(0, r.code(), command);
       assertTrue(r.out().startsWith("Usage: cutover " + command), command + ": " + r.out());
+    }
+  }
+
+  /** `cutover --help` lists each command with the first line of its description: a whole sentence. */
+  @Test
+  void everyCommandSummaryInTheListIsAWholeSentence() {
+    CommandLine cli = Cutover.commandLine(Map.of());
+    for (Map.Entry<String, CommandLine> command : cli.getSubcommands().entrySet()) {
+      String[] description = command.getValue().getCommandSpec().usageMessage().description();
+      assertTrue(description.length > 0, command.getKey() + " has no description");
+      String summary = description[0];
+      assertTrue(summary.endsWith(".") && Character.isUpperCase(summary.charAt(0)),
+          command.getKey() + "'s summary is not a sentence: '" + summary + "'");
+      assertTrue(summary.length() <= 100, command.getKey() + "'s summary is too long for the list: " + summary.length());
     }
   }
 
