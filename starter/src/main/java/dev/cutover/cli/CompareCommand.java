@@ -12,13 +12,22 @@ import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.TemporalFailure;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -81,7 +90,7 @@ public class CompareCommand implements Callable<Integer> {
     Plan p = PlanFiles.load(plan);
     CompareRequest request = new CompareRequest(p,
         tables == null ? p.verify() : p.verify().withTables(new TableSelection(tables)), showRows);
-    CompareResult result = local ? inProcess(request, "--local") : onServiceOrHere(request);
+    CompareResult result = local ? inProcess(request, "comparing in this process (--local)") : onServiceOrHere(request);
     print(p, result);
     return result.allMatch() ? ExitCode.OK : ExitCode.DIFFERENT;
   }
@@ -98,20 +107,21 @@ public class CompareCommand implements Callable<Integer> {
     try {
       client = ConnectionOptions.client(connection.connection(), Duration.ofSeconds(2));
     } catch (CliException unreachable) {
-      return inProcess(request, "no Temporal service at " + connection.address);
+      return inProcess(request, "no Temporal service at " + connection.address + ": comparing in this process");
     }
     CompareResult result = onService(client, request, false);
     return result != null ? result : inProcess(request, "no worker polls task queue " + TaskQueues.MAIN + " at "
-        + connection.address);
+        + connection.address + ": comparing in this process");
   }
 
-  private CompareResult inProcess(CompareRequest request, String why) throws Exception {
+  /** {@code note} says why it runs here; it goes to stderr, so stdout stays the comparison alone. */
+  private CompareResult inProcess(CompareRequest request, String note) throws Exception {
     if (localWorker == null) {
       throw new CliException(ExitCode.USAGE, "this build has no worker to compare in-process with: run it through"
           + " ./cutover at the repository root");
     }
     PrintWriter err = spec.commandLine().getErr();
-    err.println("(" + why + ": comparing in this process)");
+    err.println("(" + note + ")");
     err.flush();
     try (EmbeddedTemporal temporal = EmbeddedTemporal.start(0);
         AutoCloseable worker = localWorker.start(temporal.address())) {
@@ -151,7 +161,51 @@ public class CompareCommand implements Callable<Integer> {
           + " s: is `cutover worker` running against this Temporal service? still waiting)");
       spec.commandLine().getErr().flush();
     }
-    return stub.getResult(CompareResult.class);
+    CompletableFuture<CompareResult> result = stub.getResultAsync(CompareResult.class);
+    Set<String> retriesShown = new HashSet<>();
+    try {
+      while (true) {
+        try {
+          return result.get(1, TimeUnit.SECONDS);
+        } catch (TimeoutException stillRunning) {
+          showRetries(client, id, retriesShown);
+        }
+      }
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof WorkflowFailedException failed) {
+        throw new CliException(ExitCode.NEEDS_HUMAN, "the comparison could not finish: " + reason(failed), failed);
+      }
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(ExitCode.NEEDS_HUMAN, "interrupted while comparing", e);
+    }
+  }
+
+  /** A database that refuses is retried for a while: say so as it happens, rather than sit silent. */
+  private void showRetries(WorkflowClient client, String id, Set<String> shown) {
+    for (Moves.PendingActivity a : Moves.pending(client, id)) {
+      String line = "(" + a.activity() + ": attempt " + a.attempt()
+          + (a.lastFailure() == null ? "" : ", last failure: " + a.lastFailure()) + ")";
+      if (a.attempt() > 1 && shown.add(line)) {
+        spec.commandLine().getErr().println(line);
+        spec.commandLine().getErr().flush();
+      }
+    }
+  }
+
+  /** The innermost failure the activities reported (e.g. a database that refused), not the SDK's wrappers. */
+  private static String reason(Throwable e) {
+    String reason = e.getMessage();
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof ApplicationFailure failure) {
+        return failure.getOriginalMessage();
+      }
+      if (c instanceof TemporalFailure failure) {
+        reason = failure.getOriginalMessage();
+      }
+    }
+    return reason;
   }
 
   /** A worker polling the queue starts the first workflow task within milliseconds. */

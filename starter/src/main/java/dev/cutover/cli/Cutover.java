@@ -2,10 +2,15 @@ package dev.cutover.cli;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.ConsoleAppender;
 import io.grpc.StatusRuntimeException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -107,10 +112,26 @@ public class Cutover implements Runnable {
     return System.getenv().getOrDefault("TEMPORAL_ADDRESS", dev.cutover.temporal.TemporalConnection.DEFAULT_ADDRESS);
   }
 
-  /** The SDK logs connection chatter at INFO; a command line shows only what went wrong. */
+  /**
+   * The SDK logs connection chatter at INFO; a command line shows only what went wrong, and on stderr:
+   * stdout is the command's answer ({@code --json} is parsed by scripts), so no log line may land there.
+   * The worker command replaces this configuration with Spring Boot's own when it starts.
+   */
   private static void quietLogging() {
-    if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext) {
-      ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
+    if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext)) {
+      return;
+    }
+    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.setLevel(Level.WARN);
+    // A command reports its own failures in one line; the SDK's per-attempt warnings (an in-process
+    // worker's activity retries, a poller's reconnects) would bury that line in stack traces.
+    ((Logger) LoggerFactory.getLogger("io.temporal")).setLevel(Level.ERROR);
+    for (Iterator<Appender<ILoggingEvent>> it = root.iteratorForAppenders(); it.hasNext(); ) {
+      if (it.next() instanceof ConsoleAppender<ILoggingEvent> console && !"System.err".equals(console.getTarget())) {
+        console.stop();
+        console.setTarget("System.err");
+        console.start();
+      }
     }
   }
 }

@@ -129,11 +129,16 @@ final class Moves {
     if (!move.running()) {
       return List.of();
     }
+    return pending(client, Plan.workflowIdFor(move.app()));
+  }
+
+  /** The activities in flight of any workflow by id (a move, a comparison). */
+  static List<PendingActivity> pending(WorkflowClient client, String workflowId) {
     DescribeWorkflowExecutionResponse r = client.getWorkflowServiceStubs().blockingStub()
         .withDeadlineAfter(10, TimeUnit.SECONDS)
         .describeWorkflowExecution(DescribeWorkflowExecutionRequest.newBuilder()
             .setNamespace(client.getOptions().getNamespace())
-            .setExecution(WorkflowExecution.newBuilder().setWorkflowId(Plan.workflowIdFor(move.app())))
+            .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
             .build());
     List<PendingActivity> out = new ArrayList<>();
     for (PendingActivityInfo a : r.getPendingActivitiesList()) {
