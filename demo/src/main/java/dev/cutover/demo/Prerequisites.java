@@ -64,7 +64,7 @@ public final class Prerequisites {
     return missing;
   }
 
-  static Path caddy() {
+  public static Path caddy() {
     return find("caddy").orElseThrow(() -> new IllegalStateException(
         "Caddy is not installed: apt-get install caddy"));
   }
