@@ -20,7 +20,8 @@ import java.util.List;
  * the app's schema, the workflow's own freeze-to-flip span, and each step's duration from the status.
  */
 record MoveRecord(String app, String copy, Long blackoutMillis, Long appBlackoutMillis, Long workflowBlackoutMillis,
-    long targetBootMillis, long freezeStartedAt, List<String> freezeSteps, List<String> allSteps) {
+    Long estimatedBlackoutMillis, long targetBootMillis, long freezeStartedAt, List<String> replicaIdentityFull,
+    List<String> freezeSteps, List<String> allSteps) {
 
   static MoveRecord of(String app, String copy, JsonNode status, Connection source, Connection target, String schema,
       long targetBootMillis) throws SQLException {
@@ -47,8 +48,23 @@ record MoveRecord(String app, String copy, Long blackoutMillis, Long appBlackout
         freeze.add(line);
       }
     }
-    return new MoveRecord(app, copy, blackout, appBlackout, from > 0 && to > 0 ? to - from : null, targetBootMillis,
-        from, freeze, all);
+    Long estimate = status.path("estimatedBlackoutMillis").isNumber() ? status.path("estimatedBlackoutMillis").asLong()
+        : null;
+    List<String> full = new ArrayList<>();
+    for (var side : List.of(java.util.Map.entry("source", source), java.util.Map.entry("target", target))) {
+      try (PreparedStatement s = side.getValue().prepareStatement("SELECT format('%I.%I', n.nspname, c.relname)"
+          + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relkind = 'r'"
+          + " AND c.relreplident = 'f' ORDER BY 1")) {
+        s.setString(1, schema);
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            full.add(side.getKey() + " " + rs.getString(1));
+          }
+        }
+      }
+    }
+    return new MoveRecord(app, copy, blackout, appBlackout, from > 0 && to > 0 ? to - from : null, estimate,
+        targetBootMillis, from, full, freeze, all);
   }
 
   private static Long blackout(Connection source, Connection target, List<String> tables, Instant copyEnded)
@@ -74,7 +90,9 @@ record MoveRecord(String app, String copy, Long blackoutMillis, Long appBlackout
         .append("- the app's own blackout (the same, on the app's tables only, without pgbench's ledger): ")
         .append(appBlackoutMillis).append(" ms\n")
         .append("- workflow freeze to front-door flip: ").append(workflowBlackoutMillis).append(" ms\n")
+        .append("- estimated at the confirm gate: ").append(estimatedBlackoutMillis).append(" ms\n")
         .append("- target app boot (start until it answered): ").append(targetBootMillis).append(" ms\n")
+        .append("- tables left with REPLICA IDENTITY FULL after the move: ").append(replicaIdentityFull).append('\n')
         .append("- freeze started at ").append(Instant.ofEpochMilli(freezeStartedAt)).append("\n\n")
         .append("| phase | step | took | started (from the freeze) | detail |\n|---|---|---|---|---|\n");
     allSteps.forEach(s -> md.append("| ").append(s).append(" |\n"));

@@ -90,7 +90,13 @@ class RealAppMoveTest {
     assertTrue(world.isRunning("home-app"), "nothing stops before the confirm");
     Cli confirm = Cli.run("confirm", app.name(), "--by", "tester", "--address", address);
     assertEquals(0, confirm.exitCode(), confirm.out() + confirm.err());
-    Cli finished = move.get(8, TimeUnit.MINUTES);
+    Cli finished;
+    try {
+      finished = move.get(8, TimeUnit.MINUTES);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new AssertionError("the move did not end within 8 minutes; its status: "
+          + Cli.run("status", app.name(), "--address", address).out());
+    }
     JsonNode status = status(app.name(), address);
     long movedAt = System.nanoTime();
     System.out.println("[" + app.name() + " " + copy + "] " + finished.out() + finished.err());
@@ -125,6 +131,10 @@ class RealAppMoveTest {
     assertEquals(0, finished.exitCode(), finished.out() + finished.err());
     assertEquals("COMPLETED", status.path("outcome").asText(), status.toString());
     assertEquals("arm", servedBy, "the write after the move was read back from arm");
+    try (Connection source = world.connect("home")) {
+      // The lookup can fail, and it does for a write the old box never saw.
+      assertEquals(List.of(written), app.missing(source, List.of(written)), "the write after the move is not on home");
+    }
     try (Connection target = world.connect("arm")) {
       assertEquals(List.of(), app.missing(target, List.of(written)));
       assertTrue(load.acknowledged().size() > 20, "the users kept writing: " + load.acknowledged().size());
