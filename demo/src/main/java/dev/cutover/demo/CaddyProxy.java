@@ -19,9 +19,9 @@ import java.util.concurrent.TimeUnit;
  * dials the home app. The product's {@code caddy} front door holds and switches through the admin API;
  * {@link #pointAt(int)} is the demo's non-holding alternative that simply repoints the upstream.
  */
-final class CaddyProxy implements AutoCloseable {
+public final class CaddyProxy implements AutoCloseable {
 
-  static final String ROUTE_ID = "game";
+  public static final String ROUTE_ID = "game";
   static final String UPSTREAM_ID = "game-upstream";
 
   private final Process process;
@@ -40,7 +40,7 @@ final class CaddyProxy implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(hook);
   }
 
-  static CaddyProxy start(Path binary, Path dir, int adminPort, int httpPort, int upstreamPort) {
+  public static CaddyProxy start(Path binary, Path dir, int adminPort, int httpPort, int upstreamPort) {
     String config = "{\"admin\":{\"listen\":\"127.0.0.1:" + adminPort + "\",\"config\":{\"persist\":false}},"
         + "\"logging\":{\"logs\":{\"default\":{\"level\":\"ERROR\"}}},"
         + "\"apps\":{\"http\":{\"servers\":{\"front\":{\"listen\":[\"127.0.0.1:" + httpPort + "\"],"
@@ -85,11 +85,11 @@ final class CaddyProxy implements AutoCloseable {
     throw new IllegalStateException("Caddy's admin API did not answer within 20 s: " + logTail());
   }
 
-  URI adminUrl() {
+  public URI adminUrl() {
     return URI.create("http://127.0.0.1:" + adminPort);
   }
 
-  URI publicUrl() {
+  public URI publicUrl() {
     return URI.create("http://127.0.0.1:" + httpPort);
   }
 

@@ -23,14 +23,14 @@ import java.util.function.Consumer;
  *   <li>{@code POST /front-door/BOX}: the demo's non-holding front door, pointed at a box
  * </ul>
  */
-final class ControlServer implements AutoCloseable {
+public final class ControlServer implements AutoCloseable {
 
   private final HttpServer server;
   private final ExecutorService executor = Executors.newFixedThreadPool(4);
   private final Map<String, Supervised> services;
   private final Consumer<String> pointFrontDoor;
 
-  ControlServer(Map<String, Supervised> services, Consumer<String> pointFrontDoor) throws IOException {
+  public ControlServer(Map<String, Supervised> services, Consumer<String> pointFrontDoor) throws IOException {
     this.services = Map.copyOf(services);
     this.pointFrontDoor = pointFrontDoor;
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
@@ -40,7 +40,7 @@ final class ControlServer implements AutoCloseable {
     server.start();
   }
 
-  int port() {
+  public int port() {
     return server.getAddress().getPort();
   }
 

@@ -60,7 +60,7 @@ public final class Prerequisites {
     }
   }
 
-  static Path caddy() {
+  public static Path caddy() {
     return find("caddy").orElseThrow(() -> new IllegalStateException(
         "Caddy is not installed: scripts/prerequisites demo installs it"));
   }

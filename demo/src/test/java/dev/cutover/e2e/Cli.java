@@ -7,9 +7,9 @@ import java.util.Map;
 import picocli.CommandLine;
 
 /** Runs the real command line in-process with captured output, as the picocli docs recommend. */
-record Cli(int exitCode, String out, String err) {
+public record Cli(int exitCode, String out, String err) {
 
-  static Cli run(String... args) {
+  public static Cli run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine cli = Cutover.commandLine(Map.of());
