@@ -20,7 +20,7 @@ final class Packages {
     }
     if (!missing.isEmpty()) {
       throw new IllegalStateException(app + " needs the Debian packages " + missing + ", which are not installed:"
-          + " run scripts/install-test-apps as root");
+          + " run scripts/prerequisites test as root (Maven runs it before the tests)");
     }
   }
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Moves of real applications from Debian's packages (see {@code scripts/install-test-apps}), each
+ * Moves of real applications from Debian's packages (see {@code scripts/prerequisites}), each
  * connecting as its own role that owns its schema, under writes through a real Caddy and a pgbench writer
  * the plan lists, driven only through the command line and the plan file like a user would. Each ends
  * with every acknowledged write and every logged pgbench transaction on the target, the app on the target
