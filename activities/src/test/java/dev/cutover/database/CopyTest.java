@@ -11,6 +11,7 @@ import dev.cutover.database.DatabaseActivities.FingerprintRequest;
 import dev.cutover.plan.Copy;
 import dev.cutover.plan.Database;
 import dev.cutover.plan.Verify;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.testing.PostgresClusters;
 import dev.cutover.verify.Comparisons;
 import dev.cutover.verify.DatabaseFingerprint;

@@ -14,6 +14,7 @@ import dev.cutover.database.DatabaseActivities.TargetRequest;
 import dev.cutover.plan.Copy;
 import dev.cutover.plan.Database;
 import dev.cutover.plan.Verify;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.testing.PostgresClusters;
 import dev.cutover.testing.SmallGame;
 import dev.cutover.verify.Comparisons;

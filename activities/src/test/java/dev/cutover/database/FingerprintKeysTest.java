@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.testing.PostgresClusters;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -58,17 +59,17 @@ class FingerprintKeysTest {
       "amounts, false"})
   void keysPrintedHereHashAsKeysPrintedByTheServer(String table, boolean printedHere) throws SQLException {
     try (Connection c = cluster.connect("keys")) {
-      Fingerprinter.snapshot(c);
-      Fingerprinter.Layout layout = Fingerprinter.layout(c, Fingerprinter.table(c, table));
+      Snapshots.snapshot(c);
+      Layout layout = Catalog.layout(c, Catalog.table(c, table));
       if (!printedHere) {
         assertNull(layout.binaryKeys(), "numeric keys are printed by the server");
         return;
       }
       assertNotNull(layout.binaryKeys());
-      Fingerprinter.Chunker server = new Fingerprinter.Chunker(8, layout.descriptor());
+      Chunker server = new Chunker(8, layout.descriptor());
       BinaryCopy.stream(c, layout.select(null), layout.keyFields(), server::row);
       server.finish();
-      Fingerprinter.Chunker here = new Fingerprinter.Chunker(8, layout.descriptor());
+      Chunker here = new Chunker(8, layout.descriptor());
       BinaryCopy.stream(c, layout.selectColumns(null), layout.binaryKeys(), here::row);
       here.finish();
       c.rollback();

@@ -9,6 +9,7 @@ import dev.cutover.database.DatabaseActivities.NarrowRequest;
 import dev.cutover.database.DatabaseActivities.TableDifference;
 import dev.cutover.plan.Database;
 import dev.cutover.plan.Verify;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.testing.PostgresClusters;
 import dev.cutover.verify.Comparisons;
 import dev.cutover.verify.DatabaseFingerprint;

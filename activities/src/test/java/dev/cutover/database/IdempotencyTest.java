@@ -17,6 +17,7 @@ import dev.cutover.plan.Database;
 import dev.cutover.plan.FrontDoor;
 import dev.cutover.plan.Host;
 import dev.cutover.plan.Verify;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.testing.PostgresClusters;
 import dev.cutover.testing.SmallGame;
 import dev.cutover.verify.Comparisons;

@@ -13,6 +13,7 @@ import dev.cutover.plan.Copy;
 import dev.cutover.plan.Database;
 import dev.cutover.plan.Verify;
 import dev.cutover.testing.LiveWriter;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.testing.LogicalGame;
 import dev.cutover.testing.PostgresClusters;
 import dev.cutover.verify.Comparisons;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cutover.database.Connections;
-import dev.cutover.database.LocalCluster;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.hosts.PreflightFindings;
 import dev.cutover.plan.Database;
 import dev.cutover.preflight.ScheduleActivities.NextJobDue;

@@ -1,6 +1,6 @@
 package dev.cutover.testing;
 
-import dev.cutover.database.LocalCluster;
+import dev.cutover.testing.LocalCluster;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;

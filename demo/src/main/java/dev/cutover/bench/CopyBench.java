@@ -2,7 +2,7 @@ package dev.cutover.bench;
 
 import dev.cutover.database.DatabaseActivities.CopyRequest;
 import dev.cutover.database.DatabaseActivitiesImpl;
-import dev.cutover.database.LocalCluster;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.database.PgTools;
 import dev.cutover.database.Sql;
 import dev.cutover.plan.Copy;

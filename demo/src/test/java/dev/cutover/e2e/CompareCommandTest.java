@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cutover.cli.EmbeddedTemporal;
 import dev.cutover.database.DatabaseActivities;
 import dev.cutover.database.DatabaseActivitiesImpl;
-import dev.cutover.database.LocalCluster;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.plan.Copy;
 import dev.cutover.plan.Database;
 import dev.cutover.testing.PostgresClusters;

@@ -1,7 +1,9 @@
-package dev.cutover.database;
+package dev.cutover.testing;
 
-import dev.cutover.support.Directories;
+import dev.cutover.database.PgTools;
+import dev.cutover.database.Sql;
 import dev.cutover.hosts.ProcessRunner;
+import dev.cutover.support.Directories;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -19,7 +21,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A throwaway PostgreSQL cluster in a temp directory on a free loopback port, for the demo and tests.
+ * A throwaway PostgreSQL cluster in a temp directory on a free loopback port, for the demo and tests (test
+ * support, shipped in the activities test jar, never in the activities jar itself).
  * PostgreSQL refuses to run as root, so as root every server program runs as the {@code postgres} OS
  * user (or {@code CUTOVER_PG_OS_USER}) through {@code runuser}. Superuser {@code cutover}, trust auth on
  * 127.0.0.1 only. {@link #close()} stops the server and deletes the directory; a JVM shutdown hook does
