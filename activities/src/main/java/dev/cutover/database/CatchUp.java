@@ -1,8 +1,8 @@
 package dev.cutover.database;
 
-import dev.cutover.database.DatabaseActivities.LogicalCaughtUp;
-import dev.cutover.database.DatabaseActivities.LogicalRequest;
-import dev.cutover.database.DatabaseActivities.LogicalWaitRequest;
+import dev.cutover.database.CopyActivities.LogicalCaughtUp;
+import dev.cutover.database.CopyActivities.LogicalRequest;
+import dev.cutover.database.CopyActivities.LogicalWaitRequest;
 import dev.cutover.support.Heartbeats;
 import dev.cutover.workflow.CutoverFailure;
 import java.sql.Connection;

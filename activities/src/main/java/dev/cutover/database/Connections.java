@@ -72,34 +72,39 @@ public final class Connections {
    * {@link #failure}, {@code what} saying what was being done ("fencing home").
    */
   public static <T> T call(Database db, String what, Work<T> work) {
-    try (Connection c = open(db)) {
-      return work.on(c);
-    } catch (SQLException e) {
-      throw failure(what, e);
-    }
+    return call(Connections::open, db, what, work);
   }
 
   public static void run(Database db, String what, Action action) {
-    call(db, what, c -> {
-      action.on(c);
-      return null;
-    });
+    call(db, what, asWork(action));
   }
 
   /** {@link #call} on the server's maintenance database, where the database itself may not exist. */
   public static <T> T callMaintenance(Database db, String what, Work<T> work) {
-    try (Connection c = openMaintenance(db)) {
+    return call(Connections::openMaintenance, db, what, work);
+  }
+
+  public static void runMaintenance(Database db, String what, Action action) {
+    callMaintenance(db, what, asWork(action));
+  }
+
+  private interface Opener {
+    Connection open(Database db) throws SQLException;
+  }
+
+  private static <T> T call(Opener opener, Database db, String what, Work<T> work) {
+    try (Connection c = opener.open(db)) {
       return work.on(c);
     } catch (SQLException e) {
       throw failure(what, e);
     }
   }
 
-  public static void runMaintenance(Database db, String what, Action action) {
-    callMaintenance(db, what, c -> {
+  private static Work<Void> asWork(Action action) {
+    return c -> {
       action.on(c);
       return null;
-    });
+    };
   }
 
   /** A connection to the same server's maintenance database, for CREATE and DROP DATABASE. */

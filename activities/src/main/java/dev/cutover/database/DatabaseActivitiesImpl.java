@@ -2,9 +2,6 @@ package dev.cutover.database;
 
 import dev.cutover.plan.Database;
 import dev.cutover.plan.Settle;
-import dev.cutover.plan.Verify;
-import dev.cutover.support.Heartbeats;
-import dev.cutover.verify.DatabaseFingerprint;
 import dev.cutover.workflow.CutoverFailure;
 import io.temporal.failure.ApplicationFailure;
 import java.sql.Connection;
@@ -19,23 +16,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * PostgreSQL over JDBC and the libpq tools. Plain constructor: usable with or without Spring. Each method
- * opens what it needs and hands the work to the step or helper below it; nothing below calls back here.
+ * The database and target control over JDBC. Plain constructor: usable with or without Spring. Each method
+ * opens what it needs and hands the work to the helper below it; nothing below calls back here.
  */
 public class DatabaseActivitiesImpl implements DatabaseActivities {
 
   private static final Logger log = LoggerFactory.getLogger(DatabaseActivitiesImpl.class);
-
-  private final Fingerprinter.Options fingerprintOptions;
-
-  public DatabaseActivitiesImpl() {
-    this(Fingerprinter.Options.DEFAULT);
-  }
-
-  /** Tests shrink the chunks to see many of them on small tables. */
-  DatabaseActivitiesImpl(Fingerprinter.Options fingerprintOptions) {
-    this.fingerprintOptions = fingerprintOptions;
-  }
 
   @Override
   public DatabaseInfo inspect(InspectRequest request) {
@@ -122,23 +108,6 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
   }
 
   @Override
-  public CopyResult copy(CopyRequest request) {
-    int sourceMajor = ServerFacts.major(request.source(), request.sourceBox());
-    TargetDatabases.recreate(request.app(), request.moveId(), request.target(), ServerFacts.encoding(request.source()));
-    int targetMajor = ServerFacts.major(request.target(), request.targetBox());
-    if (targetMajor < sourceMajor) {
-      throw CutoverFailure.VERSION_INCOMPATIBLE.failure(
-          "target PostgreSQL " + targetMajor + " is older than the source's " + sourceMajor);
-    }
-    CopyResult copied = DumpRestore.copy(request, sourceMajor, targetMajor, Heartbeats::send);
-    return Connections.call(request.target(), "fencing the copy on " + request.targetBox(), c -> {
-      // The target stays fenced against the app until the switch.
-      Fence.fence(c, request.app());
-      return new CopyResult(copied.bytes(), Catalog.tables(c).size(), copied.dumpMillis(), copied.totalMillis());
-    });
-  }
-
-  @Override
   public ExtensionCheck checkExtensions(ExtensionRequest request) {
     Map<String, String> used = Connections.call(request.source(), "listing extensions on " + request.sourceBox(), c -> {
       Map<String, String> out = new TreeMap<>();
@@ -164,92 +133,6 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
           return out;
         });
     return new ExtensionCheck(used.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList(), missing);
-  }
-
-  @Override
-  public LogicalReadiness checkLogical(LogicalRequest request) {
-    return ReplicationReadiness.check(request);
-  }
-
-  @Override
-  public LogicalStarted startLogical(LogicalRequest request) {
-    return ReplicationStart.start(request);
-  }
-
-  @Override
-  public LogicalLag lag(LogicalRequest request) {
-    return ReplicationLag.lag(request);
-  }
-
-  @Override
-  public LogicalLag awaitInitialCopy(LogicalWaitRequest request) {
-    return ReplicationLag.awaitInitialCopy(request);
-  }
-
-  @Override
-  public LogicalCaughtUp catchUp(LogicalWaitRequest request) {
-    return CatchUp.run(request);
-  }
-
-  @Override
-  public void cleanupLogical(LogicalRequest request) {
-    ReplicationCleanup.run(request);
-  }
-
-  @Override
-  public DatabaseFingerprint fingerprint(FingerprintRequest request) {
-    return Connections.call(request.database(), "fingerprinting " + request.box(),
-        c -> Fingerprinter.fingerprint(c, () -> Connections.open(request.database()), request.box(), request.verify(),
-            fingerprintOptions, DatabaseActivitiesImpl::progress));
-  }
-
-  @Override
-  public ChangeLogStarted startChangeLog(ChangeLogRequest request) {
-    return Connections.call(request.database(), "starting the change log on " + request.box(), c -> {
-      Fence.asMover(c);
-      return Recheck.start(c, ReplicationNames.changeLog(request.app(), request.side()), Verify.ALL);
-    });
-  }
-
-  @Override
-  public ChangesVerified verifyChanges(ChangesRequest request) {
-    try {
-      return Recheck.verify(request, fingerprintOptions, DatabaseActivitiesImpl::progress);
-    } catch (SQLException e) {
-      throw Connections.failure("re-checking changes on " + request.sourceBox() + " and " + request.targetBox(), e);
-    }
-  }
-
-  @Override
-  public BaselineKeys narrowBaselines(BaselineNarrowRequest request) {
-    try {
-      return Recheck.narrow(request, DatabaseActivitiesImpl::progress);
-    } catch (SQLException e) {
-      throw Connections.failure("narrowing the baselines' differences on " + request.sourceBox() + " and "
-          + request.targetBox(), e);
-    }
-  }
-
-  @Override
-  public void dropChangeLog(ChangeLogRequest request) {
-    try (Connection c = Connections.open(request.database())) {
-      Fence.asMover(c);
-      ChangeLog.drop(c, ReplicationNames.changeLog(request.app(), request.side()));
-    } catch (SQLException e) {
-      if (!Jdbc.UNDEFINED_DATABASE.equals(e.getSQLState())) {
-        throw Connections.failure("dropping the change log on " + request.box(), e);
-      }
-    }
-  }
-
-  @Override
-  public TableDifference narrow(NarrowRequest request) {
-    try (Connection source = Connections.open(request.source());
-        Connection target = Connections.open(request.target())) {
-      return Narrower.narrow(source, target, request);
-    } catch (SQLException e) {
-      throw Connections.failure("listing differences in " + request.table(), e);
-    }
   }
 
   @Override
@@ -279,9 +162,5 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
         return new GuardResult(guard.name(), false, e.getMessage());
       }
     }
-  }
-
-  private static void progress(String line) {
-    Heartbeats.send(Map.of("progress", line));
   }
 }

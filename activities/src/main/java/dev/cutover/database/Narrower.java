@@ -1,7 +1,7 @@
 package dev.cutover.database;
 
-import dev.cutover.database.DatabaseActivities.NarrowRequest;
-import dev.cutover.database.DatabaseActivities.TableDifference;
+import dev.cutover.verify.FingerprintActivities.NarrowRequest;
+import dev.cutover.verify.FingerprintActivities.TableDifference;
 import dev.cutover.verify.KeyRange;
 import java.security.MessageDigest;
 import java.sql.Connection;

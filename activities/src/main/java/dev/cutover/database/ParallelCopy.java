@@ -1,7 +1,7 @@
 package dev.cutover.database;
 
-import dev.cutover.database.DatabaseActivities.CopyRequest;
-import dev.cutover.database.DatabaseActivities.CopyResult;
+import dev.cutover.database.CopyActivities.CopyRequest;
+import dev.cutover.database.CopyActivities.CopyResult;
 import dev.cutover.support.DaemonPool;
 import dev.cutover.workflow.CutoverFailure;
 import java.io.IOException;

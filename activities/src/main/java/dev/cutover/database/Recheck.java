@@ -1,11 +1,11 @@
 package dev.cutover.database;
 
-import dev.cutover.database.DatabaseActivities.BaselineKeys;
-import dev.cutover.database.DatabaseActivities.BaselineNarrowRequest;
-import dev.cutover.database.DatabaseActivities.ChangeLogStarted;
-import dev.cutover.database.DatabaseActivities.ChangesRequest;
-import dev.cutover.database.DatabaseActivities.ChangesVerified;
-import dev.cutover.database.DatabaseActivities.TableRecheck;
+import dev.cutover.verify.FingerprintActivities.BaselineKeys;
+import dev.cutover.verify.FingerprintActivities.BaselineNarrowRequest;
+import dev.cutover.verify.FingerprintActivities.ChangeLogStarted;
+import dev.cutover.verify.FingerprintActivities.ChangesRequest;
+import dev.cutover.verify.FingerprintActivities.ChangesVerified;
+import dev.cutover.verify.FingerprintActivities.TableRecheck;
 import dev.cutover.plan.Database;
 import dev.cutover.plan.Verify;
 import dev.cutover.verify.KeyRange;

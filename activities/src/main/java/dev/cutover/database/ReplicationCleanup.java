@@ -1,6 +1,6 @@
 package dev.cutover.database;
 
-import dev.cutover.database.DatabaseActivities.LogicalRequest;
+import dev.cutover.database.CopyActivities.LogicalRequest;
 import dev.cutover.workflow.CutoverFailure;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,8 +1,8 @@
 package dev.cutover.database;
 
-import dev.cutover.database.DatabaseActivities.LogicalIssue;
-import dev.cutover.database.DatabaseActivities.LogicalReadiness;
-import dev.cutover.database.DatabaseActivities.LogicalRequest;
+import dev.cutover.database.CopyActivities.LogicalIssue;
+import dev.cutover.database.CopyActivities.LogicalReadiness;
+import dev.cutover.database.CopyActivities.LogicalRequest;
 import dev.cutover.workflow.CutoverFailure;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,8 +1,8 @@
 package dev.cutover.database;
 
-import dev.cutover.database.DatabaseActivities.CopyRequest;
-import dev.cutover.database.DatabaseActivities.LogicalRequest;
-import dev.cutover.database.DatabaseActivities.LogicalStarted;
+import dev.cutover.database.CopyActivities.CopyRequest;
+import dev.cutover.database.CopyActivities.LogicalRequest;
+import dev.cutover.database.CopyActivities.LogicalStarted;
 import dev.cutover.plan.Database;
 import dev.cutover.support.Heartbeats;
 import dev.cutover.workflow.CutoverFailure;

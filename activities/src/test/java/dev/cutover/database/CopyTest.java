@@ -3,16 +3,16 @@ package dev.cutover.database;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cutover.database.DatabaseActivities.CopyRequest;
+import dev.cutover.database.CopyActivities.CopyRequest;
 import dev.cutover.database.DatabaseActivities.ExtensionCheck;
 import dev.cutover.database.DatabaseActivities.ExtensionRequest;
 import dev.cutover.database.DatabaseActivities.FenceRequest;
-import dev.cutover.database.DatabaseActivities.FingerprintRequest;
+import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
 import dev.cutover.plan.Copy;
 import dev.cutover.plan.Database;
 import dev.cutover.plan.Verify;
 import dev.cutover.testing.LocalCluster;
-import dev.cutover.testing.PostgresClusters;
+import dev.cutover.testing.SharedClusters;
 import dev.cutover.verify.Comparisons;
 import dev.cutover.verify.DatabaseFingerprint;
 import dev.cutover.verify.TableComparison;
@@ -37,17 +37,19 @@ import org.junit.jupiter.params.provider.CsvSource;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class CopyTest {
 
-  @RegisterExtension static final PostgresClusters clusters = new PostgresClusters();
+  @RegisterExtension static final SharedClusters clusters = new SharedClusters();
 
   private static LocalCluster home;
   private static LocalCluster arm;
   private static int run;
   private final DatabaseActivitiesImpl activities = new DatabaseActivitiesImpl();
+  private final CopyActivitiesImpl copies = new CopyActivitiesImpl();
+  private final FingerprintActivitiesImpl fingerprints = new FingerprintActivitiesImpl();
 
   @BeforeAll
   static void startClusters() {
-    home = clusters.start("home");
-    arm = clusters.start("arm");
+    home = clusters.home();
+    arm = clusters.arm();
   }
 
   private static String richSource() throws SQLException {
@@ -100,7 +102,7 @@ class CopyTest {
     Database target = db(arm, name);
     List<Path> dumpsBefore = dumpDirectories();
 
-    DatabaseActivities.CopyResult copied = activities.copy(new CopyRequest("app", "move-" + run, "home", source,
+    CopyActivities.CopyResult copied = copies.copy(new CopyRequest("app", "move-" + run, "home", source,
         "arm", target, new Copy(Copy.Strategy.DUMP_RESTORE, jobs, Copy.Owner.TARGET_USER)));
 
     assertTrue(copied.bytes() > 0);
@@ -161,9 +163,9 @@ class CopyTest {
     Database source = db(home, name);
     Database restored = db(arm, name + "_restored");
     Database piped = db(arm, name + "_piped");
-    activities.copy(new CopyRequest("app", "move-r" + run, "home", source, "arm", restored,
+    copies.copy(new CopyRequest("app", "move-r" + run, "home", source, "arm", restored,
         new Copy(Copy.Strategy.DUMP_RESTORE, 1, Copy.Owner.TARGET_USER)));
-    activities.copy(new CopyRequest("app", "move-p" + run, "home", source, "arm", piped,
+    copies.copy(new CopyRequest("app", "move-p" + run, "home", source, "arm", piped,
         new Copy(Copy.Strategy.DUMP_RESTORE, 2, Copy.Owner.TARGET_USER)));
 
     List<String> expected = schemaObjects(arm, name + "_restored");
@@ -179,7 +181,7 @@ class CopyTest {
       s.execute("ALTER TABLE game.notes ADD FOREIGN KEY (parent) REFERENCES game.notes DEFERRABLE NOT VALID");
       s.execute("DROP INDEX game.history_lower");
     }
-    activities.copy(new CopyRequest("app", "move-p" + run, "home", source, "arm", piped,
+    copies.copy(new CopyRequest("app", "move-p" + run, "home", source, "arm", piped,
         new Copy(Copy.Strategy.DUMP_RESTORE, 2, Copy.Owner.TARGET_USER)));
     assertEquals(expected, schemaObjects(arm, name + "_piped"));
   }
@@ -227,7 +229,7 @@ class CopyTest {
   }
 
   private DatabaseFingerprint fingerprint(Database db) {
-    return activities.fingerprint(new FingerprintRequest("box", db, Verify.ALL));
+    return fingerprints.fingerprint(new FingerprintRequest("box", db, Verify.ALL));
   }
 
   private static List<Path> dumpDirectories() throws IOException {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cutover.testing.LocalCluster;
-import dev.cutover.testing.PostgresClusters;
+import dev.cutover.testing.SharedClusters;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -24,13 +24,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class FingerprintKeysTest {
 
-  @RegisterExtension static final PostgresClusters clusters = new PostgresClusters();
+  @RegisterExtension static final SharedClusters clusters = new SharedClusters();
 
   private static LocalCluster cluster;
 
   @BeforeAll
   static void startCluster() throws SQLException {
-    cluster = clusters.start("fpkeys");
+    cluster = clusters.home();
     cluster.createDatabase("keys");
     try (Connection c = cluster.connect("keys"); Statement s = c.createStatement()) {
       s.execute("CREATE TABLE small (k smallint PRIMARY KEY, v text)");

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cutover.plan.Verify;
 import dev.cutover.testing.LocalCluster;
-import dev.cutover.testing.PostgresClusters;
+import dev.cutover.testing.SharedClusters;
 import dev.cutover.verify.Comparisons;
 import dev.cutover.verify.DatabaseFingerprint;
 import dev.cutover.verify.TableComparison;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class FingerprintSplitTest {
 
-  @RegisterExtension static final PostgresClusters clusters = new PostgresClusters();
+  @RegisterExtension static final SharedClusters clusters = new SharedClusters();
 
   // Small chunks, so tables of a few thousand rows are split and have hundreds of chunks.
   private static final Fingerprinter.Options OPTIONS = new Fingerprinter.Options(8);
@@ -39,7 +39,7 @@ class FingerprintSplitTest {
 
   @BeforeAll
   static void startCluster() {
-    cluster = clusters.start("fpsplit");
+    cluster = clusters.home();
   }
 
   /**

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cutover.database.DatabaseActivities.LogicalLag;
-import dev.cutover.database.DatabaseActivities.LogicalRequest;
-import dev.cutover.database.DatabaseActivities.LogicalWaitRequest;
+import dev.cutover.database.CopyActivities.LogicalLag;
+import dev.cutover.database.CopyActivities.LogicalRequest;
+import dev.cutover.database.CopyActivities.LogicalWaitRequest;
 import dev.cutover.plan.Copy;
 import dev.cutover.plan.Database;
 import io.temporal.common.converter.DataConverter;

@@ -7,14 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cutover.database.DatabaseActivities.FenceRequest;
-import dev.cutover.database.DatabaseActivities.FingerprintRequest;
-import dev.cutover.database.DatabaseActivities.LogicalCaughtUp;
-import dev.cutover.database.DatabaseActivities.LogicalIssue;
-import dev.cutover.database.DatabaseActivities.LogicalLag;
-import dev.cutover.database.DatabaseActivities.LogicalReadiness;
-import dev.cutover.database.DatabaseActivities.LogicalRequest;
-import dev.cutover.database.DatabaseActivities.LogicalStarted;
-import dev.cutover.database.DatabaseActivities.LogicalWaitRequest;
+import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
+import dev.cutover.database.CopyActivities.LogicalCaughtUp;
+import dev.cutover.database.CopyActivities.LogicalIssue;
+import dev.cutover.database.CopyActivities.LogicalLag;
+import dev.cutover.database.CopyActivities.LogicalReadiness;
+import dev.cutover.database.CopyActivities.LogicalRequest;
+import dev.cutover.database.CopyActivities.LogicalStarted;
+import dev.cutover.database.CopyActivities.LogicalWaitRequest;
 import dev.cutover.database.DatabaseActivities.TargetRequest;
 import dev.cutover.plan.Copy;
 import dev.cutover.plan.Database;
@@ -52,6 +52,8 @@ class LogicalReplicationTest {
   private static LocalCluster arm;
   private static int run;
   private final DatabaseActivitiesImpl activities = new DatabaseActivitiesImpl();
+  private final CopyActivitiesImpl copies = new CopyActivitiesImpl();
+  private final FingerprintActivitiesImpl fingerprints = new FingerprintActivitiesImpl();
   private String name;
   private Database source;
   private Database target;
@@ -64,37 +66,32 @@ class LogicalReplicationTest {
 
   @BeforeEach
   void freshSource() throws SQLException {
-    run++;
-    name = "game" + run;
-    home.createDatabase(name);
-    source = db(home, name);
-    target = db(arm, name);
-    try (Connection c = home.connect(name)) {
-      LogicalGame.create(c, 30_000, 256);
-    }
+    name = "game" + ++run;
+    source = home.createDatabase(name, c -> LogicalGame.create(c, 30_000, 256));
+    target = arm.database(name);
   }
 
   @Test
   void aMoveUnderLoadEndsWithEqualFingerprintsAndNothingLeftOnTheSource() throws Exception {
     LogicalRequest request = request("move-a", LOGICAL);
-    LogicalReadiness ready = activities.checkLogical(request);
+    LogicalReadiness ready = copies.checkLogical(request);
     assertEquals(List.of(), blocking(ready), ready.toString());
     assertEquals(List.of("public.audit_log"), ready.keylessTables());
     assertEquals(2, ready.largeObjects());
 
     try (LiveWriter writer = LiveWriter.start(home, name)) {
       assertTrue(writer.awaitMore(50, WAIT), "the app writes before pre-sync");
-      LogicalStarted started = activities.startLogical(request);
+      LogicalStarted started = copies.startLogical(request);
       assertFalse(started.reused());
       assertEquals(List.of("public.audit_log"), started.identityFull());
       assertEquals(7, started.tables(), "leaf tables, partitions one by one: " + started);
       assertEquals("f", identity(home, name, "audit_log"), "pre-sync gave the keyless table a full identity");
 
-      LogicalLag copied = activities.awaitInitialCopy(new LogicalWaitRequest(request, WAIT));
+      LogicalLag copied = copies.awaitInitialCopy(new LogicalWaitRequest(request, WAIT));
       assertTrue(copied.initialCopyDone(), copied.toString());
       assertEquals(0, copied.errors(), copied.toString());
       assertTrue(writer.awaitMore(300, WAIT), "the app keeps writing after the initial copy");
-      LogicalLag lag = activities.lag(request);
+      LogicalLag lag = copies.lag(request);
       assertTrue(lag.subscribed() && lag.bytesBehind() != null && lag.bytesBehind() >= 0, lag.toString());
 
       try (Connection c = home.connect(name); Statement s = c.createStatement()) {
@@ -107,7 +104,7 @@ class LogicalReplicationTest {
       assertTrue(writer.endedBy() != null, "ended by the fence, not by its own limits");
     }
 
-    LogicalCaughtUp caught = activities.catchUp(new LogicalWaitRequest(request, WAIT));
+    LogicalCaughtUp caught = copies.catchUp(new LogicalWaitRequest(request, WAIT));
     assertFalse(caught.alreadyDone());
     assertEquals(4, caught.sequences(), caught.toString());
     assertEquals(2, caught.largeObjects(), caught.toString());
@@ -116,12 +113,12 @@ class LogicalReplicationTest {
     assertTrue(isFenced(arm, name), "the target ends fenced, like after dump-restore");
 
     List<TableComparison> compared = Comparisons.compare(
-        activities.fingerprint(new FingerprintRequest("home", source, Verify.ALL)),
-        activities.fingerprint(new FingerprintRequest("arm", target, Verify.ALL)));
+        fingerprints.fingerprint(new FingerprintRequest("home", source, Verify.ALL)),
+        fingerprints.fingerprint(new FingerprintRequest("arm", target, Verify.ALL)));
     assertTrue(Comparisons.allMatch(compared), compared.toString());
     assertEquals(6, compared.size(), compared.toString());
 
-    LogicalCaughtUp again = activities.catchUp(new LogicalWaitRequest(request, WAIT));
+    LogicalCaughtUp again = copies.catchUp(new LogicalWaitRequest(request, WAIT));
     assertTrue(again.alreadyDone(), again.toString());
     assertEquals(caught.fenceLsn(), again.fenceLsn());
     assertNothingLeft();
@@ -145,11 +142,11 @@ class LogicalReplicationTest {
   void cleanupDuringTheInitialCopyLeavesNoSlotAndTheSourceServesOn() throws Exception {
     LogicalRequest request = request("move-b", LOGICAL);
     try (LiveWriter writer = LiveWriter.start(home, name)) {
-      activities.startLogical(request);
-      assertTrue(activities.lag(request).subscribed());
+      copies.startLogical(request);
+      assertTrue(copies.lag(request).subscribed());
       assertTrue(countOnSource("SELECT count(*) FROM pg_replication_slots") >= 1, "the subscription holds a slot");
 
-      activities.cleanupLogical(request);
+      copies.cleanupLogical(request);
       assertNothingLeft();
       assertNull(subscription(), "no subscription on the target");
       assertEquals("d", identity(home, name, "audit_log"));
@@ -157,7 +154,7 @@ class LogicalReplicationTest {
       assertTrue(writer.awaitMore(100, WAIT), "the app still writes after the abort, keyless table included");
       assertTrue(writer.commits() > before);
 
-      activities.cleanupLogical(request);
+      copies.cleanupLogical(request);
       assertNothingLeft();
     }
     // The compensation registered before pre-sync can now drop the target database.
@@ -170,34 +167,34 @@ class LogicalReplicationTest {
   @Test
   void aRetryReusesThisMovesSubscriptionAndALaterMoveStartsOver() throws Exception {
     LogicalRequest first = request("move-c", LOGICAL);
-    activities.startLogical(first);
-    LogicalStarted retried = activities.startLogical(first);
+    copies.startLogical(first);
+    LogicalStarted retried = copies.startLogical(first);
     assertTrue(retried.reused(), retried.toString());
     assertEquals(List.of("public.audit_log"), retried.identityFull());
 
-    LogicalStarted later = activities.startLogical(request("move-d", LOGICAL));
+    LogicalStarted later = copies.startLogical(request("move-d", LOGICAL));
     assertFalse(later.reused());
     assertEquals(1, countOnSource("SELECT count(*) FROM pg_publication"));
-    activities.awaitInitialCopy(new LogicalWaitRequest(request("move-d", LOGICAL), WAIT));
+    copies.awaitInitialCopy(new LogicalWaitRequest(request("move-d", LOGICAL), WAIT));
     assertEquals(1, countOnSource("SELECT count(*) FROM pg_replication_slots"), "only the new subscription's slot");
-    activities.cleanupLogical(request("move-d", LOGICAL));
+    copies.cleanupLogical(request("move-d", LOGICAL));
     assertNothingLeft();
   }
 
   @Test
   void ddlDuringPreSyncStopsTheCatchUpByName() throws Exception {
     LogicalRequest request = request("move-e", LOGICAL);
-    activities.startLogical(request);
-    activities.awaitInitialCopy(new LogicalWaitRequest(request, WAIT));
+    copies.startLogical(request);
+    copies.awaitInitialCopy(new LogicalWaitRequest(request, WAIT));
     try (Connection c = home.connect(name); Statement s = c.createStatement()) {
       s.execute("ALTER TABLE trades ADD COLUMN fee int");
     }
     activities.fence(new FenceRequest("game", "home", source));
     ApplicationFailure failure = assertThrows(ApplicationFailure.class,
-        () -> activities.catchUp(new LogicalWaitRequest(request, WAIT)));
+        () -> copies.catchUp(new LogicalWaitRequest(request, WAIT)));
     assertTrue(failure.getOriginalMessage().contains("only on the source: public.trades r fee integer"),
         failure.getOriginalMessage());
-    activities.cleanupLogical(request);
+    copies.cleanupLogical(request);
     assertNothingLeft();
     activities.unfence(new FenceRequest("game", "home", source));
   }
@@ -205,31 +202,31 @@ class LogicalReplicationTest {
   @Test
   void cleanupWithTheSourceDownDetachesTheSubscriptionAndDropsTheSlotOnceTheSourceIsBack() throws Exception {
     LogicalRequest request = request("move-f", LOGICAL);
-    activities.startLogical(request);
+    copies.startLogical(request);
     home.stopServer();
     try {
-      ApplicationFailure failure = assertThrows(ApplicationFailure.class, () -> activities.cleanupLogical(request));
+      ApplicationFailure failure = assertThrows(ApplicationFailure.class, () -> copies.cleanupLogical(request));
       assertTrue(failure.getOriginalMessage().contains("keeps WAL"), failure.getOriginalMessage());
       assertNull(subscription(), "the subscription is gone even though the source was down");
     } finally {
       home.startServer();
     }
     assertTrue(countOnSource("SELECT count(*) FROM pg_replication_slots") >= 1, "the slot outlived the outage");
-    activities.cleanupLogical(request);
+    copies.cleanupLogical(request);
     assertNothingLeft();
   }
 
   @Test
   void keylessTablesBlockUnlessThePlanAllowsAFullIdentity() throws Exception {
     Copy strict = new Copy(Copy.Strategy.LOGICAL, 1, Copy.Owner.TARGET_USER, false);
-    LogicalReadiness ready = activities.checkLogical(request("move-g", strict));
+    LogicalReadiness ready = copies.checkLogical(request("move-g", strict));
     List<LogicalIssue> blocking = blocking(ready);
     assertEquals(1, blocking.size(), ready.toString());
     assertEquals("replica identity", blocking.get(0).check());
     assertTrue(blocking.get(0).problem().contains("public.audit_log"), blocking.toString());
     assertTrue(blocking.get(0).fix().contains("REPLICA IDENTITY FULL"), blocking.toString());
 
-    assertThrows(ApplicationFailure.class, () -> activities.startLogical(request("move-g", strict)));
+    assertThrows(ApplicationFailure.class, () -> copies.startLogical(request("move-g", strict)));
     assertNothingLeft();
     assertEquals("d", identity(home, name, "audit_log"));
   }
@@ -239,7 +236,7 @@ class LogicalReplicationTest {
     LocalCluster old = clusters.start("old", "replica");
     old.createDatabase("game");
     Database oldSource = db(old, "game");
-    LogicalReadiness ready = activities.checkLogical(
+    LogicalReadiness ready = copies.checkLogical(
         new LogicalRequest("game", "move-h", "old", oldSource, "arm", db(arm, "game"), LOGICAL));
     assertEquals("replica", ready.walLevel());
     List<LogicalIssue> blocking = blocking(ready);

@@ -5,17 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cutover.database.DatabaseActivities.BaselineKeys;
-import dev.cutover.database.DatabaseActivities.BaselineNarrowRequest;
-import dev.cutover.database.DatabaseActivities.ChangeLogRequest;
-import dev.cutover.database.DatabaseActivities.ChangeLogStarted;
-import dev.cutover.database.DatabaseActivities.ChangesRequest;
-import dev.cutover.database.DatabaseActivities.ChangesVerified;
+import dev.cutover.verify.FingerprintActivities.BaselineKeys;
+import dev.cutover.verify.FingerprintActivities.BaselineNarrowRequest;
+import dev.cutover.verify.FingerprintActivities.ChangeLogRequest;
+import dev.cutover.verify.FingerprintActivities.ChangeLogStarted;
+import dev.cutover.verify.FingerprintActivities.ChangesRequest;
+import dev.cutover.verify.FingerprintActivities.ChangesVerified;
 import dev.cutover.database.DatabaseActivities.FenceRequest;
-import dev.cutover.database.DatabaseActivities.FingerprintRequest;
-import dev.cutover.database.DatabaseActivities.LogicalRequest;
-import dev.cutover.database.DatabaseActivities.LogicalWaitRequest;
-import dev.cutover.database.DatabaseActivities.TableRecheck;
+import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
+import dev.cutover.database.CopyActivities.LogicalRequest;
+import dev.cutover.database.CopyActivities.LogicalWaitRequest;
+import dev.cutover.verify.FingerprintActivities.TableRecheck;
 import dev.cutover.plan.Copy;
 import dev.cutover.plan.Database;
 import dev.cutover.plan.Verify;
@@ -62,8 +62,10 @@ class RecheckTest {
   private static LocalCluster home;
   private static LocalCluster arm;
   private static int run;
+  private final DatabaseActivitiesImpl activities = new DatabaseActivitiesImpl();
+  private final CopyActivitiesImpl copies = new CopyActivitiesImpl();
   /** Small chunks, so one changed row leaves most of a table's chunks equal. */
-  private final DatabaseActivitiesImpl activities = new DatabaseActivitiesImpl(new Fingerprinter.Options(500));
+  private final FingerprintActivitiesImpl fingerprints = new FingerprintActivitiesImpl(new Fingerprinter.Options(500));
   private String name;
   private Database source;
   private Database target;
@@ -76,16 +78,11 @@ class RecheckTest {
 
   @BeforeEach
   void presync() throws Exception {
-    run++;
-    name = "game" + run;
-    home.createDatabase(name);
-    source = db(home, name);
-    target = db(arm, name);
-    try (Connection c = home.connect(name)) {
-      LogicalGame.create(c, 30_000, 64);
-    }
-    activities.startLogical(logical());
-    assertTrue(activities.awaitInitialCopy(new LogicalWaitRequest(logical(), WAIT)).initialCopyDone());
+    name = "game" + ++run;
+    source = home.createDatabase(name, c -> LogicalGame.create(c, 30_000, 64));
+    target = arm.database(name);
+    copies.startLogical(logical());
+    assertTrue(copies.awaitInitialCopy(new LogicalWaitRequest(logical(), WAIT)).initialCopyDone());
   }
 
   @Test
@@ -98,7 +95,7 @@ class RecheckTest {
       activities.fence(new FenceRequest("game", "home", source));
       assertTrue(writer.awaitEnd(WAIT), "the fence ended the app's session");
     }
-    activities.catchUp(new LogicalWaitRequest(logical(), WAIT));
+    copies.catchUp(new LogicalWaitRequest(logical(), WAIT));
 
     ChangesVerified verified = recheck(baseline);
     Map<String, TableRecheck> tables = byTable(verified);
@@ -117,8 +114,8 @@ class RecheckTest {
 
     // The re-check agrees with what a whole fingerprint of both sides says.
     assertTrue(Comparisons.allMatch(Comparisons.compare(
-        activities.fingerprint(new FingerprintRequest("home", source, Verify.ALL)),
-        activities.fingerprint(new FingerprintRequest("arm", target, Verify.ALL)))));
+        fingerprints.fingerprint(new FingerprintRequest("home", source, Verify.ALL)),
+        fingerprints.fingerprint(new FingerprintRequest("arm", target, Verify.ALL)))));
 
     dropLogs();
     assertEquals(0, count(home, "SELECT count(*) FROM pg_replication_slots"), "no slot left on the source");
@@ -134,7 +131,7 @@ class RecheckTest {
     // After the baseline, while replication runs: only the target's change log knows.
     onTarget("DELETE FROM \"Odd Schema\".\"Tickets\" WHERE n = (SELECT min(n) FROM \"Odd Schema\".\"Tickets\")");
     activities.fence(new FenceRequest("game", "home", source));
-    activities.catchUp(new LogicalWaitRequest(logical(), WAIT));
+    copies.catchUp(new LogicalWaitRequest(logical(), WAIT));
     // After the catch-up, a change that writes no row changes to the WAL: a column added with a default.
     onTarget("ALTER TABLE public.avatars ADD COLUMN frame int DEFAULT 7");
 
@@ -157,7 +154,7 @@ class RecheckTest {
   void aTargetThatCannotRecordSaysWhyAndChangesNothing() throws Exception {
     LocalCluster plain = clusters.start("plain", "replica");
     plain.createDatabase("app");
-    ChangeLogStarted started = activities.startChangeLog(
+    ChangeLogStarted started = fingerprints.startChangeLog(
         new ChangeLogRequest("game", "target", "plain", db(plain, "app")));
     assertFalse(started.recording());
     assertEquals("wal_level is replica, not logical", started.reason());
@@ -165,7 +162,7 @@ class RecheckTest {
     assertEquals(0, count(plain, "SELECT count(*) FROM pg_publication", "app"));
 
     // Preflight says so before the move starts, without blocking it.
-    var issues = activities.checkLogical(new LogicalRequest("game", "m", "home", source, "plain", db(plain, "app"), LOGICAL))
+    var issues = copies.checkLogical(new LogicalRequest("game", "m", "home", source, "plain", db(plain, "app"), LOGICAL))
         .issues().stream().filter(i -> i.check().equals("target wal_level")).toList();
     assertEquals(1, issues.size(), issues.toString());
     assertFalse(issues.get(0).blocking());
@@ -178,35 +175,35 @@ class RecheckTest {
       DatabaseFingerprint targetFingerprint) {}
 
   private Baseline baseline() {
-    ChangeLogStarted s = activities.startChangeLog(new ChangeLogRequest("game", "source", "home", source));
-    ChangeLogStarted t = activities.startChangeLog(new ChangeLogRequest("game", "target", "arm", target));
+    ChangeLogStarted s = fingerprints.startChangeLog(new ChangeLogRequest("game", "source", "home", source));
+    ChangeLogStarted t = fingerprints.startChangeLog(new ChangeLogRequest("game", "target", "arm", target));
     assertTrue(s.recording() && t.recording(), s + " / " + t);
-    return new Baseline(s, t, activities.fingerprint(new FingerprintRequest("home", source, Verify.ALL)),
-        activities.fingerprint(new FingerprintRequest("arm", target, Verify.ALL)));
+    return new Baseline(s, t, fingerprints.fingerprint(new FingerprintRequest("home", source, Verify.ALL)),
+        fingerprints.fingerprint(new FingerprintRequest("arm", target, Verify.ALL)));
   }
 
   /** The re-check as the workflow runs it: the baselines' differing ranges first narrowed to keys. */
   private ChangesVerified recheck(Baseline b) {
     Rechecks.Plan plan = Rechecks.plan(b.sourceFingerprint(), b.targetFingerprint());
-    BaselineKeys narrowed = activities.narrowBaselines(
+    BaselineKeys narrowed = fingerprints.narrowBaselines(
         new BaselineNarrowRequest("home", source, "arm", target, plan.ranges(), 10_000));
     Map<String, List<KeyRange>> ranges = new TreeMap<>(plan.ranges());
     ranges.keySet().retainAll(narrowed.unresolved());
-    return activities.verifyChanges(new ChangesRequest("game", "home", source, "arm", target, Verify.ALL,
+    return fingerprints.verifyChanges(new ChangesRequest("game", "home", source, "arm", target, Verify.ALL,
         b.source().layouts(), b.target().layouts(), ranges, plan.whole(), narrowed.keys()));
   }
 
   /** Without narrowing: the differing ranges themselves are re-read in the freeze. */
   private ChangesVerified recheckRanges(Baseline b) {
     Rechecks.Plan plan = Rechecks.plan(b.sourceFingerprint(), b.targetFingerprint());
-    return activities.verifyChanges(new ChangesRequest("game", "home", source, "arm", target, Verify.ALL,
+    return fingerprints.verifyChanges(new ChangesRequest("game", "home", source, "arm", target, Verify.ALL,
         b.source().layouts(), b.target().layouts(), plan.ranges(), plan.whole(), Map.of()));
   }
 
   private void dropLogs() {
-    activities.dropChangeLog(new ChangeLogRequest("game", "source", "home", source));
-    activities.dropChangeLog(new ChangeLogRequest("game", "target", "arm", target));
-    activities.cleanupLogical(logical());
+    fingerprints.dropChangeLog(new ChangeLogRequest("game", "source", "home", source));
+    fingerprints.dropChangeLog(new ChangeLogRequest("game", "target", "arm", target));
+    copies.cleanupLogical(logical());
   }
 
   private static Set<String> differing(ChangesVerified verified) {

@@ -9,13 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cutover.database.DatabaseActivities;
+import dev.cutover.database.CopyActivitiesImpl;
 import dev.cutover.database.DatabaseActivitiesImpl;
+import dev.cutover.database.FingerprintActivitiesImpl;
 import dev.cutover.testing.LocalCluster;
 import dev.cutover.demo.DemoReport;
 import dev.cutover.demo.DemoWorld;
 import dev.cutover.plan.Database;
 import dev.cutover.plan.Verify;
 import dev.cutover.verify.Comparisons;
+import dev.cutover.verify.FingerprintActivities;
 import dev.cutover.verify.TableComparison;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -25,9 +28,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Real moves of the game between two throwaway clusters while the players play through a real Caddy,
@@ -37,28 +41,20 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class MoveEndToEndTest {
 
-  private Scenario scenario;
-
-  @AfterEach
-  void tearDown() {
-    if (scenario != null) {
-      scenario.close();
-    }
-  }
+  @RegisterExtension final Scenario scenario = new Scenario();
 
   @Test
   void aConfirmedMoveUnderLoadLosesNothingFailsNoRequestAndLeavesOnlyArmWriting() throws Exception {
-    scenario = Scenario.start(DemoWorld.Options.forTests());
+    scenario.start(DemoWorld.Options.forTests());
     DemoWorld world = scenario.world;
     world.startWorker();
     scenario.awaitPlayers();
-    CompletableFuture<Cli> move = CompletableFuture.supplyAsync(
-        () -> Cli.run("start", scenario.plan.toString(), "--wait", "--address", scenario.address));
+    CompletableFuture<Cli> move = scenario.startMove();
 
     JsonNode gate = scenario.awaitGate();
     assertTrue(gate.path("estimatedBlackoutMillis").asLong() > 0, gate.toString());
     assertTrue(world.isRunning("home-app"), "nothing stops before the confirm");
-    assertEquals(0, Cli.run("confirm", DemoWorld.APP, "--by", "tester", "--address", scenario.address).exitCode());
+    scenario.confirm("--by", "tester");
 
     Cli finished = move.get(2, TimeUnit.MINUTES);
     assertEquals(0, finished.exitCode(), finished.out() + finished.err());
@@ -91,7 +87,7 @@ class MoveEndToEndTest {
 
   @Test
   void aSecondStartIsRefusedAndAnAbortAtTheGateLeavesHomeServingAndRemovesTheTarget() throws Exception {
-    scenario = Scenario.start(DemoWorld.Options.forTests());
+    scenario.start(DemoWorld.Options.forTests());
     DemoWorld world = scenario.world;
     world.startWorker();
     assertEquals(0, Cli.run("start", scenario.plan.toString(), "--address", scenario.address).exitCode());
@@ -122,15 +118,10 @@ class MoveEndToEndTest {
 
   @Test
   void aRowChangedOnTheTargetFailsTheVerifyGateAndHomeServesAgainWithNothingLost() throws Exception {
-    scenario = Scenario.start(DemoWorld.Options.forTests());
+    scenario.start(DemoWorld.Options.forTests());
     DemoWorld world = scenario.world;
     try (PlainWorker worker = new PlainWorker(scenario.address, new TamperingCopy(world.arm()))) {
-      CompletableFuture<Cli> move = CompletableFuture.supplyAsync(
-          () -> Cli.run("start", scenario.plan.toString(), "--wait", "--address", scenario.address));
-      scenario.awaitGate();
-      assertEquals(0, Cli.run("confirm", DemoWorld.APP, "--address", scenario.address).exitCode());
-
-      Cli finished = move.get(2, TimeUnit.MINUTES);
+      Cli finished = scenario.confirmedMove();
       DemoReport report = scenario.finish();
       Histories.record(scenario.address, "cutover-game", "verify-failure-rollback");
 
@@ -151,15 +142,11 @@ class MoveEndToEndTest {
 
   @Test
   void aRollbackAfterTheSwitchBringsBackEverythingPlayersDidOnArm() throws Exception {
-    scenario = Scenario.start(DemoWorld.Options.forTests());
+    scenario.start(DemoWorld.Options.forTests());
     DemoWorld world = scenario.world;
     world.startWorker();
     scenario.awaitPlayers();
-    CompletableFuture<Cli> move = CompletableFuture.supplyAsync(
-        () -> Cli.run("start", scenario.plan.toString(), "--wait", "--address", scenario.address));
-    scenario.awaitGate();
-    assertEquals(0, Cli.run("confirm", DemoWorld.APP, "--address", scenario.address).exitCode());
-    assertEquals(0, move.get(2, TimeUnit.MINUTES).exitCode());
+    assertEquals(0, scenario.confirmedMove().exitCode());
     long beforeRollback = world.acknowledgedSoFar();
     try (Connection c = world.arm().connect(DemoWorld.DATABASE); Statement s = c.createStatement()) {
       s.execute("INSERT INTO standings_history (run, profile_id, points) VALUES (9000003, 3, 77)");
@@ -195,17 +182,12 @@ class MoveEndToEndTest {
 
   @Test
   void aLogicalMoveReplicatesWhilePlayersPlayAndLeavesNoSlotBehind() throws Exception {
-    scenario = Scenario.start(DemoWorld.Options.forTests(), plan -> plan.replace(
+    scenario.start(DemoWorld.Options.forTests(), plan -> plan.replace(
         "copy: {strategy: dump-restore, jobs: 2}", "copy: {strategy: logical, replicaIdentityFull: true}"));
     DemoWorld world = scenario.world;
     world.startWorker();
     scenario.awaitPlayers();
-    CompletableFuture<Cli> move = CompletableFuture.supplyAsync(
-        () -> Cli.run("start", scenario.plan.toString(), "--wait", "--address", scenario.address));
-    scenario.awaitGate();
-    assertEquals(0, Cli.run("confirm", DemoWorld.APP, "--address", scenario.address).exitCode());
-
-    Cli finished = move.get(2, TimeUnit.MINUTES);
+    Cli finished = scenario.confirmedMove();
     DemoReport report = scenario.finish();
 
     assertEquals(0, finished.exitCode(), finished.out() + finished.err());
@@ -231,17 +213,17 @@ class MoveEndToEndTest {
     }
   }
 
+  /** Waits a real 2 s for the gate to go stale, then a second preflight: slow, and covered fast in workflows. */
   @Test
+  @Tag("slow")
   void aConfirmAfterTheMoveWentStaleRerunsPreflightThenMoves() throws Exception {
-    scenario = Scenario.start(DemoWorld.Options.forTests(),
+    scenario.start(DemoWorld.Options.forTests(),
         plan -> plan.replace("confirm: {staleAfter: 24h}", "confirm: {staleAfter: 2s}"));
     DemoWorld world = scenario.world;
     world.startWorker();
-    CompletableFuture<Cli> move = CompletableFuture.supplyAsync(
-        () -> Cli.run("start", scenario.plan.toString(), "--wait", "--address", scenario.address));
+    CompletableFuture<Cli> move = scenario.startMove();
     scenario.awaitStatus(s -> s.path("stale").asBoolean() && s.path("waitingForConfirm").asBoolean(), "a stale gate");
-    Cli confirm = Cli.run("confirm", DemoWorld.APP, "--address", scenario.address);
-    assertEquals(0, confirm.exitCode(), confirm.err());
+    Cli confirm = scenario.confirm();
     assertTrue(confirm.out().contains("it was stale"), confirm.out());
 
     Cli finished = move.get(2, TimeUnit.MINUTES);
@@ -258,7 +240,7 @@ class MoveEndToEndTest {
   }
 
   /** The real copy, then one changed row on the target, on the final copy only (not the rehearsal). */
-  static final class TamperingCopy extends DatabaseActivitiesImpl {
+  static final class TamperingCopy extends CopyActivitiesImpl {
     private final LocalCluster target;
     private final AtomicInteger copies = new AtomicInteger();
 
@@ -282,10 +264,10 @@ class MoveEndToEndTest {
   }
 
   static List<TableComparison> compareNow(DemoWorld world) {
-    DatabaseActivities db = new DatabaseActivitiesImpl();
+    FingerprintActivities db = new FingerprintActivitiesImpl();
     return Comparisons.compare(
-        db.fingerprint(new DatabaseActivities.FingerprintRequest("home", database(world.home()), Verify.ALL)),
-        db.fingerprint(new DatabaseActivities.FingerprintRequest("arm", database(world.arm()), Verify.ALL)));
+        db.fingerprint(new FingerprintActivities.FingerprintRequest("home", database(world.home()), Verify.ALL)),
+        db.fingerprint(new FingerprintActivities.FingerprintRequest("arm", database(world.arm()), Verify.ALL)));
   }
 
   static boolean targetExists(DemoWorld world) {

@@ -1,6 +1,5 @@
 package dev.cutover.testing;
 
-import dev.cutover.testing.LocalCluster;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.extension.AfterAllCallback;
