@@ -5,9 +5,11 @@ import dev.cutover.plan.Plan;
 import dev.cutover.workflow.CutoverWorkflow.AbortRequest;
 import dev.cutover.workflow.CutoverWorkflow.Confirmation;
 import dev.cutover.workflow.StepStatus.State;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 
 /**
@@ -148,6 +150,24 @@ final class ConfirmGate {
     }
     steps.end(index, State.DONE, "confirmed by " + confirmed.by() + (stale ? " (after it went stale)" : ""));
     return true;
+  }
+
+  /** A validator's answer: the update is refused, and its sender told why. */
+  static void refuse(String why) {
+    if (why != null) {
+      throw new IllegalStateException(why);
+    }
+  }
+
+  /**
+   * A handler checks again: between a validator and its handler another decision may have been recorded
+   * (two updates in one workflow task). A failed update reaches its sender like a refusal.
+   */
+  static Decision answer(String why, Supplier<Decision> record) {
+    if (why != null) {
+      throw ApplicationFailure.newNonRetryableFailure(why, "REJECTED");
+    }
+    return record.get();
   }
 
   private static String reasonSuffix(Decision decision) {

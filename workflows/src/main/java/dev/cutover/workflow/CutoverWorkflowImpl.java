@@ -4,15 +4,12 @@ import dev.cutover.database.CopyActivities;
 import dev.cutover.database.CopyActivities.LogicalLag;
 import dev.cutover.database.CopyActivities.LogicalWaitRequest;
 import dev.cutover.database.DatabaseActivities;
-import dev.cutover.database.DatabaseActivities.GuardRequest;
-import dev.cutover.database.DatabaseActivities.GuardResult;
 import dev.cutover.frontdoor.FrontDoorActivities;
 import dev.cutover.frontdoor.FrontDoorActivities.Side;
 import dev.cutover.hosts.HostActivities;
 import dev.cutover.live.HealthActivities;
 import dev.cutover.live.HealthActivities.LiveRequest;
 import dev.cutover.plan.Box;
-import dev.cutover.plan.Durations;
 import dev.cutover.plan.NamedService;
 import dev.cutover.plan.Plan;
 import dev.cutover.preflight.Finding;
@@ -23,8 +20,6 @@ import dev.cutover.preflight.ScheduleActivities.NextJobDue;
 import dev.cutover.preflight.ScheduleActivities.NextJobRequest;
 import dev.cutover.verify.DatabaseFingerprint;
 import dev.cutover.verify.FingerprintActivities;
-import dev.cutover.workflow.StepStatus.State;
-import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.workflow.Saga;
@@ -32,8 +27,6 @@ import io.temporal.workflow.Workflow;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 
 /**
@@ -139,44 +132,26 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   @Override
   public Decision confirmMove(Confirmation confirmation) {
-    return decided(gate.whyNotConfirm(), () -> gate.confirm(confirmation));
+    return ConfirmGate.answer(gate.whyNotConfirm(), () -> gate.confirm(confirmation));
   }
 
   @Override
   public void validateConfirmMove(Confirmation confirmation) {
-    reject(gate.whyNotConfirm());
+    ConfirmGate.refuse(gate.whyNotConfirm());
   }
 
   @Override
   public Decision abortMove(AbortRequest request) {
-    return decided(gate.whyNotAbort(tooLateToAbort()), () -> gate.abort(request, tooLateToAbort()));
+    return ConfirmGate.answer(gate.whyNotAbort(tooLateToAbort()), () -> gate.abort(request, tooLateToAbort()));
   }
 
   @Override
   public void validateAbortMove(AbortRequest request) {
-    reject(gate.whyNotAbort(tooLateToAbort()));
+    ConfirmGate.refuse(gate.whyNotAbort(tooLateToAbort()));
   }
 
   private boolean tooLateToAbort() {
     return switchStarted || outcome != null;
-  }
-
-  /** A validator's answer: the update is refused, and its sender told why. */
-  private static void reject(String why) {
-    if (why != null) {
-      throw new IllegalStateException(why);
-    }
-  }
-
-  /**
-   * The handler checks again: between a validator and its handler another decision may have been recorded
-   * (two updates in one workflow task). A failed update reaches its sender like a rejection.
-   */
-  private static Decision decided(String why, Supplier<Decision> record) {
-    if (why != null) {
-      throw ApplicationFailure.newNonRetryableFailure(why, "REJECTED");
-    }
-    return record.get();
   }
 
   @Override
@@ -321,40 +296,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   private void settle() {
     enter(Phase.SETTLE);
-    var settle = plan.settle();
-    if (settle.guards().isEmpty()) {
-      steps.skip(Phase.SETTLE, "settle guards", "the plan has no guards");
-      return;
-    }
-    int index = steps.begin(Phase.SETTLE, "wait until every guard holds for " + Durations.format(settle.stableFor()));
-    long deadline = Workflow.currentTimeMillis() + settle.timeout().toMillis();
-    Long holdingSince = null;
-    while (true) {
-      gate.stopIfAborted();
-      List<GuardResult> results =
-          database.checkGuards(
-              new GuardRequest(plan.source().name(), plan.source().database(), settle.guards()));
-      long now = Workflow.currentTimeMillis();
-      List<String> failing =
-          results.stream().filter(r -> !r.holds()).map(GuardResult::name).collect(Collectors.toList());
-      if (failing.isEmpty()) {
-        holdingSince = holdingSince == null ? now : holdingSince;
-        if (now - holdingSince >= settle.stableFor().toMillis()) {
-          steps.end(index, State.DONE, "every guard held for " + (now - holdingSince) + " ms");
-          return;
-        }
-        steps.update(index, "all guards hold, stable for " + (now - holdingSince) + " ms");
-      } else {
-        holdingSince = null;
-        steps.update(index, "still false: " + String.join(", ", failing));
-      }
-      if (now >= deadline) {
-        steps.end(index, State.FAILED, "timed out; still false: " + String.join(", ", failing));
-        throw new StopMove(
-            Outcome.ABORTED, "settle timed out after " + Durations.format(settle.timeout()) + "; still false: " + failing);
-      }
-      Workflow.await(settle.pollEvery(), () -> gate.aborted() != null);
-    }
+    SettleGate.await(plan, steps, database, gate);
   }
 
   /** Logical moves fingerprint both sides before the freeze, so the freeze re-reads only what changed since. */
