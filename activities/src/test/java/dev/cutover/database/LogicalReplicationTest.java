@@ -33,7 +33,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -48,8 +47,6 @@ class LogicalReplicationTest {
   private static final Duration WAIT = Duration.ofMinutes(2);
   private static final Copy LOGICAL = new Copy(Copy.Strategy.LOGICAL, 1, Copy.Owner.TARGET_USER, true);
 
-  private static LocalCluster home;
-  private static LocalCluster arm;
   private static int run;
   private final DatabaseActivitiesImpl activities = new DatabaseActivitiesImpl();
   private final CopyActivitiesImpl copies = new CopyActivitiesImpl();
@@ -58,17 +55,11 @@ class LogicalReplicationTest {
   private Database source;
   private Database target;
 
-  @BeforeAll
-  static void startClusters() {
-    home = clusters.start("home");
-    arm = clusters.start("arm");
-  }
-
   @BeforeEach
   void freshSource() throws SQLException {
     name = "game" + ++run;
-    source = home.createDatabase(name, c -> LogicalGame.create(c, 30_000, 256));
-    target = arm.database(name);
+    source = clusters.home().createDatabase(name, c -> LogicalGame.create(c, 30_000, 256));
+    target = clusters.arm().database(name);
   }
 
   @Test
@@ -79,13 +70,13 @@ class LogicalReplicationTest {
     assertEquals(List.of("public.audit_log"), ready.keylessTables());
     assertEquals(2, ready.largeObjects());
 
-    try (LiveWriter writer = LiveWriter.start(home, name)) {
+    try (LiveWriter writer = LiveWriter.start(clusters.home(), name)) {
       assertTrue(writer.awaitMore(50, WAIT), "the app writes before pre-sync");
       LogicalStarted started = copies.startLogical(request);
       assertFalse(started.reused());
       assertEquals(List.of("public.audit_log"), started.identityFull());
       assertEquals(7, started.tables(), "leaf tables, partitions one by one: " + started);
-      assertEquals("f", identity(home, name, "audit_log"), "pre-sync gave the keyless table a full identity");
+      assertEquals("f", identity(clusters.home(), name, "audit_log"), "pre-sync gave the keyless table a full identity");
 
       LogicalLag copied = copies.awaitInitialCopy(new LogicalWaitRequest(request, WAIT));
       assertTrue(copied.initialCopyDone(), copied.toString());
@@ -94,7 +85,7 @@ class LogicalReplicationTest {
       LogicalLag lag = copies.lag(request);
       assertTrue(lag.subscribed() && lag.bytesBehind() != null && lag.bytesBehind() >= 0, lag.toString());
 
-      try (Connection c = home.connect(name); Statement s = c.createStatement()) {
+      try (Connection c = clusters.home().connect(name); Statement s = c.createStatement()) {
         // A burst right before the freeze, so the target is still applying it when the fence lands.
         s.execute("INSERT INTO game.players (email, points, bio) SELECT 'burst' || g, g, 'burst'"
             + " FROM generate_series(1, 200000) g");
@@ -109,8 +100,8 @@ class LogicalReplicationTest {
     assertEquals(4, caught.sequences(), caught.toString());
     assertEquals(2, caught.largeObjects(), caught.toString());
     assertNothingLeft();
-    assertEquals("d", identity(home, name, "audit_log"), "the source's identity is as it was");
-    assertTrue(isFenced(arm, name), "the target ends fenced, like after dump-restore");
+    assertEquals("d", identity(clusters.home(), name, "audit_log"), "the source's identity is as it was");
+    assertTrue(isFenced(clusters.arm(), name), "the target ends fenced, like after dump-restore");
 
     List<TableComparison> compared = Comparisons.compare(
         fingerprints.fingerprint(new FingerprintRequest("home", source, Verify.ALL)),
@@ -124,7 +115,7 @@ class LogicalReplicationTest {
     assertNothingLeft();
 
     activities.unfence(new FenceRequest("game", "arm", target));
-    try (Connection c = arm.connect(name); Statement s = c.createStatement()) {
+    try (Connection c = clusters.arm().connect(name); Statement s = c.createStatement()) {
       // Every sequence continues where the source left it: no key collides anywhere.
       s.execute("INSERT INTO game.players (email, points) VALUES ('new@x', 5)");
       s.execute("INSERT INTO trades (player, note) VALUES (1, 'new')");
@@ -141,7 +132,7 @@ class LogicalReplicationTest {
   @Test
   void cleanupDuringTheInitialCopyLeavesNoSlotAndTheSourceServesOn() throws Exception {
     LogicalRequest request = request("move-b", LOGICAL);
-    try (LiveWriter writer = LiveWriter.start(home, name)) {
+    try (LiveWriter writer = LiveWriter.start(clusters.home(), name)) {
       copies.startLogical(request);
       assertTrue(copies.lag(request).subscribed());
       assertTrue(countOnSource("SELECT count(*) FROM pg_replication_slots") >= 1, "the subscription holds a slot");
@@ -149,7 +140,7 @@ class LogicalReplicationTest {
       copies.cleanupLogical(request);
       assertNothingLeft();
       assertNull(subscription(), "no subscription on the target");
-      assertEquals("d", identity(home, name, "audit_log"));
+      assertEquals("d", identity(clusters.home(), name, "audit_log"));
       long before = writer.commits();
       assertTrue(writer.awaitMore(100, WAIT), "the app still writes after the abort, keyless table included");
       assertTrue(writer.commits() > before);
@@ -159,7 +150,7 @@ class LogicalReplicationTest {
     }
     // The compensation registered before pre-sync can now drop the target database.
     activities.dropTarget(new TargetRequest("game", "move-b", "arm", target));
-    try (Connection c = arm.connect("postgres"); Statement s = c.createStatement()) {
+    try (Connection c = clusters.arm().connect("postgres"); Statement s = c.createStatement()) {
       assertEquals("0", text(s, "SELECT count(*)::text FROM pg_database WHERE datname = '" + name + "'"));
     }
   }
@@ -186,7 +177,7 @@ class LogicalReplicationTest {
     LogicalRequest request = request("move-e", LOGICAL);
     copies.startLogical(request);
     copies.awaitInitialCopy(new LogicalWaitRequest(request, WAIT));
-    try (Connection c = home.connect(name); Statement s = c.createStatement()) {
+    try (Connection c = clusters.home().connect(name); Statement s = c.createStatement()) {
       s.execute("ALTER TABLE trades ADD COLUMN fee int");
     }
     activities.fence(new FenceRequest("game", "home", source));
@@ -203,13 +194,13 @@ class LogicalReplicationTest {
   void cleanupWithTheSourceDownDetachesTheSubscriptionAndDropsTheSlotOnceTheSourceIsBack() throws Exception {
     LogicalRequest request = request("move-f", LOGICAL);
     copies.startLogical(request);
-    home.stopServer();
+    clusters.home().stopServer();
     try {
       ApplicationFailure failure = assertThrows(ApplicationFailure.class, () -> copies.cleanupLogical(request));
       assertTrue(failure.getOriginalMessage().contains("keeps WAL"), failure.getOriginalMessage());
       assertNull(subscription(), "the subscription is gone even though the source was down");
     } finally {
-      home.startServer();
+      clusters.home().startServer();
     }
     assertTrue(countOnSource("SELECT count(*) FROM pg_replication_slots") >= 1, "the slot outlived the outage");
     copies.cleanupLogical(request);
@@ -228,7 +219,7 @@ class LogicalReplicationTest {
 
     assertThrows(ApplicationFailure.class, () -> copies.startLogical(request("move-g", strict)));
     assertNothingLeft();
-    assertEquals("d", identity(home, name, "audit_log"));
+    assertEquals("d", identity(clusters.home(), name, "audit_log"));
   }
 
   @Test
@@ -237,7 +228,7 @@ class LogicalReplicationTest {
     old.createDatabase("game");
     Database oldSource = db(old, "game");
     LogicalReadiness ready = copies.checkLogical(
-        new LogicalRequest("game", "move-h", "old", oldSource, "arm", db(arm, "game"), LOGICAL));
+        new LogicalRequest("game", "move-h", "old", oldSource, "arm", db(clusters.arm(), "game"), LOGICAL));
     assertEquals("replica", ready.walLevel());
     List<LogicalIssue> blocking = blocking(ready);
     assertEquals(1, blocking.size(), ready.toString());
@@ -271,13 +262,13 @@ class LogicalReplicationTest {
   }
 
   private long countOnSource(String sql) throws SQLException {
-    try (Connection c = home.connect(name); Statement s = c.createStatement()) {
+    try (Connection c = clusters.home().connect(name); Statement s = c.createStatement()) {
       return Long.parseLong(text(s, sql));
     }
   }
 
   private String subscription() throws SQLException {
-    try (Connection c = arm.connect("postgres"); Statement s = c.createStatement();
+    try (Connection c = clusters.arm().connect("postgres"); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT subname FROM pg_subscription")) {
       return rs.next() ? rs.getString(1) : null;
     }

@@ -40,7 +40,6 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -59,8 +58,6 @@ class RecheckTest {
   private static final Duration WAIT = Duration.ofMinutes(2);
   private static final Copy LOGICAL = new Copy(Copy.Strategy.LOGICAL, 1, Copy.Owner.TARGET_USER, true);
 
-  private static LocalCluster home;
-  private static LocalCluster arm;
   private static int run;
   private final DatabaseActivitiesImpl activities = new DatabaseActivitiesImpl();
   private final CopyActivitiesImpl copies = new CopyActivitiesImpl();
@@ -70,17 +67,11 @@ class RecheckTest {
   private Database source;
   private Database target;
 
-  @BeforeAll
-  static void startClusters() {
-    home = clusters.start("home");
-    arm = clusters.start("arm");
-  }
-
   @BeforeEach
   void presync() throws Exception {
     name = "game" + ++run;
-    source = home.createDatabase(name, c -> LogicalGame.create(c, 30_000, 64));
-    target = arm.database(name);
+    source = clusters.home().createDatabase(name, c -> LogicalGame.create(c, 30_000, 64));
+    target = clusters.arm().database(name);
     copies.startLogical(logical());
     assertTrue(copies.awaitInitialCopy(new LogicalWaitRequest(logical(), WAIT)).initialCopyDone());
   }
@@ -88,7 +79,7 @@ class RecheckTest {
   @Test
   void underLoadTheFreezeReReadsOnlyWhatChangedAndFindsTheSidesEqual() throws Exception {
     Baseline baseline;
-    try (LiveWriter writer = LiveWriter.start(home, name)) {
+    try (LiveWriter writer = LiveWriter.start(clusters.home(), name)) {
       assertTrue(writer.awaitMore(50, WAIT), "the app writes before the baseline");
       baseline = baseline();
       assertTrue(writer.awaitMore(300, WAIT), "the app keeps writing after the baseline");
@@ -105,7 +96,7 @@ class RecheckTest {
     TableRecheck players = tables.get("game.players");
     assertFalse(players.whole(), players.toString());
     assertTrue(players.changedKeys() >= 10, players.toString());
-    long playersNow = count(home, "SELECT count(*) FROM game.players");
+    long playersNow = count(clusters.home(), "SELECT count(*) FROM game.players");
     assertTrue(players.sourceRows() > 0 && players.sourceRows() * 4 < playersNow,
         "re-read " + players.sourceRows() + " of " + playersNow + " rows");
     assertEquals(players.sourceRows(), players.targetRows());
@@ -118,9 +109,9 @@ class RecheckTest {
         fingerprints.fingerprint(new FingerprintRequest("arm", target, Verify.ALL)))));
 
     dropLogs();
-    assertEquals(0, count(home, "SELECT count(*) FROM pg_replication_slots"), "no slot left on the source");
-    assertEquals(0, count(arm, "SELECT count(*) FROM pg_replication_slots"), "no slot left on the target");
-    assertEquals(0, count(arm, "SELECT count(*) FROM pg_publication"), "no publication left on the target");
+    assertEquals(0, count(clusters.home(), "SELECT count(*) FROM pg_replication_slots"), "no slot left on the source");
+    assertEquals(0, count(clusters.arm(), "SELECT count(*) FROM pg_replication_slots"), "no slot left on the target");
+    assertEquals(0, count(clusters.arm(), "SELECT count(*) FROM pg_publication"), "no publication left on the target");
   }
 
   @Test
@@ -216,7 +207,7 @@ class RecheckTest {
   }
 
   private void onTarget(String sql) throws SQLException {
-    try (Connection c = arm.connect(name); Statement s = c.createStatement()) {
+    try (Connection c = clusters.arm().connect(name); Statement s = c.createStatement()) {
       Fence.asMover(c);
       assertEquals(sql.startsWith("ALTER") ? 0 : 1, s.executeUpdate(sql), sql);
     }

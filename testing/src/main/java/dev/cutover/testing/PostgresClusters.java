@@ -24,6 +24,20 @@ public final class PostgresClusters implements AfterAllCallback {
     return cluster;
   }
 
+  /** This class's "home" cluster, started on first use. */
+  public synchronized LocalCluster home() {
+    return named("home");
+  }
+
+  /** This class's "arm" cluster, started on first use. */
+  public synchronized LocalCluster arm() {
+    return named("arm");
+  }
+
+  private LocalCluster named(String name) {
+    return started.stream().filter(c -> c.name().equals(name)).findFirst().orElseGet(() -> start(name));
+  }
+
   @Override
   public synchronized void afterAll(ExtensionContext context) {
     for (LocalCluster cluster : started) {
