@@ -99,6 +99,11 @@ class MoveEndToEndTest {
     scenario.awaitGate();
     Cli abort = Cli.run("abort", DemoWorld.APP, "--reason", "not today", "--by", "tester", "--address", scenario.address);
     assertEquals(0, abort.exitCode(), abort.err());
+    // A confirm sent after the abort is refused, and says why (or that the move has ended meanwhile).
+    Cli late = Cli.run("confirm", DemoWorld.APP, "--address", scenario.address);
+    assertEquals(2, late.exitCode(), late.out() + late.err());
+    assertTrue(late.err().contains("cannot confirm the move of game: the move was already aborted by tester: not today")
+        || late.err().contains("the move of game has already ended"), late.err());
     Cli watch = Cli.run("watch", DemoWorld.APP, "--address", scenario.address);
     Histories.record(scenario.address, "cutover-game", "abort-at-gate");
     DemoReport report = scenario.finish();

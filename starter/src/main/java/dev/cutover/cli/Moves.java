@@ -9,6 +9,7 @@ import dev.cutover.workflow.TaskQueues;
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowServiceException;
 import io.temporal.common.SearchAttributes;
@@ -164,6 +165,9 @@ final class Moves {
       return update.apply(workflow(client, app));
     } catch (WorkflowUpdateException e) {
       throw new CliException(ExitCode.USAGE, "cannot " + verb + " the move of " + app + ": " + Failures.reason(e));
+    } catch (WorkflowNotFoundException e) {
+      // It ended between the status read and the update (an abort's compensation is quick).
+      throw new CliException(ExitCode.USAGE, "the move of " + app + " has already ended; nothing to " + verb);
     }
   }
 
