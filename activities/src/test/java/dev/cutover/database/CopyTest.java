@@ -98,8 +98,8 @@ class CopyTest {
   void everythingIsCopiedAndTheTargetTakesNewRowsInEveryTable(int jobs, boolean largeObjects)
       throws SQLException, IOException {
     String name = richSource(largeObjects);
-    Database source = db(home, name);
-    Database target = db(arm, name);
+    Database source = home.database(name);
+    Database target = arm.database(name);
     List<Path> dumpsBefore = dumpDirectories();
 
     CopyActivities.CopyResult copied = copies.copy(new CopyRequest("app", "move-" + run, "home", source,
@@ -160,9 +160,9 @@ class CopyTest {
       s.execute("CREATE FUNCTION game.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'");
       s.execute("CREATE TRIGGER touched BEFORE UPDATE ON game.notes FOR EACH ROW EXECUTE FUNCTION game.touch()");
     }
-    Database source = db(home, name);
-    Database restored = db(arm, name + "_restored");
-    Database piped = db(arm, name + "_piped");
+    Database source = home.database(name);
+    Database restored = arm.database(name + "_restored");
+    Database piped = arm.database(name + "_piped");
     copies.copy(new CopyRequest("app", "move-r" + run, "home", source, "arm", restored,
         new Copy(Copy.Strategy.DUMP_RESTORE, 1, Copy.Owner.TARGET_USER)));
     copies.copy(new CopyRequest("app", "move-p" + run, "home", source, "arm", piped,
@@ -214,7 +214,7 @@ class CopyTest {
   @Test
   void extensionsTheTargetCannotInstallAreListed() throws SQLException {
     String name = richSource();
-    ExtensionRequest request = new ExtensionRequest("home", db(home, name), "arm", db(arm, name));
+    ExtensionRequest request = new ExtensionRequest("home", home.database(name), "arm", arm.database(name));
     ExtensionCheck ok = activities.checkExtensions(request);
     assertTrue(ok.used().stream().anyMatch(e -> e.startsWith("citext ")), ok.toString());
     assertEquals(List.of(), ok.missing());
@@ -236,10 +236,6 @@ class CopyTest {
     try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
       return files.filter(p -> p.getFileName().toString().startsWith("cutover-dump-")).sorted().toList();
     }
-  }
-
-  private static Database db(LocalCluster cluster, String name) {
-    return new Database(cluster.jdbcUrl(name), LocalCluster.SUPERUSER, null, null);
   }
 
   private static String text(Statement s, String sql) throws SQLException {

@@ -57,12 +57,12 @@ class LogicalBenchmarkTest {
     DatabaseActivitiesImpl activities = new DatabaseActivitiesImpl();
     CopyActivitiesImpl copies = new CopyActivitiesImpl();
     FingerprintActivitiesImpl fingerprints = new FingerprintActivitiesImpl();
-    Database source = db(home, "bench");
+    Database source = home.database("bench");
 
-    CopyResult dumped = copies.copy(new CopyRequest("game", "bench-dr", "home", source, "arm", db(arm, "bench_dr"),
+    CopyResult dumped = copies.copy(new CopyRequest("game", "bench-dr", "home", source, "arm", arm.database("bench_dr"),
         new Copy(Copy.Strategy.DUMP_RESTORE, 2, Copy.Owner.TARGET_USER)));
 
-    Database target = db(arm, "bench_lr");
+    Database target = arm.database("bench_lr");
     LogicalRequest request = new LogicalRequest("game", "bench-lr", "home", source, "arm", target,
         new Copy(Copy.Strategy.LOGICAL, 1, Copy.Owner.TARGET_USER, true));
     long presyncStarted = System.nanoTime();
@@ -90,9 +90,5 @@ class LogicalBenchmarkTest {
     System.out.printf("BENCH logical pre-sync to initial copy done: %d ms%n", initialCopy);
     System.out.printf("BENCH logical fence: %d ms; catch-up: %d ms (wait %d ms, %d sequences, %d large objects)%n",
         fenceMillis, caught.totalMillis(), caught.waitMillis(), caught.sequences(), caught.largeObjects());
-  }
-
-  private static Database db(LocalCluster cluster, String name) {
-    return new Database(cluster.jdbcUrl(name), LocalCluster.SUPERUSER, null, null);
   }
 }

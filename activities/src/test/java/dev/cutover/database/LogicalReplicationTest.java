@@ -226,9 +226,9 @@ class LogicalReplicationTest {
   void aSourceWithoutLogicalWalIsBlocking() throws Exception {
     LocalCluster old = clusters.start("old", "replica");
     old.createDatabase("game");
-    Database oldSource = db(old, "game");
+    Database oldSource = old.database("game");
     LogicalReadiness ready = copies.checkLogical(
-        new LogicalRequest("game", "move-h", "old", oldSource, "arm", db(clusters.arm(), "game"), LOGICAL));
+        new LogicalRequest("game", "move-h", "old", oldSource, "arm", clusters.arm().database("game"), LOGICAL));
     assertEquals("replica", ready.walLevel());
     List<LogicalIssue> blocking = blocking(ready);
     assertEquals(1, blocking.size(), ready.toString());
@@ -284,10 +284,6 @@ class LogicalReplicationTest {
     try (Connection c = cluster.connect(db)) {
       return Fence.isFenced(c);
     }
-  }
-
-  private static Database db(LocalCluster cluster, String name) {
-    return new Database(cluster.jdbcUrl(name), LocalCluster.SUPERUSER, null, null);
   }
 
   private static String text(Statement s, String sql) throws SQLException {

@@ -146,14 +146,14 @@ class RecheckTest {
     LocalCluster plain = clusters.start("plain", "replica");
     plain.createDatabase("app");
     ChangeLogStarted started = fingerprints.startChangeLog(
-        new ChangeLogRequest("game", "target", "plain", db(plain, "app")));
+        new ChangeLogRequest("game", "target", "plain", plain.database("app")));
     assertFalse(started.recording());
     assertEquals("wal_level is replica, not logical", started.reason());
     assertNull(started.startLsn());
     assertEquals(0, count(plain, "SELECT count(*) FROM pg_publication", "app"));
 
     // Preflight says so before the move starts, without blocking it.
-    var issues = copies.checkLogical(new LogicalRequest("game", "m", "home", source, "plain", db(plain, "app"), LOGICAL))
+    var issues = copies.checkLogical(new LogicalRequest("game", "m", "home", source, "plain", plain.database("app"), LOGICAL))
         .issues().stream().filter(i -> i.check().equals("target wal_level")).toList();
     assertEquals(1, issues.size(), issues.toString());
     assertFalse(issues.get(0).blocking());
@@ -226,9 +226,5 @@ class RecheckTest {
       rs.next();
       return rs.getLong(1);
     }
-  }
-
-  private static Database db(LocalCluster cluster, String name) {
-    return new Database(cluster.jdbcUrl(name), LocalCluster.SUPERUSER, null, null);
   }
 }

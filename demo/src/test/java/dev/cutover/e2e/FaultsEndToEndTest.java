@@ -182,10 +182,7 @@ class FaultsEndToEndTest {
 
   @Test
   void theFrontDoorApiAnswering500AtTheSwitchIsRetriedAndTheMoveCompletes() throws Exception {
-    scenario.start(DemoWorld.Options.forTests().withFrontDoor(DemoWorld.FrontDoorKind.CLOUDFLARE, false));
-    DemoWorld world = scenario.world;
-    world.startWorker();
-    scenario.awaitPlayers();
+    DemoWorld world = scenario.startUnderLoad(DemoWorld.Options.forTests().withFrontDoor(DemoWorld.FrontDoorKind.CLOUDFLARE, false));
     CompletableFuture<Cli> move = scenario.startMove();
     scenario.awaitGate();
     String before = world.cloudflare().configuredService();

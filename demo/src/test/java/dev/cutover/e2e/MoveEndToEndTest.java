@@ -45,10 +45,7 @@ class MoveEndToEndTest {
 
   @Test
   void aConfirmedMoveUnderLoadLosesNothingFailsNoRequestAndLeavesOnlyArmWriting() throws Exception {
-    scenario.start(DemoWorld.Options.forTests());
-    DemoWorld world = scenario.world;
-    world.startWorker();
-    scenario.awaitPlayers();
+    DemoWorld world = scenario.startUnderLoad(DemoWorld.Options.forTests());
     CompletableFuture<Cli> move = scenario.startMove();
 
     JsonNode gate = scenario.awaitGate();
@@ -69,10 +66,7 @@ class MoveEndToEndTest {
     assertTrue(report.heldRequests() > 0, "requests sent in the freeze were held: " + report);
     assertNotNull(report.blackoutMillis(), report.toString());
     assertTrue(report.blackoutMillis() > 0 && report.blackoutMillis() < 10_000, report.toString());
-    for (String service : DemoWorld.SERVICES) {
-      assertFalse(world.isRunning("home-" + service), "home-" + service);
-      assertTrue(world.isRunning("arm-" + service), "arm-" + service);
-    }
+    scenario.assertServicesRunOnlyOn("arm");
     assertEquals("arm", world.servedBy());
     assertRefusesWrites(world.home());
     assertAcceptsWrites(world.arm());
@@ -113,10 +107,7 @@ class MoveEndToEndTest {
     assertNothingLostAndOneWriter(report);
     assertEquals("home", report.liveBox());
     assertEquals(0, report.failedRequests(), report.failureSample().toString());
-    for (String service : DemoWorld.SERVICES) {
-      assertTrue(world.isRunning("home-" + service), "home-" + service);
-      assertFalse(world.isRunning("arm-" + service), "arm-" + service);
-    }
+    scenario.assertServicesRunOnlyOn("home");
     assertAcceptsWrites(world.home());
     assertFalse(targetExists(world), "the target database this move created is gone");
   }
@@ -135,10 +126,7 @@ class MoveEndToEndTest {
       assertTrue(finished.out().contains("ROLLED_BACK"), finished.out());
       assertNothingLostAndOneWriter(report);
       assertEquals("home", report.liveBox());
-      for (String service : DemoWorld.SERVICES) {
-        assertTrue(world.isRunning("home-" + service), "home-" + service);
-        assertFalse(world.isRunning("arm-" + service), "arm-" + service);
-      }
+      scenario.assertServicesRunOnlyOn("home");
       assertEquals("home", world.servedBy());
       assertAcceptsWrites(world.home());
       assertFalse(targetExists(world));
@@ -147,10 +135,7 @@ class MoveEndToEndTest {
 
   @Test
   void aRollbackAfterTheSwitchBringsBackEverythingPlayersDidOnArm() throws Exception {
-    scenario.start(DemoWorld.Options.forTests());
-    DemoWorld world = scenario.world;
-    world.startWorker();
-    scenario.awaitPlayers();
+    DemoWorld world = scenario.startUnderLoad(DemoWorld.Options.forTests());
     assertEquals(0, scenario.confirmedMove().exitCode());
     long beforeRollback = world.acknowledgedSoFar();
     try (Connection c = world.arm().connect(DemoWorld.DATABASE); Statement s = c.createStatement()) {
@@ -176,10 +161,7 @@ class MoveEndToEndTest {
       assertTrue(rs.next(), "the row written on arm came back");
       assertEquals(77, rs.getInt(1));
     }
-    for (String service : DemoWorld.SERVICES) {
-      assertTrue(world.isRunning("home-" + service), "home-" + service);
-      assertFalse(world.isRunning("arm-" + service), "arm-" + service);
-    }
+    scenario.assertServicesRunOnlyOn("home");
     assertEquals("home", world.servedBy());
     assertAcceptsWrites(world.home());
     assertRefusesWrites(world.arm());
@@ -187,11 +169,8 @@ class MoveEndToEndTest {
 
   @Test
   void aLogicalMoveReplicatesWhilePlayersPlayAndLeavesNoSlotBehind() throws Exception {
-    scenario.start(DemoWorld.Options.forTests(), plan -> plan.replace(
+    DemoWorld world = scenario.startUnderLoad(DemoWorld.Options.forTests(), plan -> plan.replace(
         "copy: {strategy: dump-restore, jobs: 2}", "copy: {strategy: logical, replicaIdentityFull: true}"));
-    DemoWorld world = scenario.world;
-    world.startWorker();
-    scenario.awaitPlayers();
     Cli finished = scenario.confirmedMove();
     DemoReport report = scenario.finish();
 

@@ -1,6 +1,7 @@
 package dev.cutover.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,6 +47,18 @@ final class Scenario implements AfterEachCallback {
 
   Scenario start(DemoWorld.Options options) throws Exception {
     return start(options, plan -> plan);
+  }
+
+  /** {@link #start}, then the worker, then the players acknowledged a few times: a move under load. */
+  DemoWorld startUnderLoad(DemoWorld.Options options, UnaryOperator<String> adjustPlan) throws Exception {
+    start(options, adjustPlan);
+    world.startWorker();
+    awaitPlayers();
+    return world;
+  }
+
+  DemoWorld startUnderLoad(DemoWorld.Options options) throws Exception {
+    return startUnderLoad(options, plan -> plan);
   }
 
   @Override
@@ -136,6 +149,15 @@ final class Scenario implements AfterEachCallback {
     JsonNode status = status();
     return world.finish(status.path("outcome").asText(), Blackout.copyEnded(status),
         status.path("estimatedBlackoutMillis").isNumber() ? status.path("estimatedBlackoutMillis").asLong() : null);
+  }
+
+  /** Every service of the game runs on {@code live} and none on the other box. */
+  void assertServicesRunOnlyOn(String live) {
+    String other = live.equals("home") ? "arm" : "home";
+    for (String service : DemoWorld.SERVICES) {
+      assertTrue(world.isRunning(live + "-" + service), live + "-" + service);
+      assertFalse(world.isRunning(other + "-" + service), other + "-" + service);
+    }
   }
 
   static void assertNothingLostAndOneWriter(DemoReport report) {
