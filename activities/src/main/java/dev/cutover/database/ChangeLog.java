@@ -40,11 +40,6 @@ final class ChangeLog {
 
   private ChangeLog() {}
 
-  /** Slot and publication name for one side of an app's move. */
-  static String name(String app, String side) {
-    return LogicalReplication.name(app + "-" + side + "-changes");
-  }
-
   /** Why this server cannot record changes, or null if it can. */
   static String unsupported(Connection c) throws SQLException {
     try (Statement s = c.createStatement();
@@ -73,7 +68,7 @@ final class ChangeLog {
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(true);
     try (Statement s = c.createStatement()) {
-      if (!exists(c, "SELECT 1 FROM pg_publication WHERE pubname = ?", name)) {
+      if (!Jdbc.exists(c, "SELECT 1 FROM pg_publication WHERE pubname = ?", name)) {
         // Via the partition root, so a partitioned table's changes carry the name the fingerprint uses.
         s.execute("CREATE PUBLICATION " + Sql.ident(name) + " FOR ALL TABLES WITH (publish_via_partition_root = true)");
       }
@@ -103,7 +98,7 @@ final class ChangeLog {
   }
 
   static boolean recording(Connection c, String name) throws SQLException {
-    return exists(c, "SELECT 1 FROM pg_replication_slots WHERE slot_name = ? AND database = current_database()", name);
+    return Jdbc.exists(c, "SELECT 1 FROM pg_replication_slots WHERE slot_name = ? AND database = current_database()", name);
   }
 
   private static void dropSlot(Connection c, String name) throws SQLException {
@@ -308,15 +303,6 @@ final class ChangeLog {
       Map<String, Set<List<String>>> out = new TreeMap<>();
       keys.forEach((t, k) -> out.put(t, Set.copyOf(k)));
       return new Changes(out, Map.copyOf(whole), changes, bytes);
-    }
-  }
-
-  private static boolean exists(Connection c, String sql, String arg) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, arg);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next();
-      }
     }
   }
 }

@@ -55,6 +55,58 @@ public final class Connections {
     return DriverManager.getConnection(db.url(), properties(db));
   }
 
+  /** What an activity does with one open connection. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T on(Connection c) throws SQLException;
+  }
+
+  /** {@link Work} with nothing to return. */
+  @FunctionalInterface
+  public interface Action {
+    void on(Connection c) throws SQLException;
+  }
+
+  /**
+   * Opens {@code db}, does {@code work} and closes the connection; a database error becomes
+   * {@link #failure}, {@code what} saying what was being done ("fencing home").
+   */
+  public static <T> T call(Database db, String what, Work<T> work) {
+    return call(Connections::open, db, what, work);
+  }
+
+  public static void run(Database db, String what, Action action) {
+    call(db, what, asWork(action));
+  }
+
+  /** {@link #call} on the server's maintenance database, where the database itself may not exist. */
+  public static <T> T callMaintenance(Database db, String what, Work<T> work) {
+    return call(Connections::openMaintenance, db, what, work);
+  }
+
+  public static void runMaintenance(Database db, String what, Action action) {
+    callMaintenance(db, what, asWork(action));
+  }
+
+  private interface Opener {
+    Connection open(Database db) throws SQLException;
+  }
+
+  private static <T> T call(Opener opener, Database db, String what, Work<T> work) {
+    try (Connection c = opener.open(db)) {
+      return work.on(c);
+    } catch (SQLException e) {
+      throw failure(what, e);
+    }
+  }
+
+  private static Work<Void> asWork(Action action) {
+    return c -> {
+      action.on(c);
+      return null;
+    };
+  }
+
   /** A connection to the same server's maintenance database, for CREATE and DROP DATABASE. */
   public static Connection openMaintenance(Database db) throws SQLException {
     Address a = address(db);

@@ -1,17 +1,14 @@
 package dev.cutover.database;
 
-import dev.cutover.database.DatabaseActivities.CopyRequest;
-import dev.cutover.database.DatabaseActivities.CopyResult;
+import dev.cutover.database.CopyActivities.CopyRequest;
+import dev.cutover.database.CopyActivities.CopyResult;
 import dev.cutover.hosts.ProcessRunner;
 import dev.cutover.plan.Copy;
 import dev.cutover.support.Directories;
 import dev.cutover.workflow.CutoverFailure;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -19,12 +16,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -170,7 +164,7 @@ final class DumpRestore {
           "--jobs=" + jobs, "--file=" + out));
       dump.addAll(Connections.libpqArgs(request.source(), null));
       Path watched = out;
-      run(dump, Connections.libpqEnv(request.source()), "pg_dump", null,
+      PgTools.run(dump, Connections.libpqEnv(request.source()), "pg_dump", null,
           () -> progress.accept(Map.of("phase", "dump", "bytesWritten", size(watched))));
       long bytes = size(out);
       long dumpMillis = (System.nanoTime() - started) / 1_000_000;
@@ -181,7 +175,7 @@ final class DumpRestore {
       restore.addAll(Connections.libpqArgs(request.target(), null));
       restore.add(out.toString());
       AtomicInteger done = new AtomicInteger();
-      run(restore, Connections.libpqEnv(request.target()), "pg_restore",
+      PgTools.run(restore, Connections.libpqEnv(request.target()), "pg_restore",
           line -> {
             // pg_restore -j reports each item it finishes; one TABLE DATA item per table read.
             if (line.contains("finished item") && line.contains("TABLE DATA")) {
@@ -203,65 +197,6 @@ final class DumpRestore {
           System.err.println("could not remove the dump directory " + dir + ": " + e.getMessage());
         }
       }
-    }
-  }
-
-  /**
-   * Runs a tool to its end, calling {@code tick} about every second (heartbeats); stderr lines go to
-   * {@code lines} and the last few are kept for the error message.
-   */
-  static void run(List<String> argv, Map<String, String> env, String what, Consumer<String> lines,
-      Runnable tick) {
-    Process process = ProcessRunner.start(argv, env);
-    Deque<String> tail = new ArrayDeque<>();
-    Thread reader = new Thread(() -> readLines(process.getErrorStream(), lines, tail), what + "-stderr");
-    reader.setDaemon(true);
-    reader.start();
-    ProcessRunner.Tail out = ProcessRunner.Tail.drain(process.getInputStream());
-    try {
-      process.getOutputStream().close();
-      while (!process.waitFor(1, TimeUnit.SECONDS)) {
-        tick.run();
-      }
-      reader.join(5_000);
-      out.join();
-      if (process.exitValue() != 0) {
-        String errors;
-        synchronized (tail) {
-          errors = String.join("\n", tail);
-        }
-        throw CutoverFailure.COPY_FAILED.failure(what + " exited " + process.exitValue() + ": " + errors);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw CutoverFailure.COPY_FAILED.failure(what + " interrupted", e);
-    } catch (IOException e) {
-      throw CutoverFailure.COPY_FAILED.failure(what + ": " + e.getMessage(), e);
-    } finally {
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
-      process.destroyForcibly();
-    }
-  }
-
-  private static void readLines(InputStream in, Consumer<String> lines, Deque<String> tail) {
-    try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-      for (String line; (line = reader.readLine()) != null; ) {
-        if (lines != null) {
-          lines.accept(line);
-        }
-        // Verbose progress lines would push the error out of the tail; keep the rest.
-        if (!line.startsWith("pg_restore: processing") && !line.contains("finished item")
-            && !line.startsWith("pg_restore: launching")) {
-          synchronized (tail) {
-            tail.addLast(line);
-            while (tail.size() > 12) {
-              tail.removeFirst();
-            }
-          }
-        }
-      }
-    } catch (IOException ignored) {
-      // The process ended or was killed; what was read is what there is.
     }
   }
 

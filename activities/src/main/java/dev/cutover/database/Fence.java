@@ -37,7 +37,7 @@ final class Fence {
         // A session can switch its own read-only default off; a connection limit of 0 it cannot get
         // round. It stops every role but superusers, the database's owner included, so it is only set
         // when the mover is a superuser and can still connect itself.
-        if (isSuperuser(c)) {
+        if (ServerFacts.isSuperuser(c)) {
           s.execute("ALTER DATABASE " + Sql.ident(db) + " SET " + PREVIOUS_LIMIT + " = "
               + Sql.literal(String.valueOf(connectionLimit(c))));
           s.execute("ALTER DATABASE " + Sql.ident(db) + " CONNECTION LIMIT 0");
@@ -104,13 +104,6 @@ final class Fence {
     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
       rs.next();
       return rs.getInt(1);
-    }
-  }
-
-  private static boolean isSuperuser(Connection c) throws SQLException {
-    try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")) {
-      return rs.next() && rs.getBoolean(1);
     }
   }
 

@@ -2,25 +2,16 @@ package dev.cutover.database;
 
 import dev.cutover.plan.Verify;
 import dev.cutover.support.DaemonPool;
-import dev.cutover.verify.Chunk;
 import dev.cutover.verify.DatabaseFingerprint;
-import dev.cutover.verify.KeyRange;
 import dev.cutover.verify.TableFingerprint;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,177 +63,6 @@ final class Fingerprinter {
 
   private Fingerprinter() {}
 
-  record Table(long oid, String schema, String name, boolean partitioned) {
-    String qualifiedName() {
-      return schema + "." + name;
-    }
-
-    String from() {
-      // A partitioned table's rows live in its partitions; ONLY would see none. A plain table's
-      // inheritance children are fingerprinted on their own, so ONLY keeps them from counting twice.
-      return (partitioned ? "" : "ONLY ") + Sql.qualified(schema, name);
-    }
-  }
-
-  /**
-   * How one table is read: key columns first (as text, to name chunk boundaries), then every column.
-   * A table without a primary key is ordered by the MD5 of its row text, which makes its hash independent
-   * of physical order while a duplicated row still adds a tuple.
-   */
-  record Layout(Table table, List<String> keyNames, List<String> keyTypes, List<Boolean> keyCollatable,
-      List<String> columns, String descriptor) {
-
-    boolean keyless() {
-      return keyNames.isEmpty();
-    }
-
-    int keyFields() {
-      return keyless() ? 1 : keyNames.size();
-    }
-
-    String select(String where) {
-      return select(where, true);
-    }
-
-    /**
-     * The key's columns among {@link #columns}, when each is sent in a binary form that
-     * {@link BinaryCopy.Keys} can print as its text (integers, text, varchar, uuid); otherwise null, and
-     * the key is sent as text.
-     */
-    BinaryCopy.Keys binaryKeys() {
-      if (keyless()) {
-        return null;
-      }
-      int[] fields = new int[keyNames.size()];
-      BinaryCopy.Kind[] kinds = new BinaryCopy.Kind[keyNames.size()];
-      for (int i = 0; i < keyNames.size(); i++) {
-        fields[i] = columns.indexOf("t." + Sql.ident(keyNames.get(i)));
-        String type = keyTypes.get(i);
-        kinds[i] = switch (type) {
-          case "smallint", "integer", "bigint" -> BinaryCopy.Kind.INTEGER;
-          case "text" -> BinaryCopy.Kind.TEXT;
-          case "uuid" -> BinaryCopy.Kind.UUID;
-          default -> type.startsWith("character varying") ? BinaryCopy.Kind.TEXT : null;
-        };
-        if (fields[i] < 0 || kinds[i] == null) {
-          return null;
-        }
-      }
-      return new BinaryCopy.Keys(fields, kinds);
-    }
-
-    /** {@link #select} without the key-as-text fields, for {@link #binaryKeys}. */
-    String selectColumns(String where) {
-      return select(where, false);
-    }
-
-    private String select(String where, boolean keyText) {
-      List<String> items = new ArrayList<>();
-      if (keyless()) {
-        items.add(rowMd5() + " COLLATE \"C\"");
-      } else if (keyText) {
-        keyNames.forEach(k -> items.add("t." + Sql.ident(k) + "::text"));
-      }
-      items.addAll(columns);
-      String order = keyless() ? "1" : String.join(", ", keyOrder());
-      return "SELECT " + String.join(", ", items) + " FROM " + table.from() + " AS t"
-          + (where == null ? "" : " WHERE " + where) + " ORDER BY " + order;
-    }
-
-    static String rowMd5() {
-      return "md5(t::text)";
-    }
-
-    List<String> keyOrder() {
-      List<String> out = new ArrayList<>();
-      for (int i = 0; i < keyNames.size(); i++) {
-        out.add("t." + Sql.ident(keyNames.get(i)) + (keyCollatable.get(i) ? " COLLATE \"C\"" : ""));
-      }
-      return out;
-    }
-
-    /** A SQL condition for rows whose key lies in {@code range}; key values become typed literals. */
-    String within(KeyRange range) {
-      if (keyless()) {
-        return rowMd5() + " COLLATE \"C\" BETWEEN " + Sql.literal(range.first().get(0))
-            + " AND " + Sql.literal(range.last().get(0));
-      }
-      String key = "ROW(" + String.join(", ", keyOrder()) + ")";
-      return key + " >= " + literalRow(range.first()) + " AND " + key + " <= " + literalRow(range.last());
-    }
-
-    /**
-     * A SQL condition for rows whose key is one of {@code keys} (each as the text of its columns), as
-     * typed array literals: {@code = ANY} on one column can use the key's index.
-     */
-    String keysIn(java.util.Collection<List<String>> keys) {
-      List<String> arrays = new ArrayList<>();
-      for (int i = 0; i < keyNames.size(); i++) {
-        int column = i;
-        arrays.add("CAST(" + Sql.literal(arrayLiteral(keys.stream().map(k -> k.get(column)).toList()))
-            + " AS " + keyTypes.get(i) + "[])");
-      }
-      if (keyNames.size() == 1) {
-        return "t." + Sql.ident(keyNames.get(0)) + " = ANY (" + arrays.get(0) + ")";
-      }
-      List<String> columns = keyNames.stream().map(k -> "t." + Sql.ident(k)).toList();
-      return "ROW(" + String.join(", ", columns) + ") IN (SELECT * FROM unnest(" + String.join(", ", arrays) + "))";
-    }
-
-    /** {@code {"a","b\"c"}}: every element quoted, so commas, braces and spaces stay inside it. */
-    private static String arrayLiteral(List<String> values) {
-      StringBuilder out = new StringBuilder("{");
-      for (String v : values) {
-        if (out.length() > 1) {
-          out.append(',');
-        }
-        out.append('"').append(v.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-      }
-      return out.append('}').toString();
-    }
-
-    String keyEquals(List<String> key) {
-      if (keyless()) {
-        return rowMd5() + " = " + Sql.literal(key.get(0));
-      }
-      return "ROW(" + String.join(", ", keyOrder()) + ") = " + literalRow(key);
-    }
-
-    /** Rows below {@code split} in the first key column (or the row MD5): a prefix of the key order. */
-    String below(String split) {
-      return splitColumn() + " < " + splitValue(split);
-    }
-
-    /** The rest of the key order after {@link #below}. */
-    String atOrAbove(String split) {
-      return splitColumn() + " >= " + splitValue(split);
-    }
-
-    /** Rows whose key is at most {@code key}. */
-    String atMost(List<String> key) {
-      if (keyless()) {
-        return rowMd5() + " COLLATE \"C\" <= " + Sql.literal(key.get(0));
-      }
-      return "ROW(" + String.join(", ", keyOrder()) + ") <= " + literalRow(key);
-    }
-
-    private String splitColumn() {
-      return keyless() ? rowMd5() + " COLLATE \"C\"" : keyOrder().get(0);
-    }
-
-    private String splitValue(String split) {
-      return keyless() ? Sql.literal(split) : "CAST(" + Sql.literal(split) + " AS " + keyTypes.get(0) + ")";
-    }
-
-    private String literalRow(List<String> values) {
-      List<String> out = new ArrayList<>();
-      for (int i = 0; i < values.size(); i++) {
-        out.add("CAST(" + Sql.literal(values.get(i)) + " AS " + keyTypes.get(i) + ")");
-      }
-      return "ROW(" + String.join(", ", out) + ")";
-    }
-  }
-
   /** Opens another connection to the same database. */
   @FunctionalInterface
   interface Opener {
@@ -271,7 +91,7 @@ final class Fingerprinter {
   static DatabaseFingerprint fingerprint(Connection c, Opener more, String box, Verify verify, Options options,
       Consumer<String> progress) throws SQLException {
     long started = System.nanoTime();
-    snapshot(c);
+    Snapshots.snapshot(c);
     AtomicLong bytes = new AtomicLong();
     AtomicInteger done = new AtomicInteger();
     CompletableFuture<Queue<Piece>> planned = new CompletableFuture<>();
@@ -280,7 +100,7 @@ final class Fingerprinter {
       List<Future<?>> running = new ArrayList<>();
       Work[] work = new Work[1];
       if (more != null) {
-        String snapshot = exportSnapshot(c);
+        String snapshot = Snapshots.exportSnapshot(c);
         helpers = DaemonPool.of(CONNECTIONS - 1, "fingerprint-" + box);
         for (int h = 1; h < CONNECTIONS; h++) {
           running.add(helpers.submit(() -> {
@@ -292,7 +112,7 @@ final class Fingerprinter {
               return null;
             }
             try (helper) {
-              join(helper, snapshot);
+              Snapshots.join(helper, snapshot);
               Queue<Piece> queue = planned.get();
               if (work[0] != null) {
                 // Heartbeats come from the activity's own thread only.
@@ -304,8 +124,8 @@ final class Fingerprinter {
           }));
         }
       }
-      List<Table> tables = selected(tables(c), verify);
-      Map<Long, Layout> layouts = layouts(c, tables);
+      List<Table> tables = Catalog.selected(Catalog.tables(c), verify);
+      Map<Long, Layout> layouts = Catalog.layouts(c, tables);
       List<Piece> pieces = pieces(c, tables, layouts, options, more != null);
       TableFingerprint[] out = new TableFingerprint[tables.size()];
       Supplier<String> status = () -> done.get() + "/" + tables.size() + " tables, " + bytes.get() + " bytes";
@@ -319,12 +139,12 @@ final class Fingerprinter {
               + " bytes");
           Split split = piece.split();
           if (split == null) {
-            out[piece.index()] = table(connection, layout, null, sumsFor(verify, table), options, counted, tick);
+            out[piece.index()] = table(connection, layout, null, Catalog.sumsFor(verify, table), options, counted, tick);
           } else if (piece.upper()) {
             split.upper(connection, layout, options, counted, tick);
           } else {
             split.lower(connection, layout, options, counted, tick, () -> report.accept(status.get()));
-            split.sums = sums(connection, table.from(), sumsFor(verify, table));
+            split.sums = sums(connection, table.from(), Catalog.sumsFor(verify, table));
           }
           bytes.addAndGet(counted[0]);
           if (split == null || split.pieces.decrementAndGet() == 0) {
@@ -361,11 +181,6 @@ final class Fingerprinter {
   /** A whole table ({@code split} null), or one of the two key ranges of a split table. */
   record Piece(int index, long size, Split split, boolean upper) {}
 
-  /**
-   * Where a split table's upper reader starts its own chunks: after the rows up to {@code key}, which it
-   * hands over in {@code rows[0, length)} (its tuples end to end), or null when there were too many.
-   */
-  record Seam(List<String> key, byte[] rows, int length) {}
 
   /**
    * One table read as two key ranges, below {@code at} and from it, by two connections at once, with the
@@ -385,7 +200,7 @@ final class Fingerprinter {
    */
   static final class Split {
     final String at;
-    final CompletableFuture<Seam> seam = new CompletableFuture<>();
+    final CompletableFuture<Chunker.Seam> seam = new CompletableFuture<>();
     final AtomicInteger pieces = new AtomicInteger(2);
     volatile Chunker lower;
     volatile Chunker upper;
@@ -415,7 +230,7 @@ final class Fingerprinter {
         Runnable waiting) throws SQLException {
       Chunker chunker = new Chunker(options.chunkRows(), layout.descriptor());
       stream(c, layout, layout.below(at), chunker, bytes, progress);
-      Seam until = awaitSeam(waiting);
+      Chunker.Seam until = awaitSeam(waiting);
       if (until != null && until.rows() != null) {
         BinaryCopy.replay(until.rows(), until.length(), layout.keyFields(), chunker::row);
       } else {
@@ -426,7 +241,7 @@ final class Fingerprinter {
       lower = chunker;
     }
 
-    private Seam awaitSeam(Runnable tick) throws SQLException {
+    private Chunker.Seam awaitSeam(Runnable tick) throws SQLException {
       while (true) {
         try {
           return seam.get(1, TimeUnit.SECONDS);
@@ -517,148 +332,6 @@ final class Fingerprinter {
     return pieces;
   }
 
-  private static String exportSnapshot(Connection c) throws SQLException {
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_export_snapshot()")) {
-      rs.next();
-      return rs.getString(1);
-    }
-  }
-
-  /** Joins {@code snapshot} before anything else in the transaction, as SET TRANSACTION SNAPSHOT requires. */
-  private static void join(Connection helper, String snapshot) throws SQLException {
-    helper.setAutoCommit(false);
-    helper.setReadOnly(true);
-    helper.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-    try (Statement s = helper.createStatement()) {
-      s.execute("SET TRANSACTION SNAPSHOT " + Sql.literal(snapshot));
-      settings(s);
-    }
-  }
-
-  /**
-   * One read-only REPEATABLE READ snapshot for every table, so the fingerprint is of one moment, and fixed
-   * session settings for the values hashed as text and the keys, so both sides print them alike.
-   */
-  static void snapshot(Connection c) throws SQLException {
-    c.setAutoCommit(false);
-    c.setReadOnly(true);
-    c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-    try (Statement s = c.createStatement()) {
-      settings(s);
-    }
-  }
-
-  /** As SET LOCAL, in one round trip. */
-  private static void settings(Statement s) throws SQLException {
-    s.execute("SELECT set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true),"
-        + " set_config('IntervalStyle', 'postgres', true), set_config('extra_float_digits', '3', true),"
-        + " set_config('bytea_output', 'hex', true)");
-  }
-
-  static List<Table> tables(Connection c) throws SQLException {
-    String sql =
-        "SELECT c.oid, n.nspname, c.relname, c.relkind = 'p' FROM pg_class c"
-            + " JOIN pg_namespace n ON n.oid = c.relnamespace"
-            + " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition"
-            + " AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
-            + " ORDER BY n.nspname, c.relname";
-    List<Table> out = new ArrayList<>();
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      while (rs.next()) {
-        out.add(new Table(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getBoolean(4)));
-      }
-    }
-    return out;
-  }
-
-  static Table table(Connection c, String qualifiedName) throws SQLException {
-    String wanted = withSchema(qualifiedName);
-    return tables(c).stream().filter(t -> t.qualifiedName().equals(wanted)).findFirst()
-        .orElseThrow(() -> new SQLException("no table " + wanted));
-  }
-
-  static List<Table> selected(List<Table> all, Verify verify) {
-    if (verify.tables().all()) {
-      return all;
-    }
-    List<String> wanted = verify.tables().names().stream().map(Fingerprinter::withSchema).toList();
-    return all.stream().filter(t -> wanted.contains(t.qualifiedName())).toList();
-  }
-
-  private static List<String> sumsFor(Verify verify, Table table) {
-    for (Map.Entry<String, List<String>> e : verify.sums().entrySet()) {
-      if (withSchema(e.getKey()).equals(table.qualifiedName())) {
-        return e.getValue();
-      }
-    }
-    return List.of();
-  }
-
-  static String withSchema(String name) {
-    return name.contains(".") ? name : "public." + name;
-  }
-
-  static Layout layout(Connection c, Table table) throws SQLException {
-    return layouts(c, List.of(table)).get(table.oid());
-  }
-
-  /** Every table's layout in two catalog queries, however many tables: at small sizes these add up. */
-  static Map<Long, Layout> layouts(Connection c, List<Table> tables) throws SQLException {
-    Array oids = c.createArrayOf("oid", tables.stream().map(Table::oid).toArray());
-    // Binary only where the send form carries no type OID that could differ between the two databases
-    // (built-in types, below FirstNormalObjectId 16384; no composites) and a send function exists.
-    String columnsSql =
-        "SELECT a.attrelid, a.attname, format_type(a.atttypid, NULL),"
-            + " b.oid < 16384 AND b.typtype <> 'c' AND b.typsend <> 0"
-            + "   AND (b.typelem = 0 OR b.typlen <> -1 OR (e.oid < 16384 AND e.typtype <> 'c'))"
-            + " FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid"
-            + " JOIN pg_type b ON b.oid = CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE ty.oid END"
-            + " LEFT JOIN pg_type e ON e.oid = b.typelem"
-            + " WHERE a.attrelid = ANY (?) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum";
-    Map<Long, List<String>> columns = new HashMap<>();
-    Map<Long, StringBuilder> descriptors = new HashMap<>();
-    try (PreparedStatement ps = c.prepareStatement(columnsSql)) {
-      ps.setArray(1, oids);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          long oid = rs.getLong(1);
-          String column = "t." + Sql.ident(rs.getString(2));
-          columns.computeIfAbsent(oid, o -> new ArrayList<>()).add(rs.getBoolean(4) ? column : column + "::text");
-          descriptors.computeIfAbsent(oid, o -> new StringBuilder())
-              .append(Sql.ident(rs.getString(2))).append(' ').append(rs.getString(3)).append('\n');
-        }
-      }
-    }
-    // Primary-key order, with text keys compared bytewise (COLLATE "C"): two boxes with different C
-    // libraries (x86 and ARM, say) may sort text differently under a linguistic collation.
-    String keySql =
-        "SELECT i.indrelid, a.attname, format_type(a.atttypid, NULL), a.attcollation <> 0 FROM pg_index i"
-            + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)"
-            + " WHERE i.indrelid = ANY (?) AND i.indisprimary"
-            + " ORDER BY i.indrelid, array_position(i.indkey, a.attnum)";
-    Map<Long, List<String>> names = new HashMap<>();
-    Map<Long, List<String>> types = new HashMap<>();
-    Map<Long, List<Boolean>> collatable = new HashMap<>();
-    try (PreparedStatement ps = c.prepareStatement(keySql)) {
-      ps.setArray(1, oids);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          long oid = rs.getLong(1);
-          names.computeIfAbsent(oid, o -> new ArrayList<>()).add(rs.getString(2));
-          types.computeIfAbsent(oid, o -> new ArrayList<>()).add(rs.getString(3));
-          collatable.computeIfAbsent(oid, o -> new ArrayList<>()).add(rs.getBoolean(4));
-        }
-      }
-    }
-    Map<Long, Layout> out = new HashMap<>();
-    for (Table table : tables) {
-      long oid = table.oid();
-      out.put(oid, new Layout(table, names.getOrDefault(oid, List.of()), types.getOrDefault(oid, List.of()),
-          collatable.getOrDefault(oid, List.of()), columns.getOrDefault(oid, List.of()),
-          descriptors.getOrDefault(oid, new StringBuilder()).toString()));
-    }
-    return out;
-  }
 
   /** The table's rows, or only those of {@code where} (a condition on {@code t}), hashed in key order. */
   static TableFingerprint table(Connection c, Layout layout, String where, List<String> sumColumns, Options options,
@@ -690,133 +363,6 @@ final class Fingerprinter {
     progress.accept(bytes[0]);
   }
 
-  /**
-   * Cuts the ordered tuples into content-defined chunks and hashes each once. The table hash is taken at the
-   * end over every chunk's row count and full SHA-256, so two chunkers' runs can be joined into one.
-   */
-  static final class Chunker {
-    private final int chunkRows;
-    private final byte[] descriptor;
-    private final MessageDigest chunk = sha256();
-    final List<Chunk> chunks = new ArrayList<>();
-    private final List<byte[]> digests = new ArrayList<>();
-    long rows;
-    long bytes;
-    private long chunkCount;
-    private List<String> first;
-    private List<String> last;
-    private Consumer<Seam> seam;
-    private byte[] skipped;
-    private int skippedLength;
-
-    private int keepAtMost;
-
-    Chunker(int chunkRows, String descriptor) {
-      this.chunkRows = chunkRows;
-      this.descriptor = descriptor.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /**
-     * Skips rows, unhashed, until the key changes after a boundary key, where any reader's chunk ends; then
-     * tells {@code seam} the last skipped key and the skipped rows, and chunks from the next row on.
-     */
-    void skipToSeam(Consumer<Seam> seam, int keepAtMost) {
-      this.seam = seam;
-      this.keepAtMost = keepAtMost;
-      this.skipped = new byte[Math.min(1 << 16, keepAtMost)];
-    }
-
-    void row(byte[] tuple, int length, List<String> key) {
-      if (seam != null) {
-        if (last == null || key.equals(last) || !isBoundary(last)) {
-          last = key;
-          keep(tuple, length);
-          return;
-        }
-        seam.accept(new Seam(last, skipped, skippedLength));
-        seam = null;
-        skipped = null;
-      }
-      if (chunkCount > 0 && !key.equals(last) && (isBoundary(last) || chunkCount >= 8L * chunkRows)) {
-        close();
-      }
-      if (chunkCount == 0) {
-        first = key;
-      }
-      last = key;
-      chunk.update(tuple, 0, length);
-      chunkCount++;
-      rows++;
-      bytes += length;
-    }
-
-    private void keep(byte[] tuple, int length) {
-      if (skipped == null) {
-        return;
-      }
-      if ((long) skippedLength + length > keepAtMost) {
-        skipped = null;
-        return;
-      }
-      if (skippedLength + length > skipped.length) {
-        skipped = Arrays.copyOf(skipped, Math.min(keepAtMost, Math.max(skippedLength + length,
-            skipped.length * 2)));
-      }
-      System.arraycopy(tuple, 0, skipped, skippedLength, length);
-      skippedLength += length;
-    }
-
-    private boolean isBoundary(List<String> key) {
-      return isBoundary(key, chunkRows);
-    }
-
-    static boolean isBoundary(List<String> key, int chunkRows) {
-      return Integer.remainderUnsigned(mix(key.hashCode()), chunkRows) == 0;
-    }
-
-    private void close() {
-      byte[] digest = chunk.digest();
-      digests.add(digest);
-      chunks.add(new Chunk(first, last, chunkCount, HexFormat.of().formatHex(Arrays.copyOf(digest, 16))));
-      chunkCount = 0;
-    }
-
-    void finish() {
-      if (chunkCount > 0) {
-        close();
-      }
-    }
-
-    /** Appends {@code next}'s finished chunks, which follow this one's in key order. */
-    void append(Chunker next) {
-      chunks.addAll(next.chunks);
-      digests.addAll(next.digests);
-      rows += next.rows;
-      bytes += next.bytes;
-    }
-
-    String tableHash() {
-      MessageDigest table = sha256();
-      table.update(ByteBuffer.allocate(4).putInt(descriptor.length).array());
-      table.update(descriptor);
-      for (int i = 0; i < chunks.size(); i++) {
-        table.update(ByteBuffer.allocate(8).putLong(chunks.get(i).rows()).array());
-        table.update(digests.get(i));
-      }
-      return HexFormat.of().formatHex(table.digest());
-    }
-
-    /** MurmurHash3's finaliser: spreads String.hashCode (fixed by the Java spec) over all 32 bits. */
-    private static int mix(int h) {
-      h ^= h >>> 16;
-      h *= 0x85ebca6b;
-      h ^= h >>> 13;
-      h *= 0xc2b2ae35;
-      h ^= h >>> 16;
-      return h;
-    }
-  }
-
   private static Map<String, String> sums(Connection c, String from, List<String> columns) throws SQLException {
     Map<String, String> out = new LinkedHashMap<>();
     for (String column : columns) {
@@ -827,13 +373,5 @@ final class Fingerprinter {
       }
     }
     return out;
-  }
-
-  static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
-    }
   }
 }

@@ -1,15 +1,13 @@
 package dev.cutover.database;
 
-import dev.cutover.database.DatabaseActivities.NarrowRequest;
-import dev.cutover.database.DatabaseActivities.TableDifference;
-import dev.cutover.database.Fingerprinter.Layout;
+import dev.cutover.verify.FingerprintActivities.NarrowRequest;
+import dev.cutover.verify.FingerprintActivities.TableDifference;
 import dev.cutover.verify.KeyRange;
 import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -40,11 +38,11 @@ final class Narrower {
   }
 
   static TableDifference narrow(Connection source, Connection target, NarrowRequest request) throws SQLException {
-    Fingerprinter.snapshot(source);
-    Fingerprinter.snapshot(target);
+    Snapshots.snapshot(source);
+    Snapshots.snapshot(target);
     try {
-      Layout sourceLayout = Fingerprinter.layout(source, Fingerprinter.table(source, request.table()));
-      Layout targetLayout = Fingerprinter.layout(target, Fingerprinter.table(target, request.table()));
+      Layout sourceLayout = Catalog.layout(source, Catalog.table(source, request.table()));
+      Layout targetLayout = Catalog.layout(target, Catalog.table(target, request.table()));
       Diff diff = diff(source, target, sourceLayout, targetLayout, request.ranges(), request.limit());
       Map<String, List<String>> keyValues = new HashMap<>();
       Set<String> sourceKeys = new LinkedHashSet<>();
@@ -61,7 +59,7 @@ final class Narrower {
         rows(source, sourceLayout, fromSource, keyValues, sourceRows);
         rows(target, targetLayout, fromTarget, keyValues, targetRows);
       }
-      return new TableDifference(Fingerprinter.withSchema(request.table()), request.ranges(), fromSource,
+      return new TableDifference(Catalog.withSchema(request.table()), request.ranges(), fromSource,
           fromTarget, sourceRows, targetRows, truncated);
     } finally {
       source.rollback();
@@ -140,7 +138,7 @@ final class Narrower {
   }
 
   private static byte[] hash(byte[] tuple, int length) {
-    MessageDigest d = Fingerprinter.sha256();
+    MessageDigest d = Digests.sha256();
     d.update(tuple, 0, length);
     return Arrays.copyOf(d.digest(), 16);
   }

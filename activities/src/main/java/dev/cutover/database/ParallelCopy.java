@@ -1,7 +1,7 @@
 package dev.cutover.database;
 
-import dev.cutover.database.DatabaseActivities.CopyRequest;
-import dev.cutover.database.DatabaseActivities.CopyResult;
+import dev.cutover.database.CopyActivities.CopyRequest;
+import dev.cutover.database.CopyActivities.CopyResult;
 import dev.cutover.support.DaemonPool;
 import dev.cutover.workflow.CutoverFailure;
 import java.io.IOException;
@@ -13,8 +13,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -47,19 +49,23 @@ final class ParallelCopy {
 
   /** Why this copy cannot be used for the source (it then goes through a dump), or null if it can. */
   static String unsuitable(Connection source) throws SQLException {
-    try (Statement s = source.createStatement()) {
-      if (exists(s, "SELECT 1 FROM pg_largeobject_metadata")) {
-        return "the source has large objects";
-      }
-      if (exists(s, "SELECT 1 FROM pg_extension WHERE extconfig IS NOT NULL")) {
-        return "an extension keeps configuration tables";
-      }
+    if (Jdbc.exists(source, "SELECT 1 FROM pg_largeobject_metadata")) {
+      return "the source has large objects";
+    }
+    if (Jdbc.exists(source, "SELECT 1 FROM pg_extension WHERE extconfig IS NOT NULL")) {
+      return "an extension keeps configuration tables";
     }
     return null;
   }
 
   /** One COPY pipe: a table, or a range of its pages. */
   record Piece(String table, String columns, String where) {}
+
+  private static Set<String> tables(List<Piece> pieces) {
+    Set<String> tables = new HashSet<>();
+    pieces.forEach(p -> tables.add(p.table()));
+    return tables;
+  }
 
   static CopyResult copy(CopyRequest request, Path pgDump, Path pgRestore, int jobs, List<String> restoreOptions,
       Path schemaFile, Consumer<Map<String, Object>> progress) {
@@ -88,9 +94,9 @@ final class ParallelCopy {
       List<String> schema = new ArrayList<>(List.of(pgDump.toString(), "--format=custom", "--schema-only",
           "--snapshot=" + snapshot, "--file=" + schemaFile));
       schema.addAll(Connections.libpqArgs(request.source(), null));
-      DumpRestore.run(schema, Connections.libpqEnv(request.source()), "pg_dump --schema-only", null,
+      PgTools.run(schema, Connections.libpqEnv(request.source()), "pg_dump --schema-only", null,
           () -> progress.accept(Map.of("phase", "schema")));
-      PostData post = PostData.plan(holder, toc(pgRestore, schemaFile), pieces);
+      PostData post = PostData.plan(holder, toc(pgRestore, schemaFile), tables(pieces));
       restore(request, pgRestore, restoreOptions, schemaFile, List.of("--section=pre-data"), "pre-data", progress);
       long dumpMillis = (System.nanoTime() - started) / 1_000_000;
 
@@ -111,7 +117,7 @@ final class ParallelCopy {
       }
       try (Connection source = Connections.open(request.source());
           Connection target = Connections.open(request.target())) {
-        LogicalReplication.copySequences(source, target);
+        Sequences.copy(source, target);
       }
       progress.accept(Map.of("phase", "restored", "bytes", bytes, "pieces", pieces.size()));
       return new CopyResult(bytes, 0, dumpMillis, (System.nanoTime() - started) / 1_000_000);
@@ -132,7 +138,7 @@ final class ParallelCopy {
     // so it holds for this restore alone, up to jobs x this on the target during the copy.
     env.put("PGOPTIONS", "-c maintenance_work_mem=" + MAINTENANCE_WORK_MEM);
     // Heartbeats every second: index builds on a big table take longer than the copy's heartbeat timeout.
-    DumpRestore.run(argv, env, "pg_restore " + what, null, () -> progress.accept(Map.of("phase", what)));
+    PgTools.run(argv, env, "pg_restore " + what, null, () -> progress.accept(Map.of("phase", what)));
   }
 
   /** Runs some items of the schema archive: one table's indexes and constraints. */
@@ -153,13 +159,13 @@ final class ParallelCopy {
     Map<String, String> env = new HashMap<>(Connections.libpqEnv(request.target()));
     env.put("PGOPTIONS", "-c maintenance_work_mem=" + MAINTENANCE_WORK_MEM);
     // Runs on a pipe's thread: the activity's thread heartbeats meanwhile.
-    DumpRestore.run(argv, env, "pg_restore of " + items.size() + " indexes", null, () -> {});
+    PgTools.run(argv, env, "pg_restore of " + items.size() + " indexes", null, () -> {});
   }
 
   /** The schema archive's table of contents, one item a line. */
   private static List<String> toc(Path pgRestore, Path schemaFile) {
     Path list = schemaFile.resolveSibling("toc.list");
-    DumpRestore.run(List.of(pgRestore.toString(), "--list", "--file=" + list, schemaFile.toString()), Map.of(),
+    PgTools.run(List.of(pgRestore.toString(), "--list", "--file=" + list, schemaFile.toString()), Map.of(),
         "pg_restore --list", null, () -> {});
     try {
       return Files.readAllLines(list);
@@ -217,13 +223,11 @@ final class ParallelCopy {
   }
 
   private static boolean userTypedColumns(Connection c) throws SQLException {
-    try (Statement s = c.createStatement()) {
-      return exists(s, "SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
-          + " JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid"
-          + " WHERE c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped"
-          + " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
-          + " AND (t.oid >= 16384 OR t.typelem >= 16384 OR t.typtype = 'c')");
-    }
+    return Jdbc.exists(c, "SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+        + " JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid"
+        + " WHERE c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped"
+        + " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+        + " AND (t.oid >= 16384 OR t.typelem >= 16384 OR t.typtype = 'c')");
   }
 
   /**
@@ -330,12 +334,6 @@ final class ParallelCopy {
       if (in != null && in.isActive()) {
         in.cancelCopy();
       }
-    }
-  }
-
-  private static boolean exists(Statement s, String sql) throws SQLException {
-    try (ResultSet rs = s.executeQuery(sql)) {
-      return rs.next();
     }
   }
 }

@@ -2,23 +2,32 @@ package dev.cutover.database;
 
 import dev.cutover.hosts.ProcessRunner;
 import dev.cutover.workflow.CutoverFailure;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Finds PostgreSQL's client and server programs. Debian keeps each major version under
- * {@code /usr/lib/postgresql/N/bin} and puts a version-picking wrapper on PATH; the versioned
- * directories are preferred so a dump is never taken by a client older than the server.
+ * Finds PostgreSQL's client and server programs, and runs the libpq tools (pg_dump, pg_restore) to their
+ * end. Debian keeps each major version under {@code /usr/lib/postgresql/N/bin} and puts a version-picking
+ * wrapper on PATH; the versioned directories are preferred so a dump is never taken by a client older than
+ * the server.
  */
 public final class PgTools {
 
@@ -43,6 +52,65 @@ public final class PgTools {
     ProcessRunner.Result r = ProcessRunner.run(List.of(program.toString(), "--version"), Map.of(), Duration.ofSeconds(10));
     Matcher m = VERSION.matcher(r.stdoutTail().replaceAll("^[^0-9]*", ""));
     return m.find() ? Integer.parseInt(m.group(1)) : -1;
+  }
+
+  /**
+   * Runs a tool to its end, calling {@code tick} about every second (heartbeats); stderr lines go to
+   * {@code lines} and the last few are kept for the error message.
+   */
+  static void run(List<String> argv, Map<String, String> env, String what, Consumer<String> lines,
+      Runnable tick) {
+    Process process = ProcessRunner.start(argv, env);
+    Deque<String> tail = new ArrayDeque<>();
+    Thread reader = new Thread(() -> readLines(process.getErrorStream(), lines, tail), what + "-stderr");
+    reader.setDaemon(true);
+    reader.start();
+    ProcessRunner.Tail out = ProcessRunner.Tail.drain(process.getInputStream());
+    try {
+      process.getOutputStream().close();
+      while (!process.waitFor(1, TimeUnit.SECONDS)) {
+        tick.run();
+      }
+      reader.join(5_000);
+      out.join();
+      if (process.exitValue() != 0) {
+        String errors;
+        synchronized (tail) {
+          errors = String.join("\n", tail);
+        }
+        throw CutoverFailure.COPY_FAILED.failure(what + " exited " + process.exitValue() + ": " + errors);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw CutoverFailure.COPY_FAILED.failure(what + " interrupted", e);
+    } catch (IOException e) {
+      throw CutoverFailure.COPY_FAILED.failure(what + ": " + e.getMessage(), e);
+    } finally {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+    }
+  }
+
+  private static void readLines(InputStream in, Consumer<String> lines, Deque<String> tail) {
+    try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+      for (String line; (line = reader.readLine()) != null; ) {
+        if (lines != null) {
+          lines.accept(line);
+        }
+        // Verbose progress lines would push the error out of the tail; keep the rest.
+        if (!line.startsWith("pg_restore: processing") && !line.contains("finished item")
+            && !line.startsWith("pg_restore: launching")) {
+          synchronized (tail) {
+            tail.addLast(line);
+            while (tail.size() > 12) {
+              tail.removeFirst();
+            }
+          }
+        }
+      }
+    } catch (IOException ignored) {
+      // The process ended or was killed; what was read is what there is.
+    }
   }
 
   static List<Path> binDirectories() {

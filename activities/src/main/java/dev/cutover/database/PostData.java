@@ -1,13 +1,11 @@
 package dev.cutover.database;
 
-import dev.cutover.database.ParallelCopy.Piece;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,9 +35,8 @@ record PostData(Map<String, List<String>> early, List<String> rest, List<Foreign
     return early.getOrDefault(table, List.of());
   }
 
-  static PostData plan(Connection source, List<String> toc, List<Piece> pieces) throws SQLException {
-    Set<String> tables = new HashSet<>();
-    pieces.forEach(p -> tables.add(p.table()));
+  /** {@code tables}: the plain tables the pipes copy, by quoted name. */
+  static PostData plan(Connection source, List<String> toc, Set<String> tables) throws SQLException {
     Map<Long, String> owners = earlyOwners(source, tables);
     Map<Long, ForeignKeys.ForeignKey> keys = ForeignKeys.read(source, tables);
 

@@ -1,13 +1,11 @@
 package dev.cutover.database;
 
-import dev.cutover.database.DatabaseActivities.BaselineKeys;
-import dev.cutover.database.DatabaseActivities.BaselineNarrowRequest;
-import dev.cutover.database.DatabaseActivities.ChangeLogStarted;
-import dev.cutover.database.DatabaseActivities.ChangesRequest;
-import dev.cutover.database.DatabaseActivities.ChangesVerified;
-import dev.cutover.database.DatabaseActivities.TableRecheck;
-import dev.cutover.database.Fingerprinter.Layout;
-import dev.cutover.database.Fingerprinter.Table;
+import dev.cutover.verify.FingerprintActivities.BaselineKeys;
+import dev.cutover.verify.FingerprintActivities.BaselineNarrowRequest;
+import dev.cutover.verify.FingerprintActivities.ChangeLogStarted;
+import dev.cutover.verify.FingerprintActivities.ChangesRequest;
+import dev.cutover.verify.FingerprintActivities.ChangesVerified;
+import dev.cutover.verify.FingerprintActivities.TableRecheck;
 import dev.cutover.plan.Database;
 import dev.cutover.plan.Verify;
 import dev.cutover.verify.KeyRange;
@@ -64,12 +62,12 @@ final class Recheck {
         Connection target = Connections.open(r.target())) {
       // The snapshots come first and the change logs are read after them: every change a snapshot sees
       // has been written to the WAL by then, so the read includes it.
-      Fingerprinter.snapshot(source);
-      Fingerprinter.snapshot(target);
+      Snapshots.snapshot(source);
+      Snapshots.snapshot(target);
       Map<String, Described> onSource = layouts(source, r.verify());
       Map<String, Described> onTarget = layouts(target, r.verify());
-      ChangeLog.Changes sourceChanges = read(r.source(), ChangeLog.name(r.app(), "source"), onSource);
-      ChangeLog.Changes targetChanges = read(r.target(), ChangeLog.name(r.app(), "target"), onTarget);
+      ChangeLog.Changes sourceChanges = read(r.source(), ReplicationNames.changeLog(r.app(), "source"), onSource);
+      ChangeLog.Changes targetChanges = read(r.target(), ReplicationNames.changeLog(r.app(), "target"), onTarget);
       progress.accept("read " + (sourceChanges.changes() + targetChanges.changes()) + " changes");
       Set<String> names = new TreeSet<>(onSource.keySet());
       names.addAll(onTarget.keySet());
@@ -116,11 +114,11 @@ final class Recheck {
     long rows = 0;
     try (Connection source = Connections.open(r.source());
         Connection target = Connections.open(r.target())) {
-      Fingerprinter.snapshot(source);
-      Fingerprinter.snapshot(target);
+      Snapshots.snapshot(source);
+      Snapshots.snapshot(target);
       for (Map.Entry<String, List<KeyRange>> e : r.ranges().entrySet()) {
-        Layout s = Fingerprinter.layout(source, Fingerprinter.table(source, e.getKey()));
-        Layout t = Fingerprinter.layout(target, Fingerprinter.table(target, e.getKey()));
+        Layout s = Catalog.layout(source, Catalog.table(source, e.getKey()));
+        Layout t = Catalog.layout(target, Catalog.table(target, e.getKey()));
         if (s.keyless() || !s.descriptor().equals(t.descriptor())) {
           unresolved.add(e.getKey());
           continue;
@@ -202,8 +200,8 @@ final class Recheck {
 
   static Map<String, Described> layouts(Connection c, Verify verify) throws SQLException {
     Map<String, Described> out = new LinkedHashMap<>();
-    for (Table table : Fingerprinter.selected(Fingerprinter.tables(c), verify)) {
-      out.put(table.qualifiedName(), new Described(Fingerprinter.layout(c, table), unlogged(c, table)));
+    for (Table table : Catalog.selected(Catalog.tables(c), verify)) {
+      out.put(table.qualifiedName(), new Described(Catalog.layout(c, table), unlogged(c, table)));
     }
     return out;
   }
@@ -218,14 +216,8 @@ final class Recheck {
   }
 
   private static String digest(Layout layout, boolean unlogged) {
-    MessageDigest sha = Fingerprinter.sha256();
+    MessageDigest sha = Digests.sha256();
     String text = layout.descriptor() + "key " + layout.keyNames() + " " + layout.keyTypes() + "\nunlogged " + unlogged;
     return HexFormat.of().formatHex(sha.digest(text.getBytes(StandardCharsets.UTF_8)));
-  }
-
-  static void drop(Database database, String slot) throws SQLException {
-    try (Connection c = Connections.open(database)) {
-      ChangeLog.drop(c, slot);
-    }
   }
 }

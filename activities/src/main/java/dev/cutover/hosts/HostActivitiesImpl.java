@@ -1,8 +1,10 @@
 package dev.cutover.hosts;
 
+import dev.cutover.plan.Architectures;
 import dev.cutover.plan.Artifact;
 import dev.cutover.plan.Host;
 import dev.cutover.plan.ServiceCheck;
+import dev.cutover.preflight.PreflightFindings;
 import dev.cutover.support.Heartbeats;
 import dev.cutover.workflow.CutoverFailure;
 import java.io.IOException;

@@ -3,15 +3,16 @@ package dev.cutover.database;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cutover.database.DatabaseActivities.CopyRequest;
+import dev.cutover.database.CopyActivities.CopyRequest;
 import dev.cutover.database.DatabaseActivities.ExtensionCheck;
 import dev.cutover.database.DatabaseActivities.ExtensionRequest;
 import dev.cutover.database.DatabaseActivities.FenceRequest;
-import dev.cutover.database.DatabaseActivities.FingerprintRequest;
+import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
 import dev.cutover.plan.Copy;
 import dev.cutover.plan.Database;
 import dev.cutover.plan.Verify;
-import dev.cutover.testing.PostgresClusters;
+import dev.cutover.testing.LocalCluster;
+import dev.cutover.testing.SharedClusters;
 import dev.cutover.verify.Comparisons;
 import dev.cutover.verify.DatabaseFingerprint;
 import dev.cutover.verify.TableComparison;
@@ -36,17 +37,19 @@ import org.junit.jupiter.params.provider.CsvSource;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class CopyTest {
 
-  @RegisterExtension static final PostgresClusters clusters = new PostgresClusters();
+  @RegisterExtension static final SharedClusters clusters = new SharedClusters();
 
   private static LocalCluster home;
   private static LocalCluster arm;
   private static int run;
   private final DatabaseActivitiesImpl activities = new DatabaseActivitiesImpl();
+  private final CopyActivitiesImpl copies = new CopyActivitiesImpl();
+  private final FingerprintActivitiesImpl fingerprints = new FingerprintActivitiesImpl();
 
   @BeforeAll
   static void startClusters() {
-    home = clusters.start("home");
-    arm = clusters.start("arm");
+    home = clusters.home();
+    arm = clusters.arm();
   }
 
   private static String richSource() throws SQLException {
@@ -95,11 +98,11 @@ class CopyTest {
   void everythingIsCopiedAndTheTargetTakesNewRowsInEveryTable(int jobs, boolean largeObjects)
       throws SQLException, IOException {
     String name = richSource(largeObjects);
-    Database source = db(home, name);
-    Database target = db(arm, name);
+    Database source = home.database(name);
+    Database target = arm.database(name);
     List<Path> dumpsBefore = dumpDirectories();
 
-    DatabaseActivities.CopyResult copied = activities.copy(new CopyRequest("app", "move-" + run, "home", source,
+    CopyActivities.CopyResult copied = copies.copy(new CopyRequest("app", "move-" + run, "home", source,
         "arm", target, new Copy(Copy.Strategy.DUMP_RESTORE, jobs, Copy.Owner.TARGET_USER)));
 
     assertTrue(copied.bytes() > 0);
@@ -157,12 +160,12 @@ class CopyTest {
       s.execute("CREATE FUNCTION game.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'");
       s.execute("CREATE TRIGGER touched BEFORE UPDATE ON game.notes FOR EACH ROW EXECUTE FUNCTION game.touch()");
     }
-    Database source = db(home, name);
-    Database restored = db(arm, name + "_restored");
-    Database piped = db(arm, name + "_piped");
-    activities.copy(new CopyRequest("app", "move-r" + run, "home", source, "arm", restored,
+    Database source = home.database(name);
+    Database restored = arm.database(name + "_restored");
+    Database piped = arm.database(name + "_piped");
+    copies.copy(new CopyRequest("app", "move-r" + run, "home", source, "arm", restored,
         new Copy(Copy.Strategy.DUMP_RESTORE, 1, Copy.Owner.TARGET_USER)));
-    activities.copy(new CopyRequest("app", "move-p" + run, "home", source, "arm", piped,
+    copies.copy(new CopyRequest("app", "move-p" + run, "home", source, "arm", piped,
         new Copy(Copy.Strategy.DUMP_RESTORE, 2, Copy.Owner.TARGET_USER)));
 
     List<String> expected = schemaObjects(arm, name + "_restored");
@@ -178,7 +181,7 @@ class CopyTest {
       s.execute("ALTER TABLE game.notes ADD FOREIGN KEY (parent) REFERENCES game.notes DEFERRABLE NOT VALID");
       s.execute("DROP INDEX game.history_lower");
     }
-    activities.copy(new CopyRequest("app", "move-p" + run, "home", source, "arm", piped,
+    copies.copy(new CopyRequest("app", "move-p" + run, "home", source, "arm", piped,
         new Copy(Copy.Strategy.DUMP_RESTORE, 2, Copy.Owner.TARGET_USER)));
     assertEquals(expected, schemaObjects(arm, name + "_piped"));
   }
@@ -211,7 +214,7 @@ class CopyTest {
   @Test
   void extensionsTheTargetCannotInstallAreListed() throws SQLException {
     String name = richSource();
-    ExtensionRequest request = new ExtensionRequest("home", db(home, name), "arm", db(arm, name));
+    ExtensionRequest request = new ExtensionRequest("home", home.database(name), "arm", arm.database(name));
     ExtensionCheck ok = activities.checkExtensions(request);
     assertTrue(ok.used().stream().anyMatch(e -> e.startsWith("citext ")), ok.toString());
     assertEquals(List.of(), ok.missing());
@@ -226,17 +229,13 @@ class CopyTest {
   }
 
   private DatabaseFingerprint fingerprint(Database db) {
-    return activities.fingerprint(new FingerprintRequest("box", db, Verify.ALL));
+    return fingerprints.fingerprint(new FingerprintRequest("box", db, Verify.ALL));
   }
 
   private static List<Path> dumpDirectories() throws IOException {
     try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
       return files.filter(p -> p.getFileName().toString().startsWith("cutover-dump-")).sorted().toList();
     }
-  }
-
-  private static Database db(LocalCluster cluster, String name) {
-    return new Database(cluster.jdbcUrl(name), LocalCluster.SUPERUSER, null, null);
   }
 
   private static String text(Statement s, String sql) throws SQLException {

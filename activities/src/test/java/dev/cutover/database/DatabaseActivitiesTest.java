@@ -6,15 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cutover.database.DatabaseActivities.CopyRequest;
+import dev.cutover.database.CopyActivities.CopyRequest;
 import dev.cutover.database.DatabaseActivities.FenceRequest;
-import dev.cutover.database.DatabaseActivities.FingerprintRequest;
+import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
 import dev.cutover.database.DatabaseActivities.InspectRequest;
 import dev.cutover.database.DatabaseActivities.TargetRequest;
 import dev.cutover.plan.Copy;
 import dev.cutover.plan.Database;
 import dev.cutover.plan.Verify;
-import dev.cutover.testing.PostgresClusters;
+import dev.cutover.testing.LocalCluster;
+import dev.cutover.testing.SharedClusters;
 import dev.cutover.testing.SmallGame;
 import dev.cutover.verify.Comparisons;
 import dev.cutover.verify.DatabaseFingerprint;
@@ -36,19 +37,21 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class DatabaseActivitiesTest {
 
-  @RegisterExtension static final PostgresClusters clusters = new PostgresClusters();
+  @RegisterExtension static final SharedClusters clusters = new SharedClusters();
 
   private static LocalCluster home;
   private static LocalCluster arm;
   private static Database source;
   private static Database target;
   private final DatabaseActivitiesImpl activities = new DatabaseActivitiesImpl();
+  private final CopyActivitiesImpl copies = new CopyActivitiesImpl();
+  private final FingerprintActivitiesImpl fingerprints = new FingerprintActivitiesImpl();
   private static int run;
 
   @BeforeAll
   static void startClusters() {
-    home = clusters.start("home");
-    arm = clusters.start("arm");
+    home = clusters.home();
+    arm = clusters.arm();
   }
 
   @BeforeEach
@@ -64,7 +67,7 @@ class DatabaseActivitiesTest {
 
   @Test
   void copyMakesTheTargetIdenticalAndItsSequencesContinue() throws SQLException {
-    DatabaseActivities.CopyResult copied = activities.copy(copyRequest());
+    CopyActivities.CopyResult copied = copies.copy(copyRequest());
 
     assertEquals(3, copied.tables());
     assertTrue(copied.bytes() > 0);
@@ -83,7 +86,7 @@ class DatabaseActivitiesTest {
 
   @Test
   void aCopyEndsFencedAndMarkedAsThisAppsCopy() throws SQLException {
-    activities.copy(copyRequest());
+    copies.copy(copyRequest());
 
     DatabaseActivities.DatabaseInfo info = activities.inspect(new InspectRequest("arm", target));
     assertTrue(info.fenced());
@@ -163,7 +166,7 @@ class DatabaseActivitiesTest {
 
   @Test
   void fingerprintsSeeOneChangedValueNullVersusEmptyAndADuplicatedRow() throws SQLException {
-    activities.copy(copyRequest());
+    copies.copy(copyRequest());
     activities.unfence(new FenceRequest("game", "arm", target));
     String base = hash(target, "public.profiles");
 
@@ -211,7 +214,7 @@ class DatabaseActivitiesTest {
   }
 
   private DatabaseFingerprint fingerprint(Database db) {
-    return activities.fingerprint(new FingerprintRequest("box", db,
+    return fingerprints.fingerprint(new FingerprintRequest("box", db,
         new Verify(null, Map.of("predictions", List.of("points_awarded")))));
   }
 

@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cutover.testing.PostgresClusters;
+import dev.cutover.testing.LocalCluster;
+import dev.cutover.testing.SharedClusters;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -23,13 +24,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class FingerprintKeysTest {
 
-  @RegisterExtension static final PostgresClusters clusters = new PostgresClusters();
+  @RegisterExtension static final SharedClusters clusters = new SharedClusters();
 
   private static LocalCluster cluster;
 
   @BeforeAll
   static void startCluster() throws SQLException {
-    cluster = clusters.start("fpkeys");
+    cluster = clusters.home();
     cluster.createDatabase("keys");
     try (Connection c = cluster.connect("keys"); Statement s = c.createStatement()) {
       s.execute("CREATE TABLE small (k smallint PRIMARY KEY, v text)");
@@ -58,17 +59,17 @@ class FingerprintKeysTest {
       "amounts, false"})
   void keysPrintedHereHashAsKeysPrintedByTheServer(String table, boolean printedHere) throws SQLException {
     try (Connection c = cluster.connect("keys")) {
-      Fingerprinter.snapshot(c);
-      Fingerprinter.Layout layout = Fingerprinter.layout(c, Fingerprinter.table(c, table));
+      Snapshots.snapshot(c);
+      Layout layout = Catalog.layout(c, Catalog.table(c, table));
       if (!printedHere) {
         assertNull(layout.binaryKeys(), "numeric keys are printed by the server");
         return;
       }
       assertNotNull(layout.binaryKeys());
-      Fingerprinter.Chunker server = new Fingerprinter.Chunker(8, layout.descriptor());
+      Chunker server = new Chunker(8, layout.descriptor());
       BinaryCopy.stream(c, layout.select(null), layout.keyFields(), server::row);
       server.finish();
-      Fingerprinter.Chunker here = new Fingerprinter.Chunker(8, layout.descriptor());
+      Chunker here = new Chunker(8, layout.descriptor());
       BinaryCopy.stream(c, layout.selectColumns(null), layout.binaryKeys(), here::row);
       here.finish();
       c.rollback();

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cutover.plan.Verify;
-import dev.cutover.testing.PostgresClusters;
+import dev.cutover.testing.LocalCluster;
+import dev.cutover.testing.SharedClusters;
 import dev.cutover.verify.Comparisons;
 import dev.cutover.verify.DatabaseFingerprint;
 import dev.cutover.verify.TableComparison;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class FingerprintSplitTest {
 
-  @RegisterExtension static final PostgresClusters clusters = new PostgresClusters();
+  @RegisterExtension static final SharedClusters clusters = new SharedClusters();
 
   // Small chunks, so tables of a few thousand rows are split and have hundreds of chunks.
   private static final Fingerprinter.Options OPTIONS = new Fingerprinter.Options(8);
@@ -38,7 +39,7 @@ class FingerprintSplitTest {
 
   @BeforeAll
   static void startCluster() {
-    cluster = clusters.start("fpsplit");
+    cluster = clusters.home();
   }
 
   /**
@@ -71,10 +72,10 @@ class FingerprintSplitTest {
   void everyBigTableIsSplitAndHashesAsOneConnectionWould() throws SQLException {
     String name = database();
     try (Connection c = cluster.connect(name)) {
-      Fingerprinter.snapshot(c);
-      List<Fingerprinter.Table> tables = Fingerprinter.tables(c);
+      Snapshots.snapshot(c);
+      List<Table> tables = Catalog.tables(c);
       List<Fingerprinter.Piece> pieces =
-          Fingerprinter.pieces(c, tables, Fingerprinter.layouts(c, tables), OPTIONS, true);
+          Fingerprinter.pieces(c, tables, Catalog.layouts(c, tables), OPTIONS, true);
       c.rollback();
       for (String table : List.of("big", "pairs", "loose")) {
         assertEquals(2, pieces.stream().filter(p -> tables.get(p.index()).name().equals(table)
@@ -103,7 +104,7 @@ class FingerprintSplitTest {
     execute(name, "CREATE TABLE seamless (id int PRIMARY KEY)");
     StringBuilder keys = new StringBuilder();
     for (int id = 1; id <= 4000; id++) {
-      if (id <= 2000 || !Fingerprinter.Chunker.isBoundary(List.of(String.valueOf(id)), OPTIONS.chunkRows())) {
+      if (id <= 2000 || !Chunker.isBoundary(List.of(String.valueOf(id)), OPTIONS.chunkRows())) {
         keys.append(keys.isEmpty() ? "" : ",").append('(').append(id).append(')');
       }
     }

@@ -4,12 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cutover.database.DatabaseActivities.FingerprintRequest;
-import dev.cutover.database.DatabaseActivities.NarrowRequest;
-import dev.cutover.database.DatabaseActivities.TableDifference;
+import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
+import dev.cutover.verify.FingerprintActivities.NarrowRequest;
+import dev.cutover.verify.FingerprintActivities.TableDifference;
 import dev.cutover.plan.Database;
 import dev.cutover.plan.Verify;
-import dev.cutover.testing.PostgresClusters;
+import dev.cutover.testing.LocalCluster;
+import dev.cutover.testing.SharedClusters;
 import dev.cutover.verify.Comparisons;
 import dev.cutover.verify.DatabaseFingerprint;
 import dev.cutover.verify.KeyRange;
@@ -31,16 +32,16 @@ import org.junit.jupiter.params.provider.CsvSource;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class FingerprintTest {
 
-  @RegisterExtension static final PostgresClusters clusters = new PostgresClusters();
+  @RegisterExtension static final SharedClusters clusters = new SharedClusters();
 
   private static LocalCluster cluster;
   private static int run;
   // Small chunks, so a few thousand rows make hundreds of chunks.
-  private final DatabaseActivitiesImpl activities = new DatabaseActivitiesImpl(new Fingerprinter.Options(8));
+  private final FingerprintActivitiesImpl fingerprints = new FingerprintActivitiesImpl(new Fingerprinter.Options(8));
 
   @BeforeAll
   static void startCluster() {
-    cluster = clusters.start("fp");
+    cluster = clusters.home();
   }
 
   /** A source database and an identical copy of it (CREATE DATABASE ... TEMPLATE), as two sides. */
@@ -123,14 +124,14 @@ class FingerprintTest {
     }
     assertTrue(things.difference().contains("key ranges"), things.difference());
 
-    TableDifference quiet = activities.narrow(narrow(dbs, "things", things.differingRanges(), false));
+    TableDifference quiet = fingerprints.narrow(narrow(dbs, "things", things.differingRanges(), false));
     assertEquals("public.things", quiet.table());
     assertEquals(List.of("1234", "1500"), quiet.sourceKeys());
     assertEquals(List.of("1234", "5000"), quiet.targetKeys());
     assertTrue(quiet.sourceRows().isEmpty() && quiet.targetRows().isEmpty(), "no rows unless asked");
     assertFalse(quiet.truncated());
 
-    TableDifference shown = activities.narrow(narrow(dbs, "things", things.differingRanges(), true));
+    TableDifference shown = fingerprints.narrow(narrow(dbs, "things", things.differingRanges(), true));
     assertTrue(shown.targetRows().get("1234").contains("changed"), shown.targetRows().toString());
     assertTrue(shown.sourceRows().get("1234").contains("b1234"), shown.sourceRows().toString());
     assertTrue(shown.targetRows().get("5000").contains("new"), shown.targetRows().toString());
@@ -144,12 +145,12 @@ class FingerprintTest {
     List<TableComparison> comparison = compare(dbs);
 
     TableComparison pairs = comparison.stream().filter(t -> t.table().equals("public.pairs")).findFirst().orElseThrow();
-    TableDifference p = activities.narrow(narrow(dbs, "pairs", pairs.differingRanges(), false));
+    TableDifference p = fingerprints.narrow(narrow(dbs, "pairs", pairs.differingRanges(), false));
     assertEquals(List.of("(e, 24)"), p.sourceKeys());
     assertEquals(List.of("(e, 24)"), p.targetKeys());
 
     TableComparison notes = comparison.stream().filter(t -> t.table().equals("public.notes")).findFirst().orElseThrow();
-    TableDifference n = activities.narrow(narrow(dbs, "notes", notes.differingRanges(), true));
+    TableDifference n = fingerprints.narrow(narrow(dbs, "notes", notes.differingRanges(), true));
     assertEquals(List.of(), n.sourceKeys());
     assertEquals(1, n.targetKeys().size(), n.toString());
     assertTrue(n.targetRows().values().iterator().next().contains("note 7"), n.toString());
@@ -189,7 +190,7 @@ class FingerprintTest {
   }
 
   private DatabaseFingerprint fingerprint(String database) {
-    return activities.fingerprint(new FingerprintRequest("box", db(database), Verify.ALL));
+    return fingerprints.fingerprint(new FingerprintRequest("box", db(database), Verify.ALL));
   }
 
   private NarrowRequest narrow(String[] dbs, String table, List<KeyRange> ranges, boolean showRows) {

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cutover.database.DatabaseActivities.CopyRequest;
-import dev.cutover.database.DatabaseActivities.FingerprintRequest;
+import dev.cutover.database.CopyActivities.CopyRequest;
+import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
 import dev.cutover.database.DatabaseActivities.InspectRequest;
 import dev.cutover.database.DatabaseActivities.TargetRequest;
 import dev.cutover.frontdoor.FrontDoorActivities;
@@ -17,7 +17,8 @@ import dev.cutover.plan.Database;
 import dev.cutover.plan.FrontDoor;
 import dev.cutover.plan.Host;
 import dev.cutover.plan.Verify;
-import dev.cutover.testing.PostgresClusters;
+import dev.cutover.testing.LocalCluster;
+import dev.cutover.testing.SharedClusters;
 import dev.cutover.testing.SmallGame;
 import dev.cutover.verify.Comparisons;
 import java.nio.file.Files;
@@ -40,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class IdempotencyTest {
 
-  @RegisterExtension static final PostgresClusters clusters = new PostgresClusters();
+  @RegisterExtension static final SharedClusters clusters = new SharedClusters();
   @TempDir Path dir;
 
   private static LocalCluster home;
@@ -51,6 +52,8 @@ class IdempotencyTest {
   private Database target;
   private String targetName;
   private final DatabaseActivitiesImpl db = new DatabaseActivitiesImpl();
+  private final CopyActivitiesImpl copies = new CopyActivitiesImpl();
+  private final FingerprintActivitiesImpl fingerprints = new FingerprintActivitiesImpl();
 
   @org.junit.jupiter.api.BeforeEach
   void ownTarget() {
@@ -60,8 +63,8 @@ class IdempotencyTest {
 
   @BeforeAll
   static void world() throws Exception {
-    home = clusters.start("home");
-    arm = clusters.start("arm");
+    home = clusters.home();
+    arm = clusters.arm();
     home.createDatabase("game");
     try (Connection c = home.connect("game")) {
       SmallGame.create(c, 2_000);
@@ -78,7 +81,7 @@ class IdempotencyTest {
       s.execute("INSERT INTO profiles VALUES (1, 'half')");
     }
 
-    db.copy(new CopyRequest("game", "run-1", "home", source, "arm", target, Copy.DEFAULT));
+    copies.copy(new CopyRequest("game", "run-1", "home", source, "arm", target, Copy.DEFAULT));
 
     assertTrue(Comparisons.allMatch(Comparisons.compare(fingerprint(source), fingerprint(target))));
   }
@@ -89,8 +92,8 @@ class IdempotencyTest {
     // A worker that died after CREATE DATABASE but before the marker leaves only the reserved name.
     arm.createDatabase(Markers.buildingName(targetName));
 
-    db.copy(new CopyRequest("game", "run-2", "home", source, "arm", target, Copy.DEFAULT));
-    db.copy(new CopyRequest("game", "run-2", "home", source, "arm", target, Copy.DEFAULT));
+    copies.copy(new CopyRequest("game", "run-2", "home", source, "arm", target, Copy.DEFAULT));
+    copies.copy(new CopyRequest("game", "run-2", "home", source, "arm", target, Copy.DEFAULT));
 
     assertTrue(Comparisons.allMatch(Comparisons.compare(fingerprint(source), fingerprint(target))));
     assertFalse(db.inspect(new InspectRequest("arm", new Database(arm.jdbcUrl(Markers.buildingName(targetName)),
@@ -110,14 +113,14 @@ class IdempotencyTest {
 
     db.claimTarget(request);
     db.claimTarget(request);
-    db.copy(new CopyRequest("game", "run-5", "home", source, "arm", target, Copy.DEFAULT));
+    copies.copy(new CopyRequest("game", "run-5", "home", source, "arm", target, Copy.DEFAULT));
 
     assertTrue(Comparisons.allMatch(Comparisons.compare(fingerprint(source), fingerprint(target))));
   }
 
   @Test
   void markingLiveTwiceLeavesItLiveAndThenUntouchable() {
-    db.copy(new CopyRequest("game", "run-3", "home", source, "arm", target, Copy.DEFAULT));
+    copies.copy(new CopyRequest("game", "run-3", "home", source, "arm", target, Copy.DEFAULT));
     TargetRequest request = new TargetRequest("game", "run-3", "arm", target);
 
     db.markTargetLive(request);
@@ -155,6 +158,6 @@ class IdempotencyTest {
   }
 
   private dev.cutover.verify.DatabaseFingerprint fingerprint(Database database) {
-    return db.fingerprint(new FingerprintRequest("box", database, Verify.ALL));
+    return fingerprints.fingerprint(new FingerprintRequest("box", database, Verify.ALL));
   }
 }

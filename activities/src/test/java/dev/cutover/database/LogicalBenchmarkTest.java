@@ -2,17 +2,18 @@ package dev.cutover.database;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cutover.database.DatabaseActivities.CopyRequest;
-import dev.cutover.database.DatabaseActivities.CopyResult;
+import dev.cutover.database.CopyActivities.CopyRequest;
+import dev.cutover.database.CopyActivities.CopyResult;
 import dev.cutover.database.DatabaseActivities.FenceRequest;
-import dev.cutover.database.DatabaseActivities.FingerprintRequest;
-import dev.cutover.database.DatabaseActivities.LogicalCaughtUp;
-import dev.cutover.database.DatabaseActivities.LogicalRequest;
-import dev.cutover.database.DatabaseActivities.LogicalWaitRequest;
+import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
+import dev.cutover.database.CopyActivities.LogicalCaughtUp;
+import dev.cutover.database.CopyActivities.LogicalRequest;
+import dev.cutover.database.CopyActivities.LogicalWaitRequest;
 import dev.cutover.plan.Copy;
 import dev.cutover.plan.Database;
 import dev.cutover.plan.Verify;
 import dev.cutover.testing.LiveWriter;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.testing.LogicalGame;
 import dev.cutover.testing.PostgresClusters;
 import dev.cutover.verify.Comparisons;
@@ -54,12 +55,14 @@ class LogicalBenchmarkTest {
       }
     }
     DatabaseActivitiesImpl activities = new DatabaseActivitiesImpl();
-    Database source = db(home, "bench");
+    CopyActivitiesImpl copies = new CopyActivitiesImpl();
+    FingerprintActivitiesImpl fingerprints = new FingerprintActivitiesImpl();
+    Database source = home.database("bench");
 
-    CopyResult dumped = activities.copy(new CopyRequest("game", "bench-dr", "home", source, "arm", db(arm, "bench_dr"),
+    CopyResult dumped = copies.copy(new CopyRequest("game", "bench-dr", "home", source, "arm", arm.database("bench_dr"),
         new Copy(Copy.Strategy.DUMP_RESTORE, 2, Copy.Owner.TARGET_USER)));
 
-    Database target = db(arm, "bench_lr");
+    Database target = arm.database("bench_lr");
     LogicalRequest request = new LogicalRequest("game", "bench-lr", "home", source, "arm", target,
         new Copy(Copy.Strategy.LOGICAL, 1, Copy.Owner.TARGET_USER, true));
     long presyncStarted = System.nanoTime();
@@ -67,19 +70,19 @@ class LogicalBenchmarkTest {
     LogicalCaughtUp caught;
     long fenceMillis;
     try (LiveWriter writer = LiveWriter.start(home, "bench")) {
-      activities.startLogical(request);
-      activities.awaitInitialCopy(new LogicalWaitRequest(request, Duration.ofMinutes(10)));
+      copies.startLogical(request);
+      copies.awaitInitialCopy(new LogicalWaitRequest(request, Duration.ofMinutes(10)));
       initialCopy = (System.nanoTime() - presyncStarted) / 1_000_000;
       assertTrue(writer.awaitMore(500, Duration.ofMinutes(1)), "the app writes on after the initial copy");
       long fenceStarted = System.nanoTime();
       activities.fence(new FenceRequest("game", "home", source));
       fenceMillis = (System.nanoTime() - fenceStarted) / 1_000_000;
-      caught = activities.catchUp(new LogicalWaitRequest(request, Duration.ofMinutes(5)));
+      caught = copies.catchUp(new LogicalWaitRequest(request, Duration.ofMinutes(5)));
       writer.awaitEnd(Duration.ofSeconds(30));
     }
     List<TableComparison> compared = Comparisons.compare(
-        activities.fingerprint(new FingerprintRequest("home", source, Verify.ALL)),
-        activities.fingerprint(new FingerprintRequest("arm", target, Verify.ALL)));
+        fingerprints.fingerprint(new FingerprintRequest("home", source, Verify.ALL)),
+        fingerprints.fingerprint(new FingerprintRequest("arm", target, Verify.ALL)));
     assertTrue(Comparisons.allMatch(compared), compared.toString());
 
     System.out.printf("%nBENCH database %d MB%n", size >> 20);
@@ -87,9 +90,5 @@ class LogicalBenchmarkTest {
     System.out.printf("BENCH logical pre-sync to initial copy done: %d ms%n", initialCopy);
     System.out.printf("BENCH logical fence: %d ms; catch-up: %d ms (wait %d ms, %d sequences, %d large objects)%n",
         fenceMillis, caught.totalMillis(), caught.waitMillis(), caught.sequences(), caught.largeObjects());
-  }
-
-  private static Database db(LocalCluster cluster, String name) {
-    return new Database(cluster.jdbcUrl(name), LocalCluster.SUPERUSER, null, null);
   }
 }

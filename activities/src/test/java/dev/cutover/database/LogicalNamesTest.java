@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cutover.database.DatabaseActivities.LogicalLag;
-import dev.cutover.database.DatabaseActivities.LogicalRequest;
-import dev.cutover.database.DatabaseActivities.LogicalWaitRequest;
+import dev.cutover.database.CopyActivities.LogicalLag;
+import dev.cutover.database.CopyActivities.LogicalRequest;
+import dev.cutover.database.CopyActivities.LogicalWaitRequest;
 import dev.cutover.plan.Copy;
 import dev.cutover.plan.Database;
 import io.temporal.common.converter.DataConverter;
@@ -20,10 +20,10 @@ class LogicalNamesTest {
 
   @Test
   void namesAreValidSlotNamesAndDistinctPerApp() {
-    assertEquals("cutover_game", LogicalReplication.name("game"));
-    assertEquals("cutover_world_cup_2026", LogicalReplication.name("world-cup-2026"));
-    String a = LogicalReplication.name("a".repeat(63));
-    String b = LogicalReplication.name("a".repeat(62) + "b");
+    assertEquals("cutover_game", ReplicationNames.copy("game"));
+    assertEquals("cutover_world_cup_2026", ReplicationNames.copy("world-cup-2026"));
+    String a = ReplicationNames.copy("a".repeat(63));
+    String b = ReplicationNames.copy("a".repeat(62) + "b");
     assertTrue(a.length() <= 63 && a.matches("[a-z0-9_]+"), a);
     assertNotEquals(a, b, "shortened names still differ");
   }
@@ -32,7 +32,7 @@ class LogicalNamesTest {
   void conninfoQuotesEveryValueAndCarriesNoPassword() {
     Database source = new Database("jdbc:postgresql://10.0.0.5:5433/game", "o'brien\\x", "SRC_PGPASSWORD", null);
     assertEquals("host='10.0.0.5' port='5433' dbname='game' user='o\\'brien\\\\x' application_name='cutover_game'"
-        + " connect_timeout='10'", LogicalReplication.conninfo(source, "cutover_game"));
+        + " connect_timeout='10'", ReplicationStart.conninfo(source, "cutover_game"));
   }
 
   @Test

@@ -7,19 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cutover.database.DatabaseActivities.FenceRequest;
-import dev.cutover.database.DatabaseActivities.FingerprintRequest;
-import dev.cutover.database.DatabaseActivities.LogicalCaughtUp;
-import dev.cutover.database.DatabaseActivities.LogicalIssue;
-import dev.cutover.database.DatabaseActivities.LogicalLag;
-import dev.cutover.database.DatabaseActivities.LogicalReadiness;
-import dev.cutover.database.DatabaseActivities.LogicalRequest;
-import dev.cutover.database.DatabaseActivities.LogicalStarted;
-import dev.cutover.database.DatabaseActivities.LogicalWaitRequest;
+import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
+import dev.cutover.database.CopyActivities.LogicalCaughtUp;
+import dev.cutover.database.CopyActivities.LogicalIssue;
+import dev.cutover.database.CopyActivities.LogicalLag;
+import dev.cutover.database.CopyActivities.LogicalReadiness;
+import dev.cutover.database.CopyActivities.LogicalRequest;
+import dev.cutover.database.CopyActivities.LogicalStarted;
+import dev.cutover.database.CopyActivities.LogicalWaitRequest;
 import dev.cutover.database.DatabaseActivities.TargetRequest;
 import dev.cutover.plan.Copy;
 import dev.cutover.plan.Database;
 import dev.cutover.plan.Verify;
 import dev.cutover.testing.LiveWriter;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.testing.LogicalGame;
 import dev.cutover.testing.PostgresClusters;
 import dev.cutover.verify.Comparisons;
@@ -32,7 +33,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -47,56 +47,45 @@ class LogicalReplicationTest {
   private static final Duration WAIT = Duration.ofMinutes(2);
   private static final Copy LOGICAL = new Copy(Copy.Strategy.LOGICAL, 1, Copy.Owner.TARGET_USER, true);
 
-  private static LocalCluster home;
-  private static LocalCluster arm;
   private static int run;
   private final DatabaseActivitiesImpl activities = new DatabaseActivitiesImpl();
+  private final CopyActivitiesImpl copies = new CopyActivitiesImpl();
+  private final FingerprintActivitiesImpl fingerprints = new FingerprintActivitiesImpl();
   private String name;
   private Database source;
   private Database target;
 
-  @BeforeAll
-  static void startClusters() {
-    home = clusters.start("home");
-    arm = clusters.start("arm");
-  }
-
   @BeforeEach
   void freshSource() throws SQLException {
-    run++;
-    name = "game" + run;
-    home.createDatabase(name);
-    source = db(home, name);
-    target = db(arm, name);
-    try (Connection c = home.connect(name)) {
-      LogicalGame.create(c, 30_000, 256);
-    }
+    name = "game" + ++run;
+    source = clusters.home().createDatabase(name, c -> LogicalGame.create(c, 30_000, 256));
+    target = clusters.arm().database(name);
   }
 
   @Test
   void aMoveUnderLoadEndsWithEqualFingerprintsAndNothingLeftOnTheSource() throws Exception {
     LogicalRequest request = request("move-a", LOGICAL);
-    LogicalReadiness ready = activities.checkLogical(request);
+    LogicalReadiness ready = copies.checkLogical(request);
     assertEquals(List.of(), blocking(ready), ready.toString());
     assertEquals(List.of("public.audit_log"), ready.keylessTables());
     assertEquals(2, ready.largeObjects());
 
-    try (LiveWriter writer = LiveWriter.start(home, name)) {
+    try (LiveWriter writer = LiveWriter.start(clusters.home(), name)) {
       assertTrue(writer.awaitMore(50, WAIT), "the app writes before pre-sync");
-      LogicalStarted started = activities.startLogical(request);
+      LogicalStarted started = copies.startLogical(request);
       assertFalse(started.reused());
       assertEquals(List.of("public.audit_log"), started.identityFull());
       assertEquals(7, started.tables(), "leaf tables, partitions one by one: " + started);
-      assertEquals("f", identity(home, name, "audit_log"), "pre-sync gave the keyless table a full identity");
+      assertEquals("f", identity(clusters.home(), name, "audit_log"), "pre-sync gave the keyless table a full identity");
 
-      LogicalLag copied = activities.awaitInitialCopy(new LogicalWaitRequest(request, WAIT));
+      LogicalLag copied = copies.awaitInitialCopy(new LogicalWaitRequest(request, WAIT));
       assertTrue(copied.initialCopyDone(), copied.toString());
       assertEquals(0, copied.errors(), copied.toString());
       assertTrue(writer.awaitMore(300, WAIT), "the app keeps writing after the initial copy");
-      LogicalLag lag = activities.lag(request);
+      LogicalLag lag = copies.lag(request);
       assertTrue(lag.subscribed() && lag.bytesBehind() != null && lag.bytesBehind() >= 0, lag.toString());
 
-      try (Connection c = home.connect(name); Statement s = c.createStatement()) {
+      try (Connection c = clusters.home().connect(name); Statement s = c.createStatement()) {
         // A burst right before the freeze, so the target is still applying it when the fence lands.
         s.execute("INSERT INTO game.players (email, points, bio) SELECT 'burst' || g, g, 'burst'"
             + " FROM generate_series(1, 200000) g");
@@ -106,27 +95,27 @@ class LogicalReplicationTest {
       assertTrue(writer.endedBy() != null, "ended by the fence, not by its own limits");
     }
 
-    LogicalCaughtUp caught = activities.catchUp(new LogicalWaitRequest(request, WAIT));
+    LogicalCaughtUp caught = copies.catchUp(new LogicalWaitRequest(request, WAIT));
     assertFalse(caught.alreadyDone());
     assertEquals(4, caught.sequences(), caught.toString());
     assertEquals(2, caught.largeObjects(), caught.toString());
     assertNothingLeft();
-    assertEquals("d", identity(home, name, "audit_log"), "the source's identity is as it was");
-    assertTrue(isFenced(arm, name), "the target ends fenced, like after dump-restore");
+    assertEquals("d", identity(clusters.home(), name, "audit_log"), "the source's identity is as it was");
+    assertTrue(isFenced(clusters.arm(), name), "the target ends fenced, like after dump-restore");
 
     List<TableComparison> compared = Comparisons.compare(
-        activities.fingerprint(new FingerprintRequest("home", source, Verify.ALL)),
-        activities.fingerprint(new FingerprintRequest("arm", target, Verify.ALL)));
+        fingerprints.fingerprint(new FingerprintRequest("home", source, Verify.ALL)),
+        fingerprints.fingerprint(new FingerprintRequest("arm", target, Verify.ALL)));
     assertTrue(Comparisons.allMatch(compared), compared.toString());
     assertEquals(6, compared.size(), compared.toString());
 
-    LogicalCaughtUp again = activities.catchUp(new LogicalWaitRequest(request, WAIT));
+    LogicalCaughtUp again = copies.catchUp(new LogicalWaitRequest(request, WAIT));
     assertTrue(again.alreadyDone(), again.toString());
     assertEquals(caught.fenceLsn(), again.fenceLsn());
     assertNothingLeft();
 
     activities.unfence(new FenceRequest("game", "arm", target));
-    try (Connection c = arm.connect(name); Statement s = c.createStatement()) {
+    try (Connection c = clusters.arm().connect(name); Statement s = c.createStatement()) {
       // Every sequence continues where the source left it: no key collides anywhere.
       s.execute("INSERT INTO game.players (email, points) VALUES ('new@x', 5)");
       s.execute("INSERT INTO trades (player, note) VALUES (1, 'new')");
@@ -143,25 +132,25 @@ class LogicalReplicationTest {
   @Test
   void cleanupDuringTheInitialCopyLeavesNoSlotAndTheSourceServesOn() throws Exception {
     LogicalRequest request = request("move-b", LOGICAL);
-    try (LiveWriter writer = LiveWriter.start(home, name)) {
-      activities.startLogical(request);
-      assertTrue(activities.lag(request).subscribed());
+    try (LiveWriter writer = LiveWriter.start(clusters.home(), name)) {
+      copies.startLogical(request);
+      assertTrue(copies.lag(request).subscribed());
       assertTrue(countOnSource("SELECT count(*) FROM pg_replication_slots") >= 1, "the subscription holds a slot");
 
-      activities.cleanupLogical(request);
+      copies.cleanupLogical(request);
       assertNothingLeft();
       assertNull(subscription(), "no subscription on the target");
-      assertEquals("d", identity(home, name, "audit_log"));
+      assertEquals("d", identity(clusters.home(), name, "audit_log"));
       long before = writer.commits();
       assertTrue(writer.awaitMore(100, WAIT), "the app still writes after the abort, keyless table included");
       assertTrue(writer.commits() > before);
 
-      activities.cleanupLogical(request);
+      copies.cleanupLogical(request);
       assertNothingLeft();
     }
     // The compensation registered before pre-sync can now drop the target database.
     activities.dropTarget(new TargetRequest("game", "move-b", "arm", target));
-    try (Connection c = arm.connect("postgres"); Statement s = c.createStatement()) {
+    try (Connection c = clusters.arm().connect("postgres"); Statement s = c.createStatement()) {
       assertEquals("0", text(s, "SELECT count(*)::text FROM pg_database WHERE datname = '" + name + "'"));
     }
   }
@@ -169,34 +158,34 @@ class LogicalReplicationTest {
   @Test
   void aRetryReusesThisMovesSubscriptionAndALaterMoveStartsOver() throws Exception {
     LogicalRequest first = request("move-c", LOGICAL);
-    activities.startLogical(first);
-    LogicalStarted retried = activities.startLogical(first);
+    copies.startLogical(first);
+    LogicalStarted retried = copies.startLogical(first);
     assertTrue(retried.reused(), retried.toString());
     assertEquals(List.of("public.audit_log"), retried.identityFull());
 
-    LogicalStarted later = activities.startLogical(request("move-d", LOGICAL));
+    LogicalStarted later = copies.startLogical(request("move-d", LOGICAL));
     assertFalse(later.reused());
     assertEquals(1, countOnSource("SELECT count(*) FROM pg_publication"));
-    activities.awaitInitialCopy(new LogicalWaitRequest(request("move-d", LOGICAL), WAIT));
+    copies.awaitInitialCopy(new LogicalWaitRequest(request("move-d", LOGICAL), WAIT));
     assertEquals(1, countOnSource("SELECT count(*) FROM pg_replication_slots"), "only the new subscription's slot");
-    activities.cleanupLogical(request("move-d", LOGICAL));
+    copies.cleanupLogical(request("move-d", LOGICAL));
     assertNothingLeft();
   }
 
   @Test
   void ddlDuringPreSyncStopsTheCatchUpByName() throws Exception {
     LogicalRequest request = request("move-e", LOGICAL);
-    activities.startLogical(request);
-    activities.awaitInitialCopy(new LogicalWaitRequest(request, WAIT));
-    try (Connection c = home.connect(name); Statement s = c.createStatement()) {
+    copies.startLogical(request);
+    copies.awaitInitialCopy(new LogicalWaitRequest(request, WAIT));
+    try (Connection c = clusters.home().connect(name); Statement s = c.createStatement()) {
       s.execute("ALTER TABLE trades ADD COLUMN fee int");
     }
     activities.fence(new FenceRequest("game", "home", source));
     ApplicationFailure failure = assertThrows(ApplicationFailure.class,
-        () -> activities.catchUp(new LogicalWaitRequest(request, WAIT)));
+        () -> copies.catchUp(new LogicalWaitRequest(request, WAIT)));
     assertTrue(failure.getOriginalMessage().contains("only on the source: public.trades r fee integer"),
         failure.getOriginalMessage());
-    activities.cleanupLogical(request);
+    copies.cleanupLogical(request);
     assertNothingLeft();
     activities.unfence(new FenceRequest("game", "home", source));
   }
@@ -204,42 +193,42 @@ class LogicalReplicationTest {
   @Test
   void cleanupWithTheSourceDownDetachesTheSubscriptionAndDropsTheSlotOnceTheSourceIsBack() throws Exception {
     LogicalRequest request = request("move-f", LOGICAL);
-    activities.startLogical(request);
-    home.stopServer();
+    copies.startLogical(request);
+    clusters.home().stopServer();
     try {
-      ApplicationFailure failure = assertThrows(ApplicationFailure.class, () -> activities.cleanupLogical(request));
+      ApplicationFailure failure = assertThrows(ApplicationFailure.class, () -> copies.cleanupLogical(request));
       assertTrue(failure.getOriginalMessage().contains("keeps WAL"), failure.getOriginalMessage());
       assertNull(subscription(), "the subscription is gone even though the source was down");
     } finally {
-      home.startServer();
+      clusters.home().startServer();
     }
     assertTrue(countOnSource("SELECT count(*) FROM pg_replication_slots") >= 1, "the slot outlived the outage");
-    activities.cleanupLogical(request);
+    copies.cleanupLogical(request);
     assertNothingLeft();
   }
 
   @Test
   void keylessTablesBlockUnlessThePlanAllowsAFullIdentity() throws Exception {
     Copy strict = new Copy(Copy.Strategy.LOGICAL, 1, Copy.Owner.TARGET_USER, false);
-    LogicalReadiness ready = activities.checkLogical(request("move-g", strict));
+    LogicalReadiness ready = copies.checkLogical(request("move-g", strict));
     List<LogicalIssue> blocking = blocking(ready);
     assertEquals(1, blocking.size(), ready.toString());
     assertEquals("replica identity", blocking.get(0).check());
     assertTrue(blocking.get(0).problem().contains("public.audit_log"), blocking.toString());
     assertTrue(blocking.get(0).fix().contains("REPLICA IDENTITY FULL"), blocking.toString());
 
-    assertThrows(ApplicationFailure.class, () -> activities.startLogical(request("move-g", strict)));
+    assertThrows(ApplicationFailure.class, () -> copies.startLogical(request("move-g", strict)));
     assertNothingLeft();
-    assertEquals("d", identity(home, name, "audit_log"));
+    assertEquals("d", identity(clusters.home(), name, "audit_log"));
   }
 
   @Test
   void aSourceWithoutLogicalWalIsBlocking() throws Exception {
     LocalCluster old = clusters.start("old", "replica");
     old.createDatabase("game");
-    Database oldSource = db(old, "game");
-    LogicalReadiness ready = activities.checkLogical(
-        new LogicalRequest("game", "move-h", "old", oldSource, "arm", db(arm, "game"), LOGICAL));
+    Database oldSource = old.database("game");
+    LogicalReadiness ready = copies.checkLogical(
+        new LogicalRequest("game", "move-h", "old", oldSource, "arm", clusters.arm().database("game"), LOGICAL));
     assertEquals("replica", ready.walLevel());
     List<LogicalIssue> blocking = blocking(ready);
     assertEquals(1, blocking.size(), ready.toString());
@@ -273,13 +262,13 @@ class LogicalReplicationTest {
   }
 
   private long countOnSource(String sql) throws SQLException {
-    try (Connection c = home.connect(name); Statement s = c.createStatement()) {
+    try (Connection c = clusters.home().connect(name); Statement s = c.createStatement()) {
       return Long.parseLong(text(s, sql));
     }
   }
 
   private String subscription() throws SQLException {
-    try (Connection c = arm.connect("postgres"); Statement s = c.createStatement();
+    try (Connection c = clusters.arm().connect("postgres"); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT subname FROM pg_subscription")) {
       return rs.next() ? rs.getString(1) : null;
     }
@@ -295,10 +284,6 @@ class LogicalReplicationTest {
     try (Connection c = cluster.connect(db)) {
       return Fence.isFenced(c);
     }
-  }
-
-  private static Database db(LocalCluster cluster, String name) {
-    return new Database(cluster.jdbcUrl(name), LocalCluster.SUPERUSER, null, null);
   }
 
   private static String text(Statement s, String sql) throws SQLException {

@@ -5,21 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cutover.database.DatabaseActivities.BaselineKeys;
-import dev.cutover.database.DatabaseActivities.BaselineNarrowRequest;
-import dev.cutover.database.DatabaseActivities.ChangeLogRequest;
-import dev.cutover.database.DatabaseActivities.ChangeLogStarted;
-import dev.cutover.database.DatabaseActivities.ChangesRequest;
-import dev.cutover.database.DatabaseActivities.ChangesVerified;
+import dev.cutover.verify.FingerprintActivities.BaselineKeys;
+import dev.cutover.verify.FingerprintActivities.BaselineNarrowRequest;
+import dev.cutover.verify.FingerprintActivities.ChangeLogRequest;
+import dev.cutover.verify.FingerprintActivities.ChangeLogStarted;
+import dev.cutover.verify.FingerprintActivities.ChangesRequest;
+import dev.cutover.verify.FingerprintActivities.ChangesVerified;
 import dev.cutover.database.DatabaseActivities.FenceRequest;
-import dev.cutover.database.DatabaseActivities.FingerprintRequest;
-import dev.cutover.database.DatabaseActivities.LogicalRequest;
-import dev.cutover.database.DatabaseActivities.LogicalWaitRequest;
-import dev.cutover.database.DatabaseActivities.TableRecheck;
+import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
+import dev.cutover.database.CopyActivities.LogicalRequest;
+import dev.cutover.database.CopyActivities.LogicalWaitRequest;
+import dev.cutover.verify.FingerprintActivities.TableRecheck;
 import dev.cutover.plan.Copy;
 import dev.cutover.plan.Database;
 import dev.cutover.plan.Verify;
 import dev.cutover.testing.LiveWriter;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.testing.LogicalGame;
 import dev.cutover.testing.PostgresClusters;
 import dev.cutover.verify.Comparisons;
@@ -39,7 +40,6 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -58,46 +58,35 @@ class RecheckTest {
   private static final Duration WAIT = Duration.ofMinutes(2);
   private static final Copy LOGICAL = new Copy(Copy.Strategy.LOGICAL, 1, Copy.Owner.TARGET_USER, true);
 
-  private static LocalCluster home;
-  private static LocalCluster arm;
   private static int run;
+  private final DatabaseActivitiesImpl activities = new DatabaseActivitiesImpl();
+  private final CopyActivitiesImpl copies = new CopyActivitiesImpl();
   /** Small chunks, so one changed row leaves most of a table's chunks equal. */
-  private final DatabaseActivitiesImpl activities = new DatabaseActivitiesImpl(new Fingerprinter.Options(500));
+  private final FingerprintActivitiesImpl fingerprints = new FingerprintActivitiesImpl(new Fingerprinter.Options(500));
   private String name;
   private Database source;
   private Database target;
 
-  @BeforeAll
-  static void startClusters() {
-    home = clusters.start("home");
-    arm = clusters.start("arm");
-  }
-
   @BeforeEach
   void presync() throws Exception {
-    run++;
-    name = "game" + run;
-    home.createDatabase(name);
-    source = db(home, name);
-    target = db(arm, name);
-    try (Connection c = home.connect(name)) {
-      LogicalGame.create(c, 30_000, 64);
-    }
-    activities.startLogical(logical());
-    assertTrue(activities.awaitInitialCopy(new LogicalWaitRequest(logical(), WAIT)).initialCopyDone());
+    name = "game" + ++run;
+    source = clusters.home().createDatabase(name, c -> LogicalGame.create(c, 30_000, 64));
+    target = clusters.arm().database(name);
+    copies.startLogical(logical());
+    assertTrue(copies.awaitInitialCopy(new LogicalWaitRequest(logical(), WAIT)).initialCopyDone());
   }
 
   @Test
   void underLoadTheFreezeReReadsOnlyWhatChangedAndFindsTheSidesEqual() throws Exception {
     Baseline baseline;
-    try (LiveWriter writer = LiveWriter.start(home, name)) {
+    try (LiveWriter writer = LiveWriter.start(clusters.home(), name)) {
       assertTrue(writer.awaitMore(50, WAIT), "the app writes before the baseline");
       baseline = baseline();
       assertTrue(writer.awaitMore(300, WAIT), "the app keeps writing after the baseline");
       activities.fence(new FenceRequest("game", "home", source));
       assertTrue(writer.awaitEnd(WAIT), "the fence ended the app's session");
     }
-    activities.catchUp(new LogicalWaitRequest(logical(), WAIT));
+    copies.catchUp(new LogicalWaitRequest(logical(), WAIT));
 
     ChangesVerified verified = recheck(baseline);
     Map<String, TableRecheck> tables = byTable(verified);
@@ -107,7 +96,7 @@ class RecheckTest {
     TableRecheck players = tables.get("game.players");
     assertFalse(players.whole(), players.toString());
     assertTrue(players.changedKeys() >= 10, players.toString());
-    long playersNow = count(home, "SELECT count(*) FROM game.players");
+    long playersNow = count(clusters.home(), "SELECT count(*) FROM game.players");
     assertTrue(players.sourceRows() > 0 && players.sourceRows() * 4 < playersNow,
         "re-read " + players.sourceRows() + " of " + playersNow + " rows");
     assertEquals(players.sourceRows(), players.targetRows());
@@ -116,13 +105,13 @@ class RecheckTest {
 
     // The re-check agrees with what a whole fingerprint of both sides says.
     assertTrue(Comparisons.allMatch(Comparisons.compare(
-        activities.fingerprint(new FingerprintRequest("home", source, Verify.ALL)),
-        activities.fingerprint(new FingerprintRequest("arm", target, Verify.ALL)))));
+        fingerprints.fingerprint(new FingerprintRequest("home", source, Verify.ALL)),
+        fingerprints.fingerprint(new FingerprintRequest("arm", target, Verify.ALL)))));
 
     dropLogs();
-    assertEquals(0, count(home, "SELECT count(*) FROM pg_replication_slots"), "no slot left on the source");
-    assertEquals(0, count(arm, "SELECT count(*) FROM pg_replication_slots"), "no slot left on the target");
-    assertEquals(0, count(arm, "SELECT count(*) FROM pg_publication"), "no publication left on the target");
+    assertEquals(0, count(clusters.home(), "SELECT count(*) FROM pg_replication_slots"), "no slot left on the source");
+    assertEquals(0, count(clusters.arm(), "SELECT count(*) FROM pg_replication_slots"), "no slot left on the target");
+    assertEquals(0, count(clusters.arm(), "SELECT count(*) FROM pg_publication"), "no publication left on the target");
   }
 
   @Test
@@ -133,7 +122,7 @@ class RecheckTest {
     // After the baseline, while replication runs: only the target's change log knows.
     onTarget("DELETE FROM \"Odd Schema\".\"Tickets\" WHERE n = (SELECT min(n) FROM \"Odd Schema\".\"Tickets\")");
     activities.fence(new FenceRequest("game", "home", source));
-    activities.catchUp(new LogicalWaitRequest(logical(), WAIT));
+    copies.catchUp(new LogicalWaitRequest(logical(), WAIT));
     // After the catch-up, a change that writes no row changes to the WAL: a column added with a default.
     onTarget("ALTER TABLE public.avatars ADD COLUMN frame int DEFAULT 7");
 
@@ -156,15 +145,15 @@ class RecheckTest {
   void aTargetThatCannotRecordSaysWhyAndChangesNothing() throws Exception {
     LocalCluster plain = clusters.start("plain", "replica");
     plain.createDatabase("app");
-    ChangeLogStarted started = activities.startChangeLog(
-        new ChangeLogRequest("game", "target", "plain", db(plain, "app")));
+    ChangeLogStarted started = fingerprints.startChangeLog(
+        new ChangeLogRequest("game", "target", "plain", plain.database("app")));
     assertFalse(started.recording());
     assertEquals("wal_level is replica, not logical", started.reason());
     assertNull(started.startLsn());
     assertEquals(0, count(plain, "SELECT count(*) FROM pg_publication", "app"));
 
     // Preflight says so before the move starts, without blocking it.
-    var issues = activities.checkLogical(new LogicalRequest("game", "m", "home", source, "plain", db(plain, "app"), LOGICAL))
+    var issues = copies.checkLogical(new LogicalRequest("game", "m", "home", source, "plain", plain.database("app"), LOGICAL))
         .issues().stream().filter(i -> i.check().equals("target wal_level")).toList();
     assertEquals(1, issues.size(), issues.toString());
     assertFalse(issues.get(0).blocking());
@@ -177,35 +166,35 @@ class RecheckTest {
       DatabaseFingerprint targetFingerprint) {}
 
   private Baseline baseline() {
-    ChangeLogStarted s = activities.startChangeLog(new ChangeLogRequest("game", "source", "home", source));
-    ChangeLogStarted t = activities.startChangeLog(new ChangeLogRequest("game", "target", "arm", target));
+    ChangeLogStarted s = fingerprints.startChangeLog(new ChangeLogRequest("game", "source", "home", source));
+    ChangeLogStarted t = fingerprints.startChangeLog(new ChangeLogRequest("game", "target", "arm", target));
     assertTrue(s.recording() && t.recording(), s + " / " + t);
-    return new Baseline(s, t, activities.fingerprint(new FingerprintRequest("home", source, Verify.ALL)),
-        activities.fingerprint(new FingerprintRequest("arm", target, Verify.ALL)));
+    return new Baseline(s, t, fingerprints.fingerprint(new FingerprintRequest("home", source, Verify.ALL)),
+        fingerprints.fingerprint(new FingerprintRequest("arm", target, Verify.ALL)));
   }
 
   /** The re-check as the workflow runs it: the baselines' differing ranges first narrowed to keys. */
   private ChangesVerified recheck(Baseline b) {
     Rechecks.Plan plan = Rechecks.plan(b.sourceFingerprint(), b.targetFingerprint());
-    BaselineKeys narrowed = activities.narrowBaselines(
+    BaselineKeys narrowed = fingerprints.narrowBaselines(
         new BaselineNarrowRequest("home", source, "arm", target, plan.ranges(), 10_000));
     Map<String, List<KeyRange>> ranges = new TreeMap<>(plan.ranges());
     ranges.keySet().retainAll(narrowed.unresolved());
-    return activities.verifyChanges(new ChangesRequest("game", "home", source, "arm", target, Verify.ALL,
+    return fingerprints.verifyChanges(new ChangesRequest("game", "home", source, "arm", target, Verify.ALL,
         b.source().layouts(), b.target().layouts(), ranges, plan.whole(), narrowed.keys()));
   }
 
   /** Without narrowing: the differing ranges themselves are re-read in the freeze. */
   private ChangesVerified recheckRanges(Baseline b) {
     Rechecks.Plan plan = Rechecks.plan(b.sourceFingerprint(), b.targetFingerprint());
-    return activities.verifyChanges(new ChangesRequest("game", "home", source, "arm", target, Verify.ALL,
+    return fingerprints.verifyChanges(new ChangesRequest("game", "home", source, "arm", target, Verify.ALL,
         b.source().layouts(), b.target().layouts(), plan.ranges(), plan.whole(), Map.of()));
   }
 
   private void dropLogs() {
-    activities.dropChangeLog(new ChangeLogRequest("game", "source", "home", source));
-    activities.dropChangeLog(new ChangeLogRequest("game", "target", "arm", target));
-    activities.cleanupLogical(logical());
+    fingerprints.dropChangeLog(new ChangeLogRequest("game", "source", "home", source));
+    fingerprints.dropChangeLog(new ChangeLogRequest("game", "target", "arm", target));
+    copies.cleanupLogical(logical());
   }
 
   private static Set<String> differing(ChangesVerified verified) {
@@ -218,7 +207,7 @@ class RecheckTest {
   }
 
   private void onTarget(String sql) throws SQLException {
-    try (Connection c = arm.connect(name); Statement s = c.createStatement()) {
+    try (Connection c = clusters.arm().connect(name); Statement s = c.createStatement()) {
       Fence.asMover(c);
       assertEquals(sql.startsWith("ALTER") ? 0 : 1, s.executeUpdate(sql), sql);
     }
@@ -237,9 +226,5 @@ class RecheckTest {
       rs.next();
       return rs.getLong(1);
     }
-  }
-
-  private static Database db(LocalCluster cluster, String name) {
-    return new Database(cluster.jdbcUrl(name), LocalCluster.SUPERUSER, null, null);
   }
 }

@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cutover.database.Connections;
-import dev.cutover.database.LocalCluster;
-import dev.cutover.hosts.PreflightFindings;
 import dev.cutover.plan.Database;
+import dev.cutover.preflight.Finding;
+import dev.cutover.preflight.PreflightFindings;
 import dev.cutover.preflight.ScheduleActivities.NextJobDue;
 import dev.cutover.preflight.ScheduleActivities.NextJobRequest;
-import dev.cutover.testing.PostgresClusters;
-import dev.cutover.workflow.Finding;
+import dev.cutover.testing.LocalCluster;
+import dev.cutover.testing.SharedClusters;
 import io.temporal.common.converter.DataConverter;
 import io.temporal.common.converter.DefaultDataConverter;
 import io.temporal.failure.ApplicationFailure;
@@ -28,20 +28,20 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ScheduleActivitiesTest {
 
-  @RegisterExtension static final PostgresClusters clusters = new PostgresClusters();
+  @RegisterExtension static final SharedClusters clusters = new SharedClusters();
 
   private static Database db;
   private final ScheduleActivities schedule = new ScheduleActivitiesImpl();
 
   @BeforeAll
   static void matches() throws Exception {
-    LocalCluster home = clusters.start("home");
-    home.createDatabase("game");
-    try (Connection c = home.connect("game"); Statement s = c.createStatement()) {
+    LocalCluster home = clusters.home();
+    home.createDatabase("schedule");
+    try (Connection c = home.connect("schedule"); Statement s = c.createStatement()) {
       s.execute("create table matches (id int primary key, kickoff timestamptz not null)");
       s.execute("insert into matches values (1, '2026-06-11 16:00:00+00'), (2, '2026-06-12 19:00:00+00')");
     }
-    db = new Database(home.jdbcUrl("game"), LocalCluster.SUPERUSER, null, null);
+    db = new Database(home.jdbcUrl("schedule"), LocalCluster.SUPERUSER, null, null);
   }
 
   private NextJobDue due(String sql) {

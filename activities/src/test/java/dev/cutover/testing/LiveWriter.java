@@ -1,6 +1,5 @@
 package dev.cutover.testing;
 
-import dev.cutover.database.LocalCluster;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;

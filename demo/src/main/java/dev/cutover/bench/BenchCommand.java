@@ -2,8 +2,8 @@ package dev.cutover.bench;
 
 import dev.cutover.cli.CliException;
 import dev.cutover.cli.ExitCode;
-import dev.cutover.database.LocalCluster;
 import dev.cutover.demo.Checkout;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.demo.Prerequisites;
 import dev.cutover.support.Directories;
 import java.io.PrintWriter;

@@ -1,6 +1,6 @@
 package dev.cutover.bench;
 
-import dev.cutover.database.LocalCluster;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.database.Sql;
 import dev.cutover.demo.GameDatabase;
 import dev.cutover.plan.Database;

@@ -105,7 +105,7 @@ final class BenchPage {
       }
     }
     md.append("- Fingerprints, one side (the source), over all six game tables: ours is")
-        .append(" `DatabaseActivitiesImpl.fingerprint` (binary COPY in key order, SHA-256 per chunk and table, tables")
+        .append(" `FingerprintActivitiesImpl.fingerprint` (binary COPY in key order, SHA-256 per chunk and table, tables")
         .append(" spread over 2 connections sharing one exported snapshot, a big table split into two key ranges);")
         .append(" the story's is `SELECT md5(string_agg(t::text, '' ORDER BY id)) FROM <table> AS t` per table.\n");
     md.append("- Full moves: `DemoWorld` (the demo's clusters, app, jobs, Caddy holding requests, embedded Temporal,")

@@ -1,8 +1,8 @@
 package dev.cutover.bench;
 
-import dev.cutover.database.DatabaseActivities.CopyRequest;
-import dev.cutover.database.DatabaseActivitiesImpl;
-import dev.cutover.database.LocalCluster;
+import dev.cutover.database.CopyActivities.CopyRequest;
+import dev.cutover.database.CopyActivitiesImpl;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.database.PgTools;
 import dev.cutover.database.Sql;
 import dev.cutover.plan.Copy;
@@ -62,11 +62,11 @@ public final class CopyBench {
   }
 
   public List<Tool> tools(boolean withPgcopydb) {
-    DatabaseActivitiesImpl activities = new DatabaseActivitiesImpl();
+    CopyActivitiesImpl activities = new CopyActivitiesImpl();
     List<Tool> tools = new ArrayList<>();
     for (int jobs : new int[] {1, 2}) {
       tools.add(new Tool("ours, dump-restore jobs=" + jobs + (jobs == 1 ? " (streamed pg_dump | pg_restore)" : " (COPY pipes)"),
-          "DatabaseActivitiesImpl.copy, copy: {strategy: dump-restore, jobs: " + jobs + "}", true,
+          "CopyActivitiesImpl.copy, copy: {strategy: dump-restore, jobs: " + jobs + "}", true,
           db -> activities.copy(new CopyRequest("bench", "bench-copy", "home", source.database(), "arm",
               new Database(target.jdbcUrl(db), LocalCluster.SUPERUSER, null, null),
               new Copy(Copy.Strategy.DUMP_RESTORE, jobs, Copy.Owner.TARGET_USER)))));

@@ -1,7 +1,7 @@
 package dev.cutover.bench;
 
-import dev.cutover.database.DatabaseActivities.FingerprintRequest;
-import dev.cutover.database.DatabaseActivitiesImpl;
+import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
+import dev.cutover.database.FingerprintActivitiesImpl;
 import dev.cutover.database.Sql;
 import dev.cutover.demo.GameDatabase;
 import dev.cutover.plan.Verify;
@@ -30,7 +30,7 @@ public final class FingerprintBench {
       Stats backendPeakMb, String failure) {}
 
   private final BenchDatabase db;
-  private final DatabaseActivitiesImpl activities = new DatabaseActivitiesImpl();
+  private final FingerprintActivitiesImpl activities = new FingerprintActivitiesImpl();
 
   public FingerprintBench(BenchDatabase db) {
     this.db = db;

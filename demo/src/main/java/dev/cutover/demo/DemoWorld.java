@@ -2,7 +2,7 @@ package dev.cutover.demo;
 
 import dev.cutover.cli.ConnectionOptions;
 import dev.cutover.cli.EmbeddedTemporal;
-import dev.cutover.database.LocalCluster;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.support.Directories;
 import dev.cutover.worker.WorkerApplication;
 import java.io.IOException;

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,7 +21,9 @@ import picocli.CommandLine;
 /** The benchmark end to end at the tiny size, so the command and its page keep working. */
 class BenchCommandTest {
 
+  /** Runs every benchmark at the tiny size (about 40 s): slow, so not on every change. */
   @Test
+  @Tag("slow")
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void writesThePageWithEverySectionAndThePlot(@TempDir Path dir) throws Exception {
     Path page = dir.resolve("benchmarks.md");

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cutover.blackbox.Shipped.Result;
-import dev.cutover.database.LocalCluster;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.temporal.TemporalConnection;
 import dev.cutover.testing.PostgresClusters;
 import java.io.IOException;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cutover.cli.EmbeddedTemporal;
-import dev.cutover.database.DatabaseActivities;
-import dev.cutover.database.DatabaseActivitiesImpl;
-import dev.cutover.database.LocalCluster;
+import dev.cutover.database.CopyActivities;
+import dev.cutover.database.CopyActivitiesImpl;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.plan.Copy;
 import dev.cutover.plan.Database;
 import dev.cutover.testing.PostgresClusters;
@@ -39,8 +39,8 @@ class CompareCommandTest {
     }
     Database source = new Database(home.jdbcUrl("game"), LocalCluster.SUPERUSER, null, null);
     Database target = new Database(arm.jdbcUrl("game"), LocalCluster.SUPERUSER, null, null);
-    DatabaseActivitiesImpl db = new DatabaseActivitiesImpl();
-    db.copy(new DatabaseActivities.CopyRequest("game", "m1", "home", source, "arm", target, Copy.DEFAULT));
+    CopyActivitiesImpl db = new CopyActivitiesImpl();
+    db.copy(new CopyActivities.CopyRequest("game", "m1", "home", source, "arm", target, Copy.DEFAULT));
     Path plan = dir.resolve("plan.yaml");
     Files.writeString(plan, String.join("\n",
         "app: game",

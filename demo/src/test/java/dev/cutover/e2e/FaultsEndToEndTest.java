@@ -4,8 +4,8 @@ import static dev.cutover.e2e.Scenario.assertNothingLostAndOneWriter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cutover.database.DatabaseActivitiesImpl;
-import dev.cutover.database.LocalCluster;
+import dev.cutover.database.CopyActivitiesImpl;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.demo.DemoReport;
 import dev.cutover.demo.DemoWorld;
 import dev.cutover.demo.Ledger;
@@ -23,26 +23,21 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Things going wrong during a move under load; each ends with nothing lost and never two writers. */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
+@Tag("slow")
 class FaultsEndToEndTest {
 
-  private Scenario scenario;
-
-  @AfterEach
-  void tearDown() {
-    if (scenario != null) {
-      scenario.close();
-    }
-  }
+  @RegisterExtension final Scenario scenario = new Scenario();
 
   @Test
   void theTargetDatabaseKilledDuringTheCopyIsRetriedAndTheMoveEndsCleanly() throws Exception {
-    scenario = Scenario.start(DemoWorld.Options.forTests());
+    scenario.start(DemoWorld.Options.forTests());
     DemoWorld world = scenario.world;
     KillingCopy copy = new KillingCopy(world.arm());
     try (PlainWorker worker = new PlainWorker(scenario.address, copy)) {
@@ -63,7 +58,7 @@ class FaultsEndToEndTest {
   }
 
   /** The real copy; in the final copy's first attempt the target server dies mid-restore, and comes back. */
-  static final class KillingCopy extends DatabaseActivitiesImpl {
+  static final class KillingCopy extends CopyActivitiesImpl {
     private final LocalCluster target;
     final AtomicInteger attempts = new AtomicInteger();
     final AtomicBoolean killed = new AtomicBoolean();
@@ -107,7 +102,7 @@ class FaultsEndToEndTest {
   @Test
   void aNightlyWriterThatIgnoresItsStopHasEveryWriteInTheFreezeRefusedAndNoneHalfApplied() throws Exception {
     // The operator's stop for the writer does nothing (it only asks whether it runs): the fence must hold.
-    scenario = Scenario.start(DemoWorld.Options.forTests(), plan -> plan
+    scenario.start(DemoWorld.Options.forTests(), plan -> plan
         .replaceAll("stop: \\[[^\\]]*/services/home-nightly-standings/stop\"\\]", "stop: [\"true\"]")
         .replaceAll("      check: \\{url: \"[^\"]*/services/home-nightly-standings\"}\n", ""));
     DemoWorld world = scenario.world;
@@ -187,16 +182,12 @@ class FaultsEndToEndTest {
 
   @Test
   void theFrontDoorApiAnswering500AtTheSwitchIsRetriedAndTheMoveCompletes() throws Exception {
-    scenario = Scenario.start(DemoWorld.Options.forTests().withFrontDoor(DemoWorld.FrontDoorKind.CLOUDFLARE, false));
-    DemoWorld world = scenario.world;
-    world.startWorker();
-    scenario.awaitPlayers();
-    CompletableFuture<Cli> move = CompletableFuture.supplyAsync(
-        () -> Cli.run("start", scenario.plan.toString(), "--wait", "--address", scenario.address));
+    DemoWorld world = scenario.startUnderLoad(DemoWorld.Options.forTests().withFrontDoor(DemoWorld.FrontDoorKind.CLOUDFLARE, false));
+    CompletableFuture<Cli> move = scenario.startMove();
     scenario.awaitGate();
     String before = world.cloudflare().configuredService();
     world.cloudflare().failNextApiCalls(2);
-    assertEquals(0, Cli.run("confirm", DemoWorld.APP, "--address", scenario.address).exitCode());
+    scenario.confirm();
 
     Cli finished = move.get(2, TimeUnit.MINUTES);
     DemoReport report = scenario.finish();
@@ -214,11 +205,7 @@ class FaultsEndToEndTest {
 
   private Cli confirmAndWait() throws Exception {
     scenario.awaitPlayers();
-    CompletableFuture<Cli> move = CompletableFuture.supplyAsync(
-        () -> Cli.run("start", scenario.plan.toString(), "--wait", "--address", scenario.address));
-    scenario.awaitGate();
-    assertEquals(0, Cli.run("confirm", DemoWorld.APP, "--address", scenario.address).exitCode());
-    return move.get(150, TimeUnit.SECONDS);
+    return scenario.confirmedMove(150);
   }
 
   private static Set<Long> halfRuns(LocalCluster box) throws SQLException {

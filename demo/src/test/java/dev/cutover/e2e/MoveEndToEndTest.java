@@ -9,13 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cutover.database.DatabaseActivities;
+import dev.cutover.database.CopyActivitiesImpl;
 import dev.cutover.database.DatabaseActivitiesImpl;
-import dev.cutover.database.LocalCluster;
+import dev.cutover.database.FingerprintActivitiesImpl;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.demo.DemoReport;
 import dev.cutover.demo.DemoWorld;
 import dev.cutover.plan.Database;
 import dev.cutover.plan.Verify;
 import dev.cutover.verify.Comparisons;
+import dev.cutover.verify.FingerprintActivities;
 import dev.cutover.verify.TableComparison;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -25,9 +28,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Real moves of the game between two throwaway clusters while the players play through a real Caddy,
@@ -37,28 +41,17 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class MoveEndToEndTest {
 
-  private Scenario scenario;
-
-  @AfterEach
-  void tearDown() {
-    if (scenario != null) {
-      scenario.close();
-    }
-  }
+  @RegisterExtension final Scenario scenario = new Scenario();
 
   @Test
   void aConfirmedMoveUnderLoadLosesNothingFailsNoRequestAndLeavesOnlyArmWriting() throws Exception {
-    scenario = Scenario.start(DemoWorld.Options.forTests());
-    DemoWorld world = scenario.world;
-    world.startWorker();
-    scenario.awaitPlayers();
-    CompletableFuture<Cli> move = CompletableFuture.supplyAsync(
-        () -> Cli.run("start", scenario.plan.toString(), "--wait", "--address", scenario.address));
+    DemoWorld world = scenario.startUnderLoad(DemoWorld.Options.forTests());
+    CompletableFuture<Cli> move = scenario.startMove();
 
     JsonNode gate = scenario.awaitGate();
     assertTrue(gate.path("estimatedBlackoutMillis").asLong() > 0, gate.toString());
     assertTrue(world.isRunning("home-app"), "nothing stops before the confirm");
-    assertEquals(0, Cli.run("confirm", DemoWorld.APP, "--by", "tester", "--address", scenario.address).exitCode());
+    scenario.confirm("--by", "tester");
 
     Cli finished = move.get(2, TimeUnit.MINUTES);
     assertEquals(0, finished.exitCode(), finished.out() + finished.err());
@@ -73,10 +66,7 @@ class MoveEndToEndTest {
     assertTrue(report.heldRequests() > 0, "requests sent in the freeze were held: " + report);
     assertNotNull(report.blackoutMillis(), report.toString());
     assertTrue(report.blackoutMillis() > 0 && report.blackoutMillis() < 10_000, report.toString());
-    for (String service : DemoWorld.SERVICES) {
-      assertFalse(world.isRunning("home-" + service), "home-" + service);
-      assertTrue(world.isRunning("arm-" + service), "arm-" + service);
-    }
+    scenario.assertServicesRunOnlyOn("arm");
     assertEquals("arm", world.servedBy());
     assertRefusesWrites(world.home());
     assertAcceptsWrites(world.arm());
@@ -91,7 +81,7 @@ class MoveEndToEndTest {
 
   @Test
   void aSecondStartIsRefusedAndAnAbortAtTheGateLeavesHomeServingAndRemovesTheTarget() throws Exception {
-    scenario = Scenario.start(DemoWorld.Options.forTests());
+    scenario.start(DemoWorld.Options.forTests());
     DemoWorld world = scenario.world;
     world.startWorker();
     assertEquals(0, Cli.run("start", scenario.plan.toString(), "--address", scenario.address).exitCode());
@@ -103,6 +93,11 @@ class MoveEndToEndTest {
     scenario.awaitGate();
     Cli abort = Cli.run("abort", DemoWorld.APP, "--reason", "not today", "--by", "tester", "--address", scenario.address);
     assertEquals(0, abort.exitCode(), abort.err());
+    // A confirm sent after the abort is refused, and says why (or that the move has ended meanwhile).
+    Cli late = Cli.run("confirm", DemoWorld.APP, "--address", scenario.address);
+    assertEquals(2, late.exitCode(), late.out() + late.err());
+    assertTrue(late.err().contains("cannot confirm the move of game: the move was already aborted by tester: not today")
+        || late.err().contains("the move of game has already ended"), late.err());
     Cli watch = Cli.run("watch", DemoWorld.APP, "--address", scenario.address);
     Histories.record(scenario.address, "cutover-game", "abort-at-gate");
     DemoReport report = scenario.finish();
@@ -112,25 +107,17 @@ class MoveEndToEndTest {
     assertNothingLostAndOneWriter(report);
     assertEquals("home", report.liveBox());
     assertEquals(0, report.failedRequests(), report.failureSample().toString());
-    for (String service : DemoWorld.SERVICES) {
-      assertTrue(world.isRunning("home-" + service), "home-" + service);
-      assertFalse(world.isRunning("arm-" + service), "arm-" + service);
-    }
+    scenario.assertServicesRunOnlyOn("home");
     assertAcceptsWrites(world.home());
     assertFalse(targetExists(world), "the target database this move created is gone");
   }
 
   @Test
   void aRowChangedOnTheTargetFailsTheVerifyGateAndHomeServesAgainWithNothingLost() throws Exception {
-    scenario = Scenario.start(DemoWorld.Options.forTests());
+    scenario.start(DemoWorld.Options.forTests());
     DemoWorld world = scenario.world;
     try (PlainWorker worker = new PlainWorker(scenario.address, new TamperingCopy(world.arm()))) {
-      CompletableFuture<Cli> move = CompletableFuture.supplyAsync(
-          () -> Cli.run("start", scenario.plan.toString(), "--wait", "--address", scenario.address));
-      scenario.awaitGate();
-      assertEquals(0, Cli.run("confirm", DemoWorld.APP, "--address", scenario.address).exitCode());
-
-      Cli finished = move.get(2, TimeUnit.MINUTES);
+      Cli finished = scenario.confirmedMove();
       DemoReport report = scenario.finish();
       Histories.record(scenario.address, "cutover-game", "verify-failure-rollback");
 
@@ -139,10 +126,7 @@ class MoveEndToEndTest {
       assertTrue(finished.out().contains("ROLLED_BACK"), finished.out());
       assertNothingLostAndOneWriter(report);
       assertEquals("home", report.liveBox());
-      for (String service : DemoWorld.SERVICES) {
-        assertTrue(world.isRunning("home-" + service), "home-" + service);
-        assertFalse(world.isRunning("arm-" + service), "arm-" + service);
-      }
+      scenario.assertServicesRunOnlyOn("home");
       assertEquals("home", world.servedBy());
       assertAcceptsWrites(world.home());
       assertFalse(targetExists(world));
@@ -151,15 +135,8 @@ class MoveEndToEndTest {
 
   @Test
   void aRollbackAfterTheSwitchBringsBackEverythingPlayersDidOnArm() throws Exception {
-    scenario = Scenario.start(DemoWorld.Options.forTests());
-    DemoWorld world = scenario.world;
-    world.startWorker();
-    scenario.awaitPlayers();
-    CompletableFuture<Cli> move = CompletableFuture.supplyAsync(
-        () -> Cli.run("start", scenario.plan.toString(), "--wait", "--address", scenario.address));
-    scenario.awaitGate();
-    assertEquals(0, Cli.run("confirm", DemoWorld.APP, "--address", scenario.address).exitCode());
-    assertEquals(0, move.get(2, TimeUnit.MINUTES).exitCode());
+    DemoWorld world = scenario.startUnderLoad(DemoWorld.Options.forTests());
+    assertEquals(0, scenario.confirmedMove().exitCode());
     long beforeRollback = world.acknowledgedSoFar();
     try (Connection c = world.arm().connect(DemoWorld.DATABASE); Statement s = c.createStatement()) {
       s.execute("INSERT INTO standings_history (run, profile_id, points) VALUES (9000003, 3, 77)");
@@ -184,10 +161,7 @@ class MoveEndToEndTest {
       assertTrue(rs.next(), "the row written on arm came back");
       assertEquals(77, rs.getInt(1));
     }
-    for (String service : DemoWorld.SERVICES) {
-      assertTrue(world.isRunning("home-" + service), "home-" + service);
-      assertFalse(world.isRunning("arm-" + service), "arm-" + service);
-    }
+    scenario.assertServicesRunOnlyOn("home");
     assertEquals("home", world.servedBy());
     assertAcceptsWrites(world.home());
     assertRefusesWrites(world.arm());
@@ -195,17 +169,9 @@ class MoveEndToEndTest {
 
   @Test
   void aLogicalMoveReplicatesWhilePlayersPlayAndLeavesNoSlotBehind() throws Exception {
-    scenario = Scenario.start(DemoWorld.Options.forTests(), plan -> plan.replace(
+    DemoWorld world = scenario.startUnderLoad(DemoWorld.Options.forTests(), plan -> plan.replace(
         "copy: {strategy: dump-restore, jobs: 2}", "copy: {strategy: logical, replicaIdentityFull: true}"));
-    DemoWorld world = scenario.world;
-    world.startWorker();
-    scenario.awaitPlayers();
-    CompletableFuture<Cli> move = CompletableFuture.supplyAsync(
-        () -> Cli.run("start", scenario.plan.toString(), "--wait", "--address", scenario.address));
-    scenario.awaitGate();
-    assertEquals(0, Cli.run("confirm", DemoWorld.APP, "--address", scenario.address).exitCode());
-
-    Cli finished = move.get(2, TimeUnit.MINUTES);
+    Cli finished = scenario.confirmedMove();
     DemoReport report = scenario.finish();
 
     assertEquals(0, finished.exitCode(), finished.out() + finished.err());
@@ -231,17 +197,17 @@ class MoveEndToEndTest {
     }
   }
 
+  /** Waits a real 2 s for the gate to go stale, then a second preflight: slow, and covered fast in workflows. */
   @Test
+  @Tag("slow")
   void aConfirmAfterTheMoveWentStaleRerunsPreflightThenMoves() throws Exception {
-    scenario = Scenario.start(DemoWorld.Options.forTests(),
+    scenario.start(DemoWorld.Options.forTests(),
         plan -> plan.replace("confirm: {staleAfter: 24h}", "confirm: {staleAfter: 2s}"));
     DemoWorld world = scenario.world;
     world.startWorker();
-    CompletableFuture<Cli> move = CompletableFuture.supplyAsync(
-        () -> Cli.run("start", scenario.plan.toString(), "--wait", "--address", scenario.address));
+    CompletableFuture<Cli> move = scenario.startMove();
     scenario.awaitStatus(s -> s.path("stale").asBoolean() && s.path("waitingForConfirm").asBoolean(), "a stale gate");
-    Cli confirm = Cli.run("confirm", DemoWorld.APP, "--address", scenario.address);
-    assertEquals(0, confirm.exitCode(), confirm.err());
+    Cli confirm = scenario.confirm();
     assertTrue(confirm.out().contains("it was stale"), confirm.out());
 
     Cli finished = move.get(2, TimeUnit.MINUTES);
@@ -258,7 +224,7 @@ class MoveEndToEndTest {
   }
 
   /** The real copy, then one changed row on the target, on the final copy only (not the rehearsal). */
-  static final class TamperingCopy extends DatabaseActivitiesImpl {
+  static final class TamperingCopy extends CopyActivitiesImpl {
     private final LocalCluster target;
     private final AtomicInteger copies = new AtomicInteger();
 
@@ -282,10 +248,10 @@ class MoveEndToEndTest {
   }
 
   static List<TableComparison> compareNow(DemoWorld world) {
-    DatabaseActivities db = new DatabaseActivitiesImpl();
+    FingerprintActivities db = new FingerprintActivitiesImpl();
     return Comparisons.compare(
-        db.fingerprint(new DatabaseActivities.FingerprintRequest("home", database(world.home()), Verify.ALL)),
-        db.fingerprint(new DatabaseActivities.FingerprintRequest("arm", database(world.arm()), Verify.ALL)));
+        db.fingerprint(new FingerprintActivities.FingerprintRequest("home", database(world.home()), Verify.ALL)),
+        db.fingerprint(new FingerprintActivities.FingerprintRequest("arm", database(world.arm()), Verify.ALL)));
   }
 
   static boolean targetExists(DemoWorld world) {

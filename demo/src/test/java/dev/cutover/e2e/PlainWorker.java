@@ -1,6 +1,8 @@
 package dev.cutover.e2e;
 
-import dev.cutover.database.DatabaseActivities;
+import dev.cutover.database.CopyActivities;
+import dev.cutover.database.DatabaseActivitiesImpl;
+import dev.cutover.database.FingerprintActivitiesImpl;
 import dev.cutover.frontdoor.FrontDoorActivitiesImpl;
 import dev.cutover.hosts.HostActivitiesImpl;
 import dev.cutover.live.HealthActivitiesImpl;
@@ -16,20 +18,20 @@ import io.temporal.worker.WorkerOptions;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-/** A worker without Spring, for tests that swap one activity implementation for a test-only one. */
+/** A worker without Spring, for tests that swap the copy activities for a test-only one. */
 final class PlainWorker implements AutoCloseable {
 
   private final WorkflowServiceStubs stubs;
   private final WorkerFactory factory;
 
-  PlainWorker(String address, DatabaseActivities database) {
+  PlainWorker(String address, CopyActivities copy) {
     stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(address).build());
     factory = WorkerFactory.newInstance(WorkflowClient.newInstance(stubs));
     Worker worker = factory.newWorker(TaskQueues.MAIN,
         WorkerOptions.newBuilder().setStickyQueueScheduleToStartTimeout(Duration.ZERO).build());
     worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class, dev.cutover.workflow.CompareWorkflowImpl.class);
     worker.registerActivitiesImplementations(
-        database, new HostActivitiesImpl(), new FrontDoorActivitiesImpl(), new HealthActivitiesImpl(),
+        new DatabaseActivitiesImpl(), copy, new FingerprintActivitiesImpl(), new HostActivitiesImpl(), new FrontDoorActivitiesImpl(), new HealthActivitiesImpl(),
         new ScheduleActivitiesImpl());
     factory.start();
   }

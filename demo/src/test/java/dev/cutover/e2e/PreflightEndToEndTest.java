@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cutover.database.CopyActivitiesImpl;
 import dev.cutover.database.DatabaseActivitiesImpl;
+import dev.cutover.database.FingerprintActivitiesImpl;
 import dev.cutover.frontdoor.FrontDoorActivitiesImpl;
 import dev.cutover.hosts.HostActivitiesImpl;
 import dev.cutover.live.HealthActivitiesImpl;
@@ -16,12 +18,12 @@ import dev.cutover.plan.Disk;
 import dev.cutover.plan.FrontDoor;
 import dev.cutover.plan.Health;
 import dev.cutover.plan.Plan;
+import dev.cutover.preflight.Finding;
 import dev.cutover.preflight.ScheduleActivitiesImpl;
 import dev.cutover.workflow.CutoverRequest;
 import dev.cutover.workflow.CutoverResult;
 import dev.cutover.workflow.CutoverWorkflow;
 import dev.cutover.workflow.CutoverWorkflowImpl;
-import dev.cutover.workflow.Finding;
 import dev.cutover.workflow.Outcome;
 import dev.cutover.workflow.TaskQueues;
 import io.temporal.client.WorkflowOptions;
@@ -74,7 +76,8 @@ class PreflightEndToEndTest {
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
       Worker worker = env.newWorker(TaskQueues.MAIN);
       worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
-      worker.registerActivitiesImplementations(new HugeSourceNoDatabases(), new HostActivitiesImpl(),
+      worker.registerActivitiesImplementations(new HugeSourceNoDatabases(), new CopyActivitiesImpl(),
+          new FingerprintActivitiesImpl(), new HostActivitiesImpl(),
           new FrontDoorActivitiesImpl(), new HealthActivitiesImpl(), new ScheduleActivitiesImpl());
       env.start();
       CutoverWorkflow workflow = env.getWorkflowClient().newWorkflowStub(CutoverWorkflow.class,

@@ -10,11 +10,10 @@ import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,29 +26,18 @@ import org.junit.jupiter.api.io.TempDir;
 class SecretsEndToEndTest {
 
   @TempDir Path dir;
-  private Scenario scenario;
-
-  @AfterEach
-  void tearDown() {
-    if (scenario != null) {
-      scenario.close();
-    }
-  }
+  @RegisterExtension final Scenario scenario = new Scenario();
 
   @Test
   void neitherThePasswordNorTheTokenEverEntersHistoryStatusOrOutput() throws Exception {
     String password = "pw-" + Long.toHexString(System.nanoTime()) + "-do-not-log";
     Path passwordFile = dir.resolve("db-password");
     Files.writeString(passwordFile, password + "\n");
-    scenario = Scenario.start(DemoWorld.Options.forTests().withFrontDoor(DemoWorld.FrontDoorKind.CLOUDFLARE, false),
+    scenario.start(DemoWorld.Options.forTests().withFrontDoor(DemoWorld.FrontDoorKind.CLOUDFLARE, false),
         plan -> plan.replace("user: cutover}", "user: cutover, passwordFile: \"" + passwordFile + "\"}"));
     String token = Files.readString(scenario.world.tokenFile()).strip();
     scenario.world.startWorker();
-    CompletableFuture<Cli> move = CompletableFuture.supplyAsync(
-        () -> Cli.run("start", scenario.plan.toString(), "--wait", "--address", scenario.address));
-    scenario.awaitGate();
-    assertEquals(0, Cli.run("confirm", DemoWorld.APP, "--address", scenario.address).exitCode());
-    Cli finished = move.get(2, TimeUnit.MINUTES);
+    Cli finished = scenario.confirmedMove();
     assertEquals(0, finished.exitCode(), finished.out() + finished.err());
 
     String history = history();

@@ -12,9 +12,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,17 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
  * idempotent, so the retry is safe.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
+@Tag("slow")
 class WorkerKillTest {
 
   @TempDir Path logs;
-  private Scenario scenario;
-
-  @AfterEach
-  void tearDown() {
-    if (scenario != null) {
-      scenario.close();
-    }
-  }
+  @RegisterExtension final Scenario scenario = new Scenario();
 
   @Test
   void aWorkerKilledDuringTheCopyIsReplacedAndTheMoveCompletes() throws Exception {
@@ -54,14 +49,14 @@ class WorkerKillTest {
   }
 
   private void moveKillingTheWorkerDuring(int scale, String step, UnaryOperator<String> adjust) throws Exception {
-    scenario = Scenario.start(DemoWorld.Options.forTests().withScale(scale), adjust);
+    scenario.start(DemoWorld.Options.forTests().withScale(scale), adjust);
     String address = scenario.address;
     WorkerProcess first = WorkerProcess.start(address, logs.resolve("worker-1.log"));
     try {
       scenario.awaitPlayers();
       assertEquals(0, Cli.run("start", scenario.plan.toString(), "--address", address).exitCode());
       scenario.awaitGate();
-      assertEquals(0, Cli.run("confirm", DemoWorld.APP, "--address", address).exitCode());
+      scenario.confirm();
       scenario.awaitStatus(s -> Scenario.running(s, step), "step '" + step + "' running");
     } finally {
       first.kill();

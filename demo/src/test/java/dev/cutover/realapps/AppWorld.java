@@ -2,7 +2,7 @@ package dev.cutover.realapps;
 
 import dev.cutover.cli.ConnectionOptions;
 import dev.cutover.cli.EmbeddedTemporal;
-import dev.cutover.database.LocalCluster;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.demo.CaddyProxy;
 import dev.cutover.demo.ControlServer;
 import dev.cutover.demo.OneWriterMonitor;

@@ -1,6 +1,6 @@
 package dev.cutover.realapps;
 
-import dev.cutover.database.LocalCluster;
+import dev.cutover.testing.LocalCluster;
 import dev.cutover.database.Sql;
 import java.nio.file.Path;
 import java.sql.Connection;

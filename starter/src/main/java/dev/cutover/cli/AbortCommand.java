@@ -44,7 +44,7 @@ class AbortCommand implements Callable<Integer> {
       throw new CliException(ExitCode.USAGE, "the move of " + app + " is in " + status.phase()
           + ": the switch has begun, so abort no longer applies; use `cutover rollback " + app + "`");
     }
-    Moves.workflow(client, app).abort(new CutoverWorkflow.AbortRequest(by, reason));
+    Moves.decide(client, app, "abort", move -> move.abortMove(new CutoverWorkflow.AbortRequest(by, reason)));
     spec.commandLine().getOut().printf("asked the move of %s to abort (by %s%s); it compensates every step taken;"
         + " follow it with `cutover watch %s`%n", app, by, reason == null ? "" : ": " + reason, app);
     return ExitCode.OK;

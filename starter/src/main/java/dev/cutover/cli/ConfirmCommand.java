@@ -30,11 +30,9 @@ class ConfirmCommand implements Callable<Integer> {
   public Integer call() {
     WorkflowClient client = connection.client();
     CutoverStatus status = Moves.runningStatus(client, app, "confirm");
-    if (!status.waitingForConfirm()) {
-      throw new CliException(ExitCode.USAGE, "the move of " + app + " is not waiting for confirm: it is in "
-          + status.phase() + (status.confirmed() != null ? ", confirmed by " + status.confirmed().by() : ""));
-    }
-    Moves.workflow(client, app).confirm(new CutoverWorkflow.Confirmation(by));
+    // The workflow decides whether the confirm counts (an update with a validator), not this status, read
+    // earlier: an abort may have landed since.
+    Moves.decide(client, app, "confirm", move -> move.confirmMove(new CutoverWorkflow.Confirmation(by)));
     spec.commandLine().getOut().printf("confirmed the move of %s as %s%s; follow it with `cutover watch %s`%n",
         app, by, status.stale() ? " (it was stale: it waited longer than confirm.staleAfter)" : "", app);
     return ExitCode.OK;

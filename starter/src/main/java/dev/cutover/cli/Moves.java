@@ -1,6 +1,7 @@
 package dev.cutover.cli;
 
 import dev.cutover.plan.Plan;
+import dev.cutover.temporal.Failures;
 import dev.cutover.workflow.CutoverRequest;
 import dev.cutover.workflow.CutoverResult;
 import dev.cutover.workflow.CutoverSearchAttributes;
@@ -8,6 +9,7 @@ import dev.cutover.workflow.TaskQueues;
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowServiceException;
 import io.temporal.common.SearchAttributes;
@@ -19,6 +21,7 @@ import java.util.List;
 import java.util.Optional;
 import dev.cutover.workflow.CutoverStatus;
 import dev.cutover.workflow.CutoverWorkflow;
+import dev.cutover.workflow.Decision;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -28,7 +31,9 @@ import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowQueryException;
 import io.temporal.client.WorkflowStub;
+import io.temporal.client.WorkflowUpdateException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Finds an app's move by its workflow id and reads where it stands. A running move answers the status
@@ -154,6 +159,21 @@ final class Moves {
 
   static CutoverWorkflow workflow(WorkflowClient client, String app) {
     return client.newWorkflowStub(CutoverWorkflow.class, Plan.workflowIdFor(app));
+  }
+
+  /**
+   * Sends a decision (confirm, abort) as an update: the workflow checks and records it in one step and
+   * answers. A refusal (not at the gate, already aborted by someone) becomes exit 2 with the workflow's reason.
+   */
+  static Decision decide(WorkflowClient client, String app, String verb, Function<CutoverWorkflow, Decision> update) {
+    try {
+      return update.apply(workflow(client, app));
+    } catch (WorkflowUpdateException e) {
+      throw new CliException(ExitCode.USAGE, "cannot " + verb + " the move of " + app + ": " + Failures.reason(e));
+    } catch (WorkflowNotFoundException e) {
+      // It ended between the status read and the update (an abort's compensation is quick).
+      throw new CliException(ExitCode.USAGE, "the move of " + app + " has already ended; nothing to " + verb);
+    }
   }
 
   static CutoverStatus status(WorkflowClient client, Move move) {

@@ -1,8 +1,8 @@
 package dev.cutover.cli;
 
+import dev.cutover.preflight.Finding;
 import dev.cutover.verify.TableComparison;
 import dev.cutover.workflow.CutoverStatus;
-import dev.cutover.workflow.Finding;
 import dev.cutover.workflow.StepStatus;
 import java.time.Instant;
 import java.time.ZoneOffset;

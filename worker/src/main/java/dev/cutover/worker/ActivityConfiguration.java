@@ -1,7 +1,10 @@
 package dev.cutover.worker;
 
+import dev.cutover.database.CopyActivities;
+import dev.cutover.database.CopyActivitiesImpl;
 import dev.cutover.database.DatabaseActivities;
 import dev.cutover.database.DatabaseActivitiesImpl;
+import dev.cutover.database.FingerprintActivitiesImpl;
 import dev.cutover.frontdoor.FrontDoorActivities;
 import dev.cutover.frontdoor.FrontDoorActivitiesImpl;
 import dev.cutover.hosts.HostActivities;
@@ -10,6 +13,7 @@ import dev.cutover.live.HealthActivities;
 import dev.cutover.live.HealthActivitiesImpl;
 import dev.cutover.preflight.ScheduleActivities;
 import dev.cutover.preflight.ScheduleActivitiesImpl;
+import dev.cutover.verify.FingerprintActivities;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -20,6 +24,16 @@ public class ActivityConfiguration {
   @Bean
   DatabaseActivities databaseActivities() {
     return new DatabaseActivitiesImpl();
+  }
+
+  @Bean
+  CopyActivities copyActivities() {
+    return new CopyActivitiesImpl();
+  }
+
+  @Bean
+  FingerprintActivities fingerprintActivities() {
+    return new FingerprintActivitiesImpl();
   }
 
   @Bean

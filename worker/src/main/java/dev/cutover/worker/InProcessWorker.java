@@ -45,8 +45,8 @@ public final class InProcessWorker implements AutoCloseable {
   /** Every activity bean of the main worker, in the order application.yaml names them. */
   static List<Object> activities() {
     ActivityConfiguration beans = new ActivityConfiguration();
-    return List.of(beans.databaseActivities(), beans.hostActivities(), beans.frontDoorActivities(),
-        beans.healthActivities(), beans.scheduleActivities());
+    return List.of(beans.databaseActivities(), beans.copyActivities(), beans.fingerprintActivities(),
+        beans.hostActivities(), beans.frontDoorActivities(), beans.healthActivities(), beans.scheduleActivities());
   }
 
   @Override

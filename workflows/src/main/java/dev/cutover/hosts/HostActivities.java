@@ -65,7 +65,7 @@ public interface HostActivities {
   record ArchRequest(String box, Host host, Artifact artifact, Duration timeout) {}
 
   /**
-   * Architectures in canonical form ({@link Architectures}), or null when the raw text is not one cutover
+   * Architectures in canonical form ({@link dev.cutover.plan.Architectures}), or null when the raw text is not one cutover
    * knows. {@code artifactSource} says where the artifact's came from, e.g. "ELF header of /srv/game/bin/game".
    */
   record ArchResult(

@@ -1,6 +1,6 @@
 package dev.cutover.verify;
 
-import dev.cutover.database.DatabaseActivities.TableRecheck;
+import dev.cutover.verify.FingerprintActivities.TableRecheck;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

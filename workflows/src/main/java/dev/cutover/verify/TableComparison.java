@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * One row of the checksum table the story printed: both sides, and whether they agree. When they do not,
  * {@code differingRanges} are the key ranges whose chunks have no equal on the other side: every row that
- * differs lies in one of them, which is what {@code DatabaseActivities.narrow} lists. {@code checked} says
+ * differs lies in one of them, which is what {@code FingerprintActivities.narrow} lists. {@code checked} says
  * what the hashes cover when it is not every row (the re-check at the freeze after a baseline), else null.
  */
 public record TableComparison(

@@ -1,6 +1,6 @@
 package dev.cutover.workflow;
 
-import dev.cutover.database.DatabaseActivities.TableDifference;
+import dev.cutover.verify.FingerprintActivities.TableDifference;
 import dev.cutover.plan.Plan;
 import dev.cutover.plan.Verify;
 import dev.cutover.verify.TableComparison;

@@ -1,15 +1,10 @@
 package dev.cutover.workflow;
 
-import dev.cutover.database.DatabaseActivities;
-import dev.cutover.database.DatabaseActivities.FingerprintRequest;
-import dev.cutover.database.DatabaseActivities.NarrowRequest;
-import dev.cutover.database.DatabaseActivities.TableDifference;
-import dev.cutover.plan.Box;
 import dev.cutover.verify.Comparisons;
 import dev.cutover.verify.DatabaseFingerprint;
+import dev.cutover.verify.FingerprintActivities;
+import dev.cutover.verify.FingerprintActivities.TableDifference;
 import dev.cutover.verify.TableComparison;
-import io.temporal.workflow.Async;
-import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,26 +12,19 @@ import java.util.List;
 /** Both sides at once, then, for every table that differs, the keys (and on request the rows) that do. */
 public class CompareWorkflowImpl implements CompareWorkflow {
 
-  private static final int DIFFERING_KEYS_SHOWN = 20;
-
-  private final DatabaseActivities database =
-      Workflow.newActivityStub(DatabaseActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.DATABASE);
+  private final FingerprintActivities fingerprints =
+      Workflow.newActivityStub(FingerprintActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.FINGERPRINT);
 
   @Override
   public CompareResult compare(CompareRequest request) {
     long started = Workflow.currentTimeMillis();
-    Box source = request.plan().source();
-    Box target = request.plan().target();
-    Promise<DatabaseFingerprint> s =
-        Async.function(database::fingerprint, new FingerprintRequest(source.name(), source.database(), request.verify()));
-    Promise<DatabaseFingerprint> t =
-        Async.function(database::fingerprint, new FingerprintRequest(target.name(), target.database(), request.verify()));
-    List<TableComparison> tables = Comparisons.compare(s.get(), t.get());
+    BothSides sides = new BothSides(fingerprints, request.plan().source(), request.plan().target());
+    List<DatabaseFingerprint> both = sides.fingerprint(request.verify());
+    List<TableComparison> tables = Comparisons.compare(both.get(0), both.get(1));
     List<TableDifference> differences = new ArrayList<>();
     for (TableComparison table : tables) {
-      if (!table.matches() && table.differingRanges() != null && !table.differingRanges().isEmpty()) {
-        differences.add(database.narrow(new NarrowRequest(source.name(), source.database(), target.name(),
-            target.database(), table.table(), table.differingRanges(), DIFFERING_KEYS_SHOWN, request.showRows())));
+      if (BothSides.narrowable(table)) {
+        differences.add(sides.narrow(table, request.showRows()));
       }
     }
     return new CompareResult(tables, differences, Comparisons.allMatch(tables), Workflow.currentTimeMillis() - started);

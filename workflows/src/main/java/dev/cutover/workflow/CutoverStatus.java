@@ -1,7 +1,8 @@
 package dev.cutover.workflow;
 
-import dev.cutover.database.DatabaseActivities.LogicalLag;
-import dev.cutover.database.DatabaseActivities.TableDifference;
+import dev.cutover.database.CopyActivities.LogicalLag;
+import dev.cutover.preflight.Finding;
+import dev.cutover.verify.FingerprintActivities.TableDifference;
 import dev.cutover.verify.TableComparison;
 import java.util.List;
 

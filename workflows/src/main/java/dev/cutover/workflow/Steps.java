@@ -1,8 +1,8 @@
 package dev.cutover.workflow;
 
+import dev.cutover.preflight.Journal;
+import dev.cutover.temporal.Failures;
 import dev.cutover.workflow.StepStatus.State;
-import io.temporal.failure.ApplicationFailure;
-import io.temporal.failure.TimeoutFailure;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,16 +60,18 @@ final class Steps {
     return steps;
   }
 
+  /** The steps of one phase, as preflight records them. */
+  Journal in(Phase at) {
+    return new Journal() {
+      @Override
+      public <T> T step(String name, Supplier<T> action, Function<T, String> describe) {
+        return run(at, name, action, describe);
+      }
+    };
+  }
+
   /** The innermost human-readable message: an activity's own failure text, not Temporal's wrapper. */
   static String reason(Throwable e) {
-    for (Throwable c = e; c != null; c = c.getCause()) {
-      if (c instanceof ApplicationFailure af) {
-        return af.getOriginalMessage();
-      }
-      if (c instanceof TimeoutFailure tf) {
-        return "timed out (" + tf.getTimeoutType().name().toLowerCase().replace("timeout_type_", "") + ")";
-      }
-    }
-    return e.getMessage();
+    return Failures.reason(e);
   }
 }

@@ -10,11 +10,12 @@ import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 import static org.mockito.Mockito.withSettings;
 
+import dev.cutover.database.CopyActivities;
 import dev.cutover.database.DatabaseActivities;
-import dev.cutover.database.DatabaseActivities.CopyResult;
+import dev.cutover.database.CopyActivities.CopyResult;
 import dev.cutover.database.DatabaseActivities.DatabaseInfo;
 import dev.cutover.database.DatabaseActivities.FenceResult;
-import dev.cutover.database.DatabaseActivities.FingerprintRequest;
+import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
 import dev.cutover.database.DatabaseActivities.TargetPrepared;
 import dev.cutover.database.Markers;
 import dev.cutover.frontdoor.FrontDoorActivities;
@@ -33,7 +34,9 @@ import dev.cutover.plan.Health;
 import dev.cutover.plan.NamedService;
 import dev.cutover.plan.Plan;
 import dev.cutover.plan.Service;
+import dev.cutover.preflight.Finding;
 import dev.cutover.verify.DatabaseFingerprint;
+import dev.cutover.verify.FingerprintActivities;
 import dev.cutover.verify.TableFingerprint;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
@@ -48,6 +51,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -62,6 +66,8 @@ class CutoverWorkflowTest {
   private WorkflowClient client;
   private final List<String> journal = Collections.synchronizedList(new ArrayList<>());
   private final DatabaseActivities database = mock(DatabaseActivities.class, withSettings().withoutAnnotations());
+  private final CopyActivities copies = mock(CopyActivities.class, withSettings().withoutAnnotations());
+  private final FingerprintActivities fingerprints = mock(FingerprintActivities.class, withSettings().withoutAnnotations());
   private final HostActivities hosts = mock(HostActivities.class, withSettings().withoutAnnotations());
   private final FrontDoorActivities frontDoor = mock(FrontDoorActivities.class, withSettings().withoutAnnotations());
   private final HealthActivities health = mock(HealthActivities.class, withSettings().withoutAnnotations());
@@ -75,7 +81,7 @@ class CutoverWorkflowTest {
     env = TestWorkflowEnvironment.newInstance();
     Worker worker = env.newWorker(TaskQueues.MAIN);
     worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
-    worker.registerActivitiesImplementations(database, hosts, frontDoor, health, schedule);
+    worker.registerActivitiesImplementations(database, copies, fingerprints, hosts, frontDoor, health, schedule);
     // The worker that runs on box arm itself (exec: worker); only some tests send it anything.
     env.newWorker("cutover-arm").registerActivitiesImplementations(armHosts);
     client = env.getWorkflowClient();
@@ -88,8 +94,8 @@ class CutoverWorkflowTest {
     });
     when(database.checkExtensions(any())).thenReturn(new DatabaseActivities.ExtensionCheck(List.of(), List.of()));
     when(database.prepareTarget(any())).thenAnswer(i -> record("create target", new TargetPrepared(true, "m")));
-    when(database.copy(any())).thenAnswer(i -> record("copy", new CopyResult(100, 3, 10, 20)));
-    when(database.fingerprint(any())).thenAnswer(i -> fingerprint("same"));
+    when(copies.copy(any())).thenAnswer(i -> record("copy", new CopyResult(100, 3, 10, 20)));
+    when(fingerprints.fingerprint(any())).thenAnswer(i -> fingerprint("same"));
     when(database.fence(any())).thenAnswer(i -> record("fence " + box(i.getArgument(0)), new FenceResult(false, 0, "0/1", "unset")));
     org.mockito.Mockito.doAnswer(i -> record("unfence " + box(i.getArgument(0)), null)).when(database).unfence(any());
     org.mockito.Mockito.doAnswer(i -> record("drop target", null)).when(database).dropTarget(any());
@@ -133,7 +139,7 @@ class CutoverWorkflowTest {
 
   @Test
   void aVerifyMismatchUndoesTheFreezeInReverseAndDropsTheTarget() {
-    when(database.fingerprint(any())).thenAnswer(i -> {
+    when(fingerprints.fingerprint(any())).thenAnswer(i -> {
       FingerprintRequest r = i.getArgument(0);
       return fingerprint(r.box().equals("arm") && journal.contains("fence home") ? "tampered" : "same");
     });
@@ -313,7 +319,7 @@ class CutoverWorkflowTest {
   @Test
   void aTargetThatTookWritesAfterTheSwitchIsNeverFlippedBack() {
     when(health.verifyLive(any())).thenThrow(CutoverFailure.VERIFY_LIVE_FAILED.failure("502 from the edge"));
-    when(database.fingerprint(any())).thenAnswer(i -> {
+    when(fingerprints.fingerprint(any())).thenAnswer(i -> {
       FingerprintRequest r = i.getArgument(0);
       return fingerprint(r.box().equals("arm") && journal.contains("front door -> TARGET") ? "new writes" : "same");
     });
@@ -357,8 +363,8 @@ class CutoverWorkflowTest {
 
   @Test
   void aSourceNotReadyForLogicalReplicationBlocksWithTheFix() {
-    when(database.checkLogical(any())).thenReturn(new DatabaseActivities.LogicalReadiness("replica", 10, 10, List.of(), 0,
-        List.of(new DatabaseActivities.LogicalIssue(true, "wal_level", "wal_level is replica", "set wal_level = logical and restart"))));
+    when(copies.checkLogical(any())).thenReturn(new CopyActivities.LogicalReadiness("replica", 10, 10, List.of(), 0,
+        List.of(new CopyActivities.LogicalIssue(true, "wal_level", "wal_level is replica", "set wal_level = logical and restart"))));
 
     CutoverResult result = stubOf(start(logicalPlan())).getResult(CutoverResult.class);
 
@@ -371,8 +377,8 @@ class CutoverWorkflowTest {
   @Test
   void aLogicalMoveReplicatesBeforeTheGateAndOnlyCatchesUpInTheFreeze() {
     replicating();
-    when(database.verifyChanges(any())).thenAnswer(i -> record("re-check", new DatabaseActivities.ChangesVerified(
-        List.of(new DatabaseActivities.TableRecheck("public.t", false, null, 3, 0, 3, 3, "h", "h", true)), 3, 100, 5)));
+    when(fingerprints.verifyChanges(any())).thenAnswer(i -> record("re-check", new FingerprintActivities.ChangesVerified(
+        List.of(new FingerprintActivities.TableRecheck("public.t", false, null, 3, 0, 3, 3, "h", "h", true)), 3, 100, 5)));
 
     CutoverWorkflow workflow = start(logicalPlan());
     awaitGate(workflow);
@@ -387,10 +393,10 @@ class CutoverWorkflowTest {
         "catch up", "re-check",
         "unfence arm", "arm: start job scoring", "arm: start app", "front door -> TARGET",
         "drop change log", "drop change log", "mark live"), journal);
-    verify(database, never()).copy(any());
-    verify(database, org.mockito.Mockito.atLeast(2)).lag(any());
+    verify(copies, never()).copy(any());
+    verify(copies, org.mockito.Mockito.atLeast(2)).lag(any());
     // The rehearsal's and the baselines, all before the freeze; the freeze fingerprints nothing in full.
-    verify(database, org.mockito.Mockito.times(4)).fingerprint(any());
+    verify(fingerprints, org.mockito.Mockito.times(4)).fingerprint(any());
     assertEquals("re-read 3 changed keys and 0 differing ranges at the freeze; baseline of 1 rows before the freeze",
         result.status().fingerprints().get(0).checked());
   }
@@ -398,9 +404,9 @@ class CutoverWorkflowTest {
   @Test
   void aRecheckThatFindsADifferenceFingerprintsEverythingAndRollsBack() {
     replicating();
-    when(database.verifyChanges(any())).thenAnswer(i -> record("re-check", new DatabaseActivities.ChangesVerified(
-        List.of(new DatabaseActivities.TableRecheck("public.t", false, null, 1, 0, 1, 1, "a", "b", false)), 1, 100, 5)));
-    when(database.fingerprint(any())).thenAnswer(i -> {
+    when(fingerprints.verifyChanges(any())).thenAnswer(i -> record("re-check", new FingerprintActivities.ChangesVerified(
+        List.of(new FingerprintActivities.TableRecheck("public.t", false, null, 1, 0, 1, 1, "a", "b", false)), 1, 100, 5)));
+    when(fingerprints.fingerprint(any())).thenAnswer(i -> {
       FingerprintRequest r = i.getArgument(0);
       return record("fingerprint " + r.box(),
           fingerprint(r.box().equals("arm") && journal.contains("re-check") ? "tampered" : "same"));
@@ -425,22 +431,22 @@ class CutoverWorkflowTest {
   void baselinesThatDifferAreNarrowedToKeysBeforeTheFreeze() {
     replicating();
     // The baselines: the target is one change behind in the chunk 1..9.
-    when(database.fingerprint(any())).thenAnswer(i -> {
+    when(fingerprints.fingerprint(any())).thenAnswer(i -> {
       FingerprintRequest r = i.getArgument(0);
       String hash = r.box().equals("arm") ? "behind" : "ahead";
       return new DatabaseFingerprint(r.box(), List.of(new TableFingerprint("public.t", 9, Map.of(), hash,
           List.of(new dev.cutover.verify.Chunk(List.of("1"), List.of("9"), 9, hash)))), 1, 1);
     });
-    List<DatabaseActivities.BaselineNarrowRequest> narrowed = new ArrayList<>();
-    when(database.narrowBaselines(any())).thenAnswer(i -> {
+    List<FingerprintActivities.BaselineNarrowRequest> narrowed = new ArrayList<>();
+    when(fingerprints.narrowBaselines(any())).thenAnswer(i -> {
       narrowed.add(i.getArgument(0));
-      return record("narrow", new DatabaseActivities.BaselineKeys(Map.of("public.t", List.of(List.of("7"))), List.of(), 18, 3));
+      return record("narrow", new FingerprintActivities.BaselineKeys(Map.of("public.t", List.of(List.of("7"))), List.of(), 18, 3));
     });
-    List<DatabaseActivities.ChangesRequest> rechecked = new ArrayList<>();
-    when(database.verifyChanges(any())).thenAnswer(i -> {
+    List<FingerprintActivities.ChangesRequest> rechecked = new ArrayList<>();
+    when(fingerprints.verifyChanges(any())).thenAnswer(i -> {
       rechecked.add(i.getArgument(0));
-      return new DatabaseActivities.ChangesVerified(
-          List.of(new DatabaseActivities.TableRecheck("public.t", false, null, 1, 0, 1, 1, "h", "h", true)), 1, 10, 5);
+      return new FingerprintActivities.ChangesVerified(
+          List.of(new FingerprintActivities.TableRecheck("public.t", false, null, 1, 0, 1, 1, "h", "h", true)), 1, 10, 5);
     });
 
     CutoverWorkflow workflow = start(logicalPlan());
@@ -459,23 +465,23 @@ class CutoverWorkflowTest {
 
   /** Logical replication that works: ready, started, copied, caught up, removable; change logs recording. */
   private void replicating() {
-    when(database.checkLogical(any())).thenReturn(new DatabaseActivities.LogicalReadiness("logical", 10, 10, List.of(), 0, List.of()));
-    when(database.startLogical(any())).thenAnswer(i -> record("start logical",
-        new DatabaseActivities.LogicalStarted("cutover_game", false, 3, List.of(), 5)));
-    DatabaseActivities.LogicalLag done = new DatabaseActivities.LogicalLag(true, 3, Map.of("r", 3), List.of(), "0/1", "0/1",
+    when(copies.checkLogical(any())).thenReturn(new CopyActivities.LogicalReadiness("logical", 10, 10, List.of(), 0, List.of()));
+    when(copies.startLogical(any())).thenAnswer(i -> record("start logical",
+        new CopyActivities.LogicalStarted("cutover_game", false, 3, List.of(), 5)));
+    CopyActivities.LogicalLag done = new CopyActivities.LogicalLag(true, 3, Map.of("r", 3), List.of(), "0/1", "0/1",
         0L, 0L, 0, true);
-    when(database.awaitInitialCopy(any())).thenAnswer(i -> record("initial copy", done));
-    when(database.lag(any())).thenReturn(done);
-    when(database.catchUp(any())).thenAnswer(i -> record("catch up",
-        new DatabaseActivities.LogicalCaughtUp(false, "0/2", 4, 0, 10, 20)));
-    org.mockito.Mockito.doAnswer(i -> record("cleanup logical", null)).when(database).cleanupLogical(any());
+    when(copies.awaitInitialCopy(any())).thenAnswer(i -> record("initial copy", done));
+    when(copies.lag(any())).thenReturn(done);
+    when(copies.catchUp(any())).thenAnswer(i -> record("catch up",
+        new CopyActivities.LogicalCaughtUp(false, "0/2", 4, 0, 10, 20)));
+    org.mockito.Mockito.doAnswer(i -> record("cleanup logical", null)).when(copies).cleanupLogical(any());
     recordingChangeLogs();
   }
 
   private void recordingChangeLogs() {
-    when(database.startChangeLog(any())).thenAnswer(i -> record("start change log",
-        new DatabaseActivities.ChangeLogStarted(true, null, "cutover_game_changes", "0/1", Map.of("public.t", "d"))));
-    org.mockito.Mockito.doAnswer(i -> record("drop change log", null)).when(database).dropChangeLog(any());
+    when(fingerprints.startChangeLog(any())).thenAnswer(i -> record("start change log",
+        new FingerprintActivities.ChangeLogStarted(true, null, "cutover_game_changes", "0/1", Map.of("public.t", "d"))));
+    org.mockito.Mockito.doAnswer(i -> record("drop change log", null)).when(fingerprints).dropChangeLog(any());
   }
 
   @Test
@@ -490,7 +496,12 @@ class CutoverWorkflowTest {
     assertEquals(List.of("cleanup logical", "drop target"), journal);
   }
 
+  /**
+   * Waits out the probe's real 15 s schedule-to-start timeout: the test server does not skip time while an
+   * activity task sits in a queue no worker polls (env.sleep(20 s) took 20 s here), so this one is slow.
+   */
   @Test
+  @Tag("slow")
   void aBoxWhoseWorkerIsNotPollingBlocksPreflight() {
     Plan base = plan();
     Box arm = base.target();
@@ -563,7 +574,7 @@ class CutoverWorkflowTest {
     io.temporal.worker.WorkerFactory first = io.temporal.worker.WorkerFactory.newInstance(client);
     Worker w1 = first.newWorker(queue, noSticky);
     w1.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
-    w1.registerActivitiesImplementations(database, hosts, frontDoor, health, schedule);
+    w1.registerActivitiesImplementations(database, copies, fingerprints, hosts, frontDoor, health, schedule);
     first.start();
     Plan plan = plan();
     CutoverWorkflow workflow = client.newWorkflowStub(CutoverWorkflow.class,
@@ -578,7 +589,7 @@ class CutoverWorkflowTest {
     io.temporal.worker.WorkerFactory second = io.temporal.worker.WorkerFactory.newInstance(client);
     Worker w2 = second.newWorker(queue, noSticky);
     w2.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
-    w2.registerActivitiesImplementations(database, hosts, frontDoor, health, schedule);
+    w2.registerActivitiesImplementations(database, copies, fingerprints, hosts, frontDoor, health, schedule);
     second.start();
     try {
       assertTrue(workflow.status().waitingForConfirm(), "still at the gate, 7 hours and one worker later");
@@ -615,7 +626,7 @@ class CutoverWorkflowTest {
 
   @Test
   void aConfirmOutsideTheGateIsIgnored() {
-    when(database.copy(any())).thenAnswer(i -> {
+    when(copies.copy(any())).thenAnswer(i -> {
       journal.add("copy");
       return new CopyResult(100, 3, 10, 20);
     });
@@ -625,6 +636,45 @@ class CutoverWorkflowTest {
     assertEquals(null, workflow.status().confirmed());
     workflow.abort(new CutoverWorkflow.AbortRequest("ops", null));
     assertEquals(Outcome.ABORTED, stubOf(workflow).getResult(CutoverResult.class).outcome());
+  }
+
+  @Test
+  void aConfirmSentAsAnUpdateIsAnsweredAndASecondOneIsRefusedSayingWhy() {
+    CutoverWorkflow workflow = start(plan());
+    awaitGate(workflow);
+
+    Decision confirmed = workflow.confirmMove(new CutoverWorkflow.Confirmation("ops"));
+    io.temporal.client.WorkflowUpdateException again = org.junit.jupiter.api.Assertions.assertThrows(
+        io.temporal.client.WorkflowUpdateException.class,
+        () -> workflow.confirmMove(new CutoverWorkflow.Confirmation("someone else")));
+
+    assertEquals("ops", confirmed.by());
+    assertEquals("the move was already confirmed by ops", dev.cutover.temporal.Failures.reason(again));
+    assertEquals(Outcome.COMPLETED, stubOf(workflow).getResult(CutoverResult.class).outcome());
+  }
+
+  @Test
+  void aConfirmAfterAnAbortIsRefusedNamingWhoAborted() throws InterruptedException {
+    // The abort's compensation waits until the confirm was tried, so the move is still running then.
+    java.util.concurrent.CountDownLatch confirmTried = new java.util.concurrent.CountDownLatch(1);
+    org.mockito.Mockito.doAnswer(i -> {
+      confirmTried.await(20, TimeUnit.SECONDS);
+      return record("drop target", null);
+    }).when(database).dropTarget(any());
+    CutoverWorkflow workflow = start(plan());
+    awaitGate(workflow);
+
+    workflow.abortMove(new CutoverWorkflow.AbortRequest("alice", "not today"));
+    io.temporal.client.WorkflowUpdateException refused = org.junit.jupiter.api.Assertions.assertThrows(
+        io.temporal.client.WorkflowUpdateException.class,
+        () -> workflow.confirmMove(new CutoverWorkflow.Confirmation("bob")));
+    confirmTried.countDown();
+
+    assertEquals("the move was already aborted by alice: not today", dev.cutover.temporal.Failures.reason(refused));
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+    assertEquals(Outcome.ABORTED, result.outcome());
+    assertEquals(null, result.status().confirmed());
+    assertEquals(List.of("drop target"), journal.subList(journal.indexOf("copy") + 1, journal.size()));
   }
 
   private CutoverWorkflow start(Plan plan) {

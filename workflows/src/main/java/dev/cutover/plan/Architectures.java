@@ -1,4 +1,4 @@
-package dev.cutover.hosts;
+package dev.cutover.plan;
 
 import java.util.Locale;
 import java.util.Map;

@@ -1,7 +1,6 @@
-package dev.cutover.hosts;
+package dev.cutover.preflight;
 
 import dev.cutover.hosts.HostActivities.ConfigKeys;
-import dev.cutover.workflow.Finding;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

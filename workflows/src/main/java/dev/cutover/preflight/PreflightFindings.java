@@ -1,10 +1,9 @@
-package dev.cutover.hosts;
+package dev.cutover.preflight;
 
 import dev.cutover.hosts.HostActivities.ArchResult;
 import dev.cutover.hosts.HostActivities.DiskResult;
 import dev.cutover.hosts.HostActivities.MigrationsResult;
 import dev.cutover.preflight.ScheduleActivities.NextJobDue;
-import dev.cutover.workflow.Finding;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;

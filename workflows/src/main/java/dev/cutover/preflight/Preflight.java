@@ -1,126 +1,155 @@
-package dev.cutover.workflow;
+package dev.cutover.preflight;
 
+import dev.cutover.database.CopyActivities;
+import dev.cutover.database.CopyActivities.LogicalIssue;
+import dev.cutover.database.CopyActivities.LogicalReadiness;
+import dev.cutover.database.CopyActivities.LogicalRequest;
 import dev.cutover.database.DatabaseActivities;
 import dev.cutover.database.DatabaseActivities.DatabaseInfo;
 import dev.cutover.database.DatabaseActivities.ExtensionCheck;
 import dev.cutover.database.DatabaseActivities.ExtensionRequest;
-import dev.cutover.database.DatabaseActivities.LogicalIssue;
-import dev.cutover.database.DatabaseActivities.LogicalReadiness;
-import dev.cutover.database.DatabaseActivities.LogicalRequest;
 import dev.cutover.database.DatabaseActivities.InspectRequest;
 import dev.cutover.database.Markers;
 import dev.cutover.frontdoor.FrontDoorActivities;
 import dev.cutover.frontdoor.FrontDoorActivities.FrontDoorRequest;
 import dev.cutover.frontdoor.FrontDoorActivities.Side;
-import dev.cutover.hosts.ConfigComparison;
 import dev.cutover.hosts.HostActivities;
 import dev.cutover.hosts.HostActivities.ArchRequest;
+import dev.cutover.hosts.HostActivities.CommandRequest;
 import dev.cutover.hosts.HostActivities.ConfigKeys;
 import dev.cutover.hosts.HostActivities.ConfigKeysRequest;
 import dev.cutover.hosts.HostActivities.DiskRequest;
 import dev.cutover.hosts.HostActivities.MigrationsRequest;
-import dev.cutover.hosts.PreflightFindings;
 import dev.cutover.plan.Box;
 import dev.cutover.plan.Host;
 import dev.cutover.plan.Plan;
+import dev.cutover.temporal.Failures;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * Phase 1: everything that can be known before anything changes, reported all at once. Each check adds
  * findings; one that cannot even run becomes a blocking finding with its reason, never a thrown error,
- * so the operator sees every problem in one pass.
+ * so the operator sees every problem in one pass. Workflow code: it only schedules activities.
  */
-final class Preflight {
+public final class Preflight {
 
-  private static final Duration INSPECTION_TIMEOUT = Duration.ofMinutes(1);
+  /** The activity stubs preflight reads through; {@code probe} gives one for a box's own worker queue. */
+  public record Stubs(DatabaseActivities database, CopyActivities copies, HostActivities sourceHost,
+      HostActivities targetHost, FrontDoorActivities frontDoor, Function<String, HostActivities> probe) {}
 
   private final Plan plan;
-  private final Steps steps;
-  private final DatabaseActivities database;
-  private final HostActivities sourceHost;
-  private final HostActivities targetHost;
-  private final FrontDoorActivities frontDoor;
+  private final Journal steps;
+  private final Stubs stubs;
+  private final Limits limits;
   private final List<Finding> findings;
   /** Set when this move copies by logical replication. */
   private final LogicalRequest logicalRequest;
 
-  Preflight(Plan plan, Steps steps, DatabaseActivities database, HostActivities sourceHost,
-      HostActivities targetHost, FrontDoorActivities frontDoor, List<Finding> findings, LogicalRequest logicalRequest) {
+  /** The limits each host inspection and a worker's probe are given in their requests. */
+  public record Limits(Duration inspection, Duration probe) {}
+
+  public Preflight(Plan plan, Journal steps, Stubs stubs, Limits limits, List<Finding> findings,
+      LogicalRequest logicalRequest) {
     this.plan = plan;
     this.steps = steps;
-    this.database = database;
-    this.sourceHost = sourceHost;
-    this.targetHost = targetHost;
-    this.frontDoor = frontDoor;
+    this.stubs = stubs;
+    this.limits = limits;
     this.findings = findings;
     this.logicalRequest = logicalRequest;
   }
 
   /** True when nothing blocks. */
-  boolean run() {
+  public boolean run() {
+    boolean clear = inspect();
+    for (Box box : List.of(plan.source(), plan.target())) {
+      if (box.host().exec() == Host.Exec.WORKER && !workerPolls(box)) {
+        clear = false;
+      }
+    }
+    return clear;
+  }
+
+  /** A box whose commands run on its own worker needs that worker polling its queue right now. */
+  private boolean workerPolls(Box box) {
+    String queue = box.host().taskQueue();
+    HostActivities probe = stubs.probe().apply(queue);
+    try {
+      steps.step("check a worker polls " + queue,
+          () -> probe.run(new CommandRequest(box.name(), box.host(), "probe", List.of("true"), limits.probe())),
+          r -> "answered in " + r.millis() + " ms");
+      findings.add(Finding.ok("worker " + box.name(), "a worker polls task queue " + queue));
+      return true;
+    } catch (TemporalFailure e) {
+      findings.add(Finding.blocking("worker " + box.name(), "no worker answered on task queue " + queue
+          + " (" + Failures.reason(e) + ")", "start `cutover worker` on " + box.name() + " with CUTOVER_HOST_QUEUE=" + queue));
+      return false;
+    }
+  }
+
+  private boolean inspect() {
     Box source = plan.source();
     Box target = plan.target();
     Promise<DatabaseInfo> sourceInfo =
-        Async.function(database::inspect, new InspectRequest(source.name(), source.database()));
+        Async.function(stubs.database()::inspect, new InspectRequest(source.name(), source.database()));
     Promise<DatabaseInfo> targetInfo =
-        Async.function(database::inspect, new InspectRequest(target.name(), target.database()));
-    DatabaseInfo s = steps.run(Phase.PREFLIGHT, "inspect source database", sourceInfo::get, Preflight::describe);
-    DatabaseInfo t = steps.run(Phase.PREFLIGHT, "inspect target database", targetInfo::get, Preflight::describe);
-    checkSource(s);
-    checkTarget(t);
+        Async.function(stubs.database()::inspect, new InspectRequest(target.name(), target.database()));
+    DatabaseInfo s = steps.step("inspect source database", sourceInfo::get, DatabaseInfo::summary);
+    DatabaseInfo t = steps.step("inspect target database", targetInfo::get, DatabaseInfo::summary);
+    sourceDatabaseUsable(s);
+    targetDatabaseOursOrNew(t);
     if (logicalRequest != null && s.reachable() && s.exists() && t.reachable()) {
-      checkLogical();
+      sourceReadyForLogical();
     }
     if (s.reachable() && t.reachable() && s.serverVersionNum() != null && t.serverVersionNum() != null) {
-      checkVersions(s, t);
+      targetVersionNotOlder(s, t);
     }
     if (s.reachable() && s.exists() && t.reachable()) {
-      checkExtensions();
+      extensionsInstallableOnTarget();
     }
-    checkConfig();
+    configKeysAgree();
     for (Box box : List.of(source, target)) {
       if (box.artifact() != null) {
-        inspect("CPU architecture of " + box.name(), "artifact", () -> PreflightFindings.architecture(
-            host(box).architecture(new ArchRequest(box.name(), box.host(), box.artifact(), INSPECTION_TIMEOUT))));
+        inspection("CPU architecture of " + box.name(), "artifact", () -> PreflightFindings.architecture(
+            host(box).architecture(new ArchRequest(box.name(), box.host(), box.artifact(), limits.inspection()))));
       }
       if (box.migrations() != null) {
-        inspect("pending migrations on " + box.name(), "migrations", () -> PreflightFindings.migrations(
+        inspection("pending migrations on " + box.name(), "migrations", () -> PreflightFindings.migrations(
             host(box).pendingMigrations(new MigrationsRequest(
-                box.name(), box.host(), box.migrations().pendingCommand(), INSPECTION_TIMEOUT))));
+                box.name(), box.host(), box.migrations().pendingCommand(), limits.inspection()))));
       }
     }
     if (target.disk() != null && s.sizeBytes() != null) {
-      inspect("free disk on " + target.name(), "disk", () -> PreflightFindings.disk(targetHost.diskRoom(
-          new DiskRequest(target.name(), target.host(), target.disk().path(), s.sizeBytes(), INSPECTION_TIMEOUT))));
+      inspection("free disk on " + target.name(), "disk", () -> PreflightFindings.disk(stubs.targetHost().diskRoom(
+          new DiskRequest(target.name(), target.host(), target.disk().path(), s.sizeBytes(), limits.inspection()))));
     }
-    inspect("front door (" + plan.frontDoor().type() + ")", "front door", () -> Finding.ok("front door",
-        frontDoor.check(new FrontDoorRequest(plan.app(), plan.frontDoor(), Side.TARGET)).detail()));
+    inspection("front door (" + plan.frontDoor().type() + ")", "front door", () -> Finding.ok("front door",
+        stubs.frontDoor().check(new FrontDoorRequest(plan.app(), plan.frontDoor(), Side.TARGET)).detail()));
     return findings.stream().noneMatch(f -> f.severity() == Finding.Severity.BLOCKING);
   }
 
   /** Runs one inspection as a step; if it cannot run at all, that itself blocks, with the reason. */
-  private void inspect(String name, String check, Supplier<Finding> inspection) {
+  private void inspection(String name, String check, Supplier<Finding> inspection) {
     try {
-      findings.add(steps.run(Phase.PREFLIGHT, "check " + name, inspection, Finding::message));
+      findings.add(steps.step("check " + name, inspection, Finding::message));
     } catch (TemporalFailure e) {
-      findings.add(Finding.blocking(check, Steps.reason(e), "fix the plan's " + check + " settings or the box"));
+      findings.add(Finding.blocking(check, Failures.reason(e), "fix the plan's " + check + " settings or the box"));
     }
   }
 
   /** Every extension the source uses must be installable on the target server at the same version. */
-  private void checkExtensions() {
+  private void extensionsInstallableOnTarget() {
     Box source = plan.source();
     Box target = plan.target();
     try {
-      ExtensionCheck check = steps.run(Phase.PREFLIGHT, "check extensions",
-          () -> database.checkExtensions(new ExtensionRequest(source.name(), source.database(), target.name(),
+      ExtensionCheck check = steps.step("check extensions",
+          () -> stubs.database().checkExtensions(new ExtensionRequest(source.name(), source.database(), target.name(),
               target.database())),
           r -> r.used().size() + " used, " + r.missing().size() + " missing on " + target.name());
       for (String missing : check.missing()) {
@@ -132,7 +161,7 @@ final class Preflight {
             : "all available on " + target.name() + ": " + String.join(", ", check.used())));
       }
     } catch (TemporalFailure e) {
-      findings.add(Finding.blocking("extensions", Steps.reason(e), "check both databases are reachable"));
+      findings.add(Finding.blocking("extensions", Failures.reason(e), "check both databases are reachable"));
     }
   }
 
@@ -140,7 +169,7 @@ final class Preflight {
    * Key names and salted value hashes from both boxes; the salt is one random value per move, the
    * same for both sides, so equal values compare equal without ever being stored.
    */
-  private void checkConfig() {
+  private void configKeysAgree() {
     Box source = plan.source();
     Box target = plan.target();
     if (source.config() == null && target.config() == null) {
@@ -153,24 +182,24 @@ final class Preflight {
     }
     String salt = Workflow.randomUUID().toString();
     try {
-      ConfigKeys s = steps.run(Phase.PREFLIGHT, "read config keys on " + source.name(),
-          () -> sourceHost.configKeys(new ConfigKeysRequest(source.name(), source.host(), source.config().file(), salt,
-              INSPECTION_TIMEOUT)), k -> k.valueHashes().size() + " keys");
-      ConfigKeys t = steps.run(Phase.PREFLIGHT, "read config keys on " + target.name(),
-          () -> targetHost.configKeys(new ConfigKeysRequest(target.name(), target.host(), target.config().file(), salt,
-              INSPECTION_TIMEOUT)), k -> k.valueHashes().size() + " keys");
+      ConfigKeys s = steps.step("read config keys on " + source.name(),
+          () -> stubs.sourceHost().configKeys(new ConfigKeysRequest(source.name(), source.host(), source.config().file(), salt,
+              limits.inspection())), k -> k.valueHashes().size() + " keys");
+      ConfigKeys t = steps.step("read config keys on " + target.name(),
+          () -> stubs.targetHost().configKeys(new ConfigKeysRequest(target.name(), target.host(), target.config().file(), salt,
+              limits.inspection())), k -> k.valueHashes().size() + " keys");
       findings.addAll(ConfigComparison.findings(s, t));
     } catch (TemporalFailure e) {
-      findings.add(Finding.blocking("config", Steps.reason(e), "check config.file on both boxes"));
+      findings.add(Finding.blocking("config", Failures.reason(e), "check config.file on both boxes"));
     }
   }
 
   /** Logical replication needs the source configured for it; every problem becomes a finding with its fix. */
-  private void checkLogical() {
+  private void sourceReadyForLogical() {
     try {
-      LogicalReadiness readiness = steps.run(Phase.PREFLIGHT, "check logical replication readiness",
-          () -> database.checkLogical(logicalRequest),
-          r -> "wal_level " + r.walLevel() + ", " + r.freeReplicationSlots() + " free slots, " + r.issues().size() + " issues");
+      LogicalReadiness readiness = steps.step("check logical replication readiness",
+          () -> stubs.copies().checkLogical(logicalRequest),
+          LogicalReadiness::summary);
       for (LogicalIssue issue : readiness.issues()) {
         findings.add(issue.blocking() ? Finding.blocking(issue.check(), issue.problem(), issue.fix())
             : Finding.warning(issue.check(), issue.problem(), issue.fix()));
@@ -179,12 +208,12 @@ final class Preflight {
         findings.add(Finding.ok("logical replication", "the source is ready (wal_level " + readiness.walLevel() + ")"));
       }
     } catch (TemporalFailure e) {
-      findings.add(Finding.blocking("logical replication", Steps.reason(e), "check both databases are reachable"));
+      findings.add(Finding.blocking("logical replication", Failures.reason(e), "check both databases are reachable"));
     }
   }
 
 
-  private void checkSource(DatabaseInfo s) {
+  private void sourceDatabaseUsable(DatabaseInfo s) {
     if (!s.reachable()) {
       findings.add(Finding.blocking("source database", "cannot connect to " + s.box() + ": " + s.error(),
           "check source.database (url, user, password variable on the worker)"));
@@ -199,7 +228,7 @@ final class Preflight {
     }
   }
 
-  private void checkTarget(DatabaseInfo t) {
+  private void targetDatabaseOursOrNew(DatabaseInfo t) {
     if (!t.reachable()) {
       findings.add(Finding.blocking("target database", "cannot connect to " + t.box() + ": " + t.error(),
           "check target.database (url, user, password variable on the worker)"));
@@ -228,7 +257,7 @@ final class Preflight {
     }
   }
 
-  private void checkVersions(DatabaseInfo s, DatabaseInfo t) {
+  private void targetVersionNotOlder(DatabaseInfo s, DatabaseInfo t) {
     if (t.serverVersionNum() / 10000 < s.serverVersionNum() / 10000) {
       findings.add(Finding.blocking("server versions",
           "target runs PostgreSQL " + t.serverVersion() + ", older than the source's " + s.serverVersion(),
@@ -239,15 +268,6 @@ final class Preflight {
   }
 
   private HostActivities host(Box box) {
-    return box == plan.source() ? sourceHost : targetHost;
-  }
-
-  static String describe(DatabaseInfo info) {
-    if (!info.reachable()) {
-      return "unreachable: " + info.error();
-    }
-    return info.exists()
-        ? info.serverVersion() + ", " + info.userTables() + " tables, " + info.sizeBytes() + " bytes"
-        : info.serverVersion() + ", database does not exist";
+    return box == plan.source() ? stubs.sourceHost() : stubs.targetHost();
   }
 }

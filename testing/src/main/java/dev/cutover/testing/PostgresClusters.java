@@ -1,6 +1,5 @@
 package dev.cutover.testing;
 
-import dev.cutover.database.LocalCluster;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -23,6 +22,20 @@ public final class PostgresClusters implements AfterAllCallback {
     LocalCluster cluster = LocalCluster.start(name, walLevel);
     started.add(cluster);
     return cluster;
+  }
+
+  /** This class's "home" cluster, started on first use. */
+  public synchronized LocalCluster home() {
+    return named("home");
+  }
+
+  /** This class's "arm" cluster, started on first use. */
+  public synchronized LocalCluster arm() {
+    return named("arm");
+  }
+
+  private LocalCluster named(String name) {
+    return started.stream().filter(c -> c.name().equals(name)).findFirst().orElseGet(() -> start(name));
   }
 
   @Override

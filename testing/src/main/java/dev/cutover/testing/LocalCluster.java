@@ -1,7 +1,7 @@
-package dev.cutover.database;
+package dev.cutover.testing;
 
-import dev.cutover.support.Directories;
-import dev.cutover.hosts.ProcessRunner;
+import dev.cutover.plan.Database;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -15,11 +15,14 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
- * A throwaway PostgreSQL cluster in a temp directory on a free loopback port, for the demo and tests.
+ * A throwaway PostgreSQL cluster in a temp directory on a free loopback port, for the demo and tests (its
+ * own module: never part of what moves a real database).
  * PostgreSQL refuses to run as root, so as root every server program runs as the {@code postgres} OS
  * user (or {@code CUTOVER_PG_OS_USER}) through {@code runuser}. Superuser {@code cutover}, trust auth on
  * 127.0.0.1 only. {@link #close()} stops the server and deletes the directory; a JVM shutdown hook does
@@ -56,12 +59,12 @@ public final class LocalCluster implements AutoCloseable {
 
   /** With another {@code wal_level} ({@code replica}, {@code minimal}), as a source not ready for logical. */
   public static LocalCluster start(String name, String walLevel) {
-    Path bin = PgTools.find("initdb", 0).getParent();
+    Path bin = serverPrograms();
     String osUser = isRoot() ? System.getenv().getOrDefault("CUTOVER_PG_OS_USER", "postgres") : null;
     try {
       Path dir = Files.createTempDirectory("cutover-pg-" + name + "-");
       if (osUser != null) {
-        check(ProcessRunner.run(List.of("chown", "-R", osUser, dir.toString()), Map.of(), STEP_TIMEOUT), "chown");
+        check(exec(List.of("chown", "-R", osUser, dir.toString())), "chown");
       }
       LocalCluster cluster = new LocalCluster(name, dir, bin, freePort(), osUser, walLevel);
       Runtime.getRuntime().addShutdownHook(cluster.cleanup);
@@ -135,9 +138,29 @@ public final class LocalCluster implements AutoCloseable {
     return DriverManager.getConnection(jdbcUrl(database), SUPERUSER, "");
   }
 
+  /** The database as a plan names it: this cluster's address, the superuser, no password (trust auth). */
+  public Database database(String database) {
+    return new Database(jdbcUrl(database), SUPERUSER, null, null);
+  }
+
+  /** What a test puts into a database it creates. */
+  @FunctionalInterface
+  public interface Fill {
+    void into(Connection c) throws SQLException;
+  }
+
+  /** Creates {@code database}, fills it, and returns it as a plan names it. */
+  public Database createDatabase(String database, Fill fill) throws SQLException {
+    createDatabase(database);
+    try (Connection c = connect(database)) {
+      fill.into(c);
+    }
+    return database(database);
+  }
+
   public void createDatabase(String database) {
     try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
-      s.execute("CREATE DATABASE " + Sql.ident(database));
+      s.execute("CREATE DATABASE \"" + database.replace("\"", "\"\"") + "\"");
     } catch (SQLException e) {
       throw new IllegalStateException("creating " + database + " on " + name + ": " + e.getMessage(), e);
     }
@@ -159,7 +182,12 @@ public final class LocalCluster implements AutoCloseable {
         run(List.of(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "-m", "immediate", "-w", "stop"));
       }
       running = false;
-      Directories.deleteRecursively(dir);
+      if (Files.exists(dir)) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+          // Deepest first, so each directory is empty when its turn comes.
+          paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+      }
     } catch (RuntimeException | IOException e) {
       System.err.println("could not clean up cluster " + name + " in " + dir + ": " + e.getMessage());
     }
@@ -169,20 +197,71 @@ public final class LocalCluster implements AutoCloseable {
     return dir.resolve("data");
   }
 
-  private ProcessRunner.Result run(List<String> argv) {
+  private Output run(List<String> argv) {
     List<String> full = new ArrayList<>();
     if (osUser != null) {
       full.addAll(List.of("runuser", "-u", osUser, "--"));
     }
     full.addAll(argv);
-    return ProcessRunner.run(full, Map.of(), STEP_TIMEOUT);
+    return exec(full);
   }
 
-  private static void check(ProcessRunner.Result r, String what) {
-    if (r.exitCode() != 0) {
-      throw new IllegalStateException(
-          what + " failed (exit " + r.exitCode() + "): " + r.stderrTail() + " " + r.stdoutTail());
+  /** A program's exit code and the end of what it printed (stdout and stderr together). */
+  private record Output(int exitCode, String tail) {}
+
+  /** Runs an argument list (no shell) to its end, its output in a file rather than a pipe nobody drains. */
+  private static Output exec(List<String> argv) {
+    try {
+      Path out = Files.createTempFile("cutover-pg-", ".out");
+      try {
+        Process process = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        boolean ended = process.waitFor(STEP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        if (!ended) {
+          process.destroyForcibly();
+        }
+        String text = Files.readString(out);
+        String tail = text.substring(Math.max(0, text.length() - 600)).strip();
+        return new Output(ended ? process.exitValue() : -1, ended ? tail : tail + " (timed out)");
+      } finally {
+        Files.deleteIfExists(out);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted running " + argv.get(0), e);
     }
+  }
+
+  private static void check(Output r, String what) {
+    if (r.exitCode() != 0) {
+      throw new IllegalStateException(what + " failed (exit " + r.exitCode() + "): " + r.tail());
+    }
+  }
+
+  /**
+   * Where initdb and pg_ctl are: {@code CUTOVER_PG_BIN}, else the newest Debian PostgreSQL
+   * ({@code /usr/lib/postgresql/N/bin}, server programs are not on PATH there), else PATH.
+   */
+  private static Path serverPrograms() {
+    List<Path> candidates = new ArrayList<>();
+    String configured = System.getenv("CUTOVER_PG_BIN");
+    if (configured != null) {
+      candidates.add(Path.of(configured));
+    }
+    try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
+      versions.filter(v -> v.getFileName().toString().matches("\\d+"))
+          .sorted(Comparator.comparingInt((Path v) -> Integer.parseInt(v.getFileName().toString())).reversed())
+          .forEach(v -> candidates.add(v.resolve("bin")));
+    } catch (IOException notDebian) {
+      // No versioned directories: PATH may still have them.
+    }
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      candidates.add(Path.of(dir.isEmpty() ? "." : dir));
+    }
+    return candidates.stream().filter(dir -> Files.isExecutable(dir.resolve("initdb"))).findFirst()
+        .orElseThrow(() -> new IllegalStateException("no initdb in " + candidates
+            + ": install the PostgreSQL server (apt-get install postgresql) or set CUTOVER_PG_BIN"));
   }
 
   private static boolean isRoot() {

@@ -1,4 +1,4 @@
-package dev.cutover.workflow;
+package dev.cutover.preflight;
 
 /** One preflight result: blocking findings stop the move before anything changes. */
 public record Finding(Severity severity, String check, String message, String fix) {

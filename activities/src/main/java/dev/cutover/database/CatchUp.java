@@ -1,0 +1,181 @@
+package dev.cutover.database;
+
+import dev.cutover.database.CopyActivities.LogicalCaughtUp;
+import dev.cutover.database.CopyActivities.LogicalRequest;
+import dev.cutover.database.CopyActivities.LogicalWaitRequest;
+import dev.cutover.support.Heartbeats;
+import dev.cutover.workflow.CutoverFailure;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code logical} copy inside the blackout: with the source fenced, waits until the target applied
+ * everything up to the source's WAL position, copies sequence values and large objects (which logical
+ * replication does not carry), drops the subscription and the source's side, and fences the target.
+ */
+final class CatchUp {
+
+  private static final Logger log = LoggerFactory.getLogger(CatchUp.class);
+  /** The marker field a target carries once it has applied the fence position: catch-up's proof of done. */
+  private static final String CAUGHT_UP = "logical";
+
+  private CatchUp() {}
+
+  static LogicalCaughtUp run(LogicalWaitRequest w) {
+    LogicalRequest r = w.logical();
+    long started = System.nanoTime();
+    String name = ReplicationNames.copy(r.app());
+    String fenceLsn;
+    long waitMillis = 0;
+    boolean alreadyDone;
+    try (Connection source = Connections.open(r.source()); Connection target = Connections.open(r.target())) {
+      Fence.asMover(source);
+      Fence.asMover(target);
+      if (!Fence.isFenced(source)) {
+        // Without the fence, the source could take a write after the position waited for.
+        throw CutoverFailure.NOT_QUIESCENT.failure("the source " + r.sourceBox() + " is not fenced: fence it first");
+      }
+      String targetDb = Fence.currentDatabase(target);
+      Map<String, String> marker = Markers.fields(TargetDatabases.marker(target, targetDb));
+      if (!r.app().equals(marker.get("app")) || !r.moveId().equals(marker.get("move"))) {
+        throw CutoverFailure.TARGET_NOT_OURS.failure("the target " + targetDb + " was not made by this move");
+      }
+      Long subscription = ReplicationCatalog.findSubscription(target, name);
+      alreadyDone = subscription == null && marker.containsKey(CAUGHT_UP);
+      if (subscription == null && !alreadyDone) {
+        throw CutoverFailure.COPY_FAILED.failure("no subscription " + name + " on " + r.targetBox()
+            + " and no finished catch-up: pre-sync did not run or was cleaned up");
+      }
+      if (alreadyDone) {
+        fenceLsn = marker.get(CAUGHT_UP);
+      } else {
+        List<String> ddl = schemaDifferences(source, target);
+        if (!ddl.isEmpty()) {
+          throw CutoverFailure.COPY_FAILED.failure("the schema changed on the source during pre-sync, which"
+              + " logical replication does not carry: " + ddl + "; abort and start the move again");
+        }
+        fenceLsn = fencePosition(source);
+        long waitStarted = System.nanoTime();
+        waitForSlot(source, r, name, fenceLsn, w.timeout());
+        waitMillis = (System.nanoTime() - waitStarted) / 1_000_000;
+        // Written before anything is dropped: a rerun then knows the wait already succeeded.
+        TargetDatabases.comment(target, targetDb,
+            Markers.of(r.app(), r.moveId(), Markers.COPIED) + ";" + CAUGHT_UP + "=" + fenceLsn);
+        ReplicationCleanup.dropSubscription(target, name);
+      }
+      int sequences = Sequences.copy(source, target);
+      long largeObjects = LargeObjects.copy(source, target);
+      ReplicationCleanup.dropSourceSide(source, name);
+      Fence.fence(target, r.app());
+      long total = (System.nanoTime() - started) / 1_000_000;
+      log.info("caught up {} at {}: waited {} ms, {} sequences, {} large objects, {} ms in all",
+          r.app(), fenceLsn, waitMillis, sequences, largeObjects, total);
+      return new LogicalCaughtUp(alreadyDone, fenceLsn, sequences, largeObjects, waitMillis, total);
+    } catch (SQLException e) {
+      throw CutoverFailure.DATABASE_UNAVAILABLE.failure("catching up " + r.targetBox() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A transactional message, committed with a WAL flush, marks the end of what the target must apply:
+   * every commit of the app came before the fence, hence before it. The flush matters because the
+   * walsender only sends flushed WAL, and with asynchronous commit the tail could wait for the WAL writer.
+   */
+  private static String fencePosition(Connection source) throws SQLException {
+    try (Statement s = source.createStatement()) {
+      s.execute("SET synchronous_commit = on");
+      try (ResultSet rs = s.executeQuery("SELECT pg_logical_emit_message(true, 'cutover', 'fence')::text")) {
+        rs.next();
+        return rs.getString(1);
+      }
+    }
+  }
+
+  /**
+   * The slot's confirmed position is what the target reported flushed, so reaching the fence position
+   * there means every earlier commit is applied on the target. Polled tightly: this is blackout time.
+   */
+  private static void waitForSlot(Connection source, LogicalRequest r, String name, String lsn, Duration timeout)
+      throws SQLException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long lastBeat = 0;
+    String sql = "SELECT pg_wal_lsn_diff(?::pg_lsn, confirmed_flush_lsn)::bigint FROM pg_replication_slots"
+        + " WHERE slot_name = ?";
+    try (PreparedStatement ps = source.prepareStatement(sql)) {
+      ps.setString(1, lsn);
+      ps.setString(2, name);
+      while (true) {
+        Long behind;
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            throw CutoverFailure.COPY_FAILED.failure("the replication slot " + name + " is gone from " + r.sourceBox());
+          }
+          behind = (Long) rs.getObject(1);
+        }
+        if (behind != null && behind <= 0) {
+          return;
+        }
+        if (System.nanoTime() - lastBeat > 1_000_000_000L) {
+          Heartbeats.send(Map.of("phase", "catch-up", "fenceLsn", lsn,
+              "bytesBehind", behind == null ? -1 : behind));
+          lastBeat = System.nanoTime();
+        }
+        if (System.nanoTime() > deadline) {
+          throw CutoverFailure.COPY_FAILED.failure("the target did not apply up to " + lsn + " within " + timeout
+              + " (" + behind + " bytes behind)");
+        }
+        Pause.millis(20);
+      }
+    }
+  }
+
+  /**
+   * DDL is not replicated: a table or column added on the source during pre-sync stops the subscription
+   * or goes missing on the target. Compares tables, sequences and columns (by name and type) on both
+   * sides and names up to ten differences.
+   */
+  private static List<String> schemaDifferences(Connection source, Connection target) throws SQLException {
+    Set<String> left = schemaLines(source);
+    Set<String> right = schemaLines(target);
+    List<String> out = new ArrayList<>();
+    for (String line : left) {
+      if (!right.contains(line) && out.size() < 10) {
+        out.add("only on the source: " + line);
+      }
+    }
+    for (String line : right) {
+      if (!left.contains(line) && out.size() < 10) {
+        out.add("only on the target: " + line);
+      }
+    }
+    return out;
+  }
+
+  private static Set<String> schemaLines(Connection c) throws SQLException {
+    String sql = "SELECT format('%I.%I', n.nspname, c.relname) || ' ' || c.relkind::text"
+        + " || coalesce(' ' || quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)"
+        + "   || CASE WHEN a.attgenerated <> '' THEN ' generated' ELSE '' END, '')"
+        + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        + " LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
+        + "   AND c.relkind IN ('r', 'p')"
+        + " WHERE c.relkind IN ('r', 'p', 'S') AND " + Catalog.userSchema("n.nspname");
+    Set<String> out = new TreeSet<>();
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
+  }
+}

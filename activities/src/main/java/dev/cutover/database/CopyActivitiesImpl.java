@@ -1,0 +1,58 @@
+package dev.cutover.database;
+
+import dev.cutover.support.Heartbeats;
+import dev.cutover.workflow.CutoverFailure;
+
+/**
+ * The copy strategies: {@code dump-restore} through the libpq tools ({@link DumpRestore}) and {@code logical}
+ * replication, one step file each. Plain constructor: usable with or without Spring.
+ */
+public class CopyActivitiesImpl implements CopyActivities {
+
+  @Override
+  public CopyResult copy(CopyRequest request) {
+    int sourceMajor = ServerFacts.major(request.source(), request.sourceBox());
+    TargetDatabases.recreate(request.app(), request.moveId(), request.target(), ServerFacts.encoding(request.source()));
+    int targetMajor = ServerFacts.major(request.target(), request.targetBox());
+    if (targetMajor < sourceMajor) {
+      throw CutoverFailure.VERSION_INCOMPATIBLE.failure(
+          "target PostgreSQL " + targetMajor + " is older than the source's " + sourceMajor);
+    }
+    CopyResult copied = DumpRestore.copy(request, sourceMajor, targetMajor, Heartbeats::send);
+    return Connections.call(request.target(), "fencing the copy on " + request.targetBox(), c -> {
+      // The target stays fenced against the app until the switch.
+      Fence.fence(c, request.app());
+      return new CopyResult(copied.bytes(), Catalog.tables(c).size(), copied.dumpMillis(), copied.totalMillis());
+    });
+  }
+
+  @Override
+  public LogicalReadiness checkLogical(LogicalRequest request) {
+    return ReplicationReadiness.check(request);
+  }
+
+  @Override
+  public LogicalStarted startLogical(LogicalRequest request) {
+    return ReplicationStart.start(request);
+  }
+
+  @Override
+  public LogicalLag lag(LogicalRequest request) {
+    return ReplicationLag.lag(request);
+  }
+
+  @Override
+  public LogicalLag awaitInitialCopy(LogicalWaitRequest request) {
+    return ReplicationLag.awaitInitialCopy(request);
+  }
+
+  @Override
+  public LogicalCaughtUp catchUp(LogicalWaitRequest request) {
+    return CatchUp.run(request);
+  }
+
+  @Override
+  public void cleanupLogical(LogicalRequest request) {
+    ReplicationCleanup.run(request);
+  }
+}

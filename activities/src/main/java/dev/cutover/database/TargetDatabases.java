@@ -1,0 +1,95 @@
+package dev.cutover.database;
+
+import dev.cutover.database.DatabaseActivities.TargetPrepared;
+import dev.cutover.plan.Database;
+import dev.cutover.workflow.CutoverFailure;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The target database's life as the markers tell it ({@link Markers}): whether it exists, whose it is, and
+ * recreating one that a move of this app made. Every step that writes a target starts here.
+ */
+final class TargetDatabases {
+
+  private TargetDatabases() {}
+
+  /**
+   * Creates the target database, or drops and recreates one that an earlier attempt of this app's move
+   * made (its marker proves it). Anything else is refused: cutover never overwrites a database it did
+   * not create.
+   */
+  static TargetPrepared recreate(String app, String moveId, Database target, String encoding) {
+    String name = Connections.address(target).database();
+    return Connections.callMaintenance(target, "preparing target " + name, c -> {
+      boolean existed = exists(c, name);
+      if (existed) {
+        String marker = marker(c, name);
+        boolean fallback = app.equals(fencedBy(c, name));
+        if (!fallback && !Markers.isOurs(marker, app)) {
+          throw CutoverFailure.TARGET_NOT_OURS.failure(
+              "target database " + name + " exists and was not created by a cutover move of " + app);
+        }
+        if (!fallback && Markers.isLive(marker)) {
+          throw CutoverFailure.TARGET_NOT_OURS.failure(
+              "target database " + name + " is live (a completed move serves from it)");
+        }
+      }
+      // CREATE DATABASE and COMMENT cannot share a transaction, and a worker can die between them. So
+      // the new database is made and marked under a name reserved for this, and only then renamed over
+      // the old one: after a crash at any point, every database called `name` is either the old one
+      // (checked above) or a marked copy, and a leftover of the reserved name is simply dropped.
+      String building = Markers.buildingName(name);
+      String marker = Markers.of(app, moveId, Markers.COPIED);
+      try (Statement s = c.createStatement()) {
+        s.execute("DROP DATABASE IF EXISTS " + Sql.ident(building) + " WITH (FORCE)");
+        s.execute("CREATE DATABASE " + Sql.ident(building) + " TEMPLATE template0"
+            + (encoding == null ? "" : " ENCODING " + Sql.literal(encoding)));
+        comment(c, building, marker);
+        s.execute("DROP DATABASE IF EXISTS " + Sql.ident(name) + " WITH (FORCE)");
+        s.execute("ALTER DATABASE " + Sql.ident(building) + " RENAME TO " + Sql.ident(name));
+      }
+      return new TargetPrepared(!existed, marker);
+    });
+  }
+
+  /**
+   * Which app's move fenced this database, read from the shared catalog so it works from the
+   * maintenance database. A database fenced by this app's own move is that move's fallback: read-only
+   * since its freeze, with everything since on the live box, so a later move of the same app (a
+   * rollback, or moving back) may replace it.
+   */
+  private static String fencedBy(Connection c, String database) throws SQLException {
+    String sql = "SELECT unnest(s.setconfig) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase"
+        + " WHERE d.datname = ? AND s.setrole = 0";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, database);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String setting = rs.getString(1);
+          if (setting.startsWith(Fence.FENCED_BY + "=")) {
+            return setting.substring(Fence.FENCED_BY.length() + 1);
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  static void comment(Connection c, String database, String marker) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("COMMENT ON DATABASE " + Sql.ident(database) + " IS " + Sql.literal(marker));
+    }
+  }
+
+  static boolean exists(Connection c, String database) throws SQLException {
+    return Jdbc.exists(c, "SELECT 1 FROM pg_database WHERE datname = ?", database);
+  }
+
+  static String marker(Connection c, String database) throws SQLException {
+    return Jdbc.query(c, "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = ?", database);
+  }
+}

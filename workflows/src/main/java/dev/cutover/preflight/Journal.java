@@ -1,0 +1,11 @@
+package dev.cutover.preflight;
+
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/** Where preflight records each inspection it runs: the move's journal of steps, which its status shows. */
+public interface Journal {
+
+  /** Runs {@code action} as one recorded step; a failure is recorded with its reason and rethrown. */
+  <T> T step(String name, Supplier<T> action, Function<T, String> describe);
+}

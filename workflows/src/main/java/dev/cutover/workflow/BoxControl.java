@@ -1,0 +1,86 @@
+package dev.cutover.workflow;
+
+import dev.cutover.hosts.HostActivities;
+import dev.cutover.hosts.HostActivities.CommandRequest;
+import dev.cutover.hosts.HostActivities.CommandResult;
+import dev.cutover.hosts.HostActivities.StateCheckRequest;
+import dev.cutover.plan.Box;
+import dev.cutover.plan.Host;
+import dev.cutover.plan.Service;
+import io.temporal.workflow.Saga;
+import io.temporal.workflow.Workflow;
+import java.util.List;
+
+/**
+ * The plan's services on one box: stop or start each with its command, prove the effect with the plan's
+ * check, and register the opposite on the saga first, so a failure halfway still undoes what ran.
+ */
+final class BoxControl {
+
+  private final Steps steps;
+  private final Saga saga;
+  /** Commands for a box without a worker of its own run on the workflow's queue. */
+  private final HostActivities local;
+
+  BoxControl(Steps steps, Saga saga) {
+    this.steps = steps;
+    this.saga = saga;
+    this.local = Workflow.newActivityStub(HostActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.HOSTS);
+  }
+
+  /** Commands for a box with its own worker go to that worker's task queue; the rest run here. */
+  HostActivities hostsFor(Box box) {
+    if (box.host().exec() != Host.Exec.WORKER) {
+      return local;
+    }
+    return Workflow.newActivityStub(HostActivities.class,
+        ActivityPolicies.DEFAULT.toBuilder().setTaskQueue(box.host().taskQueue()).build(), ActivityPolicies.HOSTS);
+  }
+
+  void stop(Phase at, Box box, String what, Service service) {
+    change(at, box, what, service, false);
+  }
+
+  void start(Phase at, Box box, String what, Service service) {
+    change(at, box, what, service, true);
+  }
+
+  /** Stops ({@code running} false) or starts the service, its opposite registered on the saga first. */
+  private void change(Phase at, Box box, String what, Service service, boolean running) {
+    List<String> undo = running ? service.stop() : service.start();
+    String undoPurpose = (running ? "stop " : "start ") + what;
+    if (!undo.isEmpty()) {
+      saga.addCompensation(() -> steps.run(Phase.ROLLBACK, undoPurpose + " on " + box.name(), () -> {
+        run(box, undoPurpose, undo);
+        proveState(at, box, what, service, !running);
+      }, "done"));
+    }
+    command(at, box, (running ? "start " : "stop ") + what, running ? service.start() : service.stop());
+    proveState(at, box, what, service, running);
+  }
+
+  /** One plan command as a step; a plan without it skips the step, saying so. */
+  void command(Phase at, Box box, String purpose, List<String> argv) {
+    if (argv.isEmpty()) {
+      steps.skip(at, purpose + " on " + box.name(), "no command in the plan");
+      return;
+    }
+    steps.run(at, purpose + " on " + box.name(), () -> run(box, purpose, argv),
+        r -> "exit " + r.exitCode() + " in " + r.millis() + " ms");
+  }
+
+  /** A command's exit code is a claim; the plan's check is the proof that the service really stopped or ran. */
+  private void proveState(Phase at, Box box, String what, Service service, boolean running) {
+    if (service.check() == null) {
+      return;
+    }
+    steps.run(at, "check " + what + " on " + box.name() + (running ? " is running" : " is stopped"),
+        () -> hostsFor(box).verifyState(new StateCheckRequest(box.name(), box.host(), what, service.check(), running,
+            ActivityPolicies.STATE_CHECK.inner())),
+        r -> r.detail());
+  }
+
+  private CommandResult run(Box box, String purpose, List<String> argv) {
+    return hostsFor(box).run(new CommandRequest(box.name(), box.host(), purpose, argv, ActivityPolicies.COMMAND.inner()));
+  }
+}

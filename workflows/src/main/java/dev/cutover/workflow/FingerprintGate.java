@@ -1,0 +1,208 @@
+package dev.cutover.workflow;
+
+import dev.cutover.plan.Box;
+import dev.cutover.verify.Comparisons;
+import dev.cutover.verify.DatabaseFingerprint;
+import dev.cutover.verify.FingerprintActivities;
+import dev.cutover.verify.FingerprintActivities.BaselineKeys;
+import dev.cutover.verify.FingerprintActivities.BaselineNarrowRequest;
+import dev.cutover.verify.FingerprintActivities.ChangeLogStarted;
+import dev.cutover.verify.FingerprintActivities.ChangesRequest;
+import dev.cutover.verify.FingerprintActivities.ChangesVerified;
+import dev.cutover.verify.FingerprintActivities.TableDifference;
+import dev.cutover.verify.FingerprintActivities.TableRecheck;
+import dev.cutover.verify.KeyRange;
+import dev.cutover.verify.Rechecks;
+import dev.cutover.verify.TableComparison;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Saga;
+import io.temporal.workflow.Workflow;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+
+/**
+ * Phase 8, the verify gate: both sides' fingerprints must match, or the move rolls back naming the rows that
+ * differ. A logical move prepares it before the freeze (change logs and baselines, narrowed to keys), so that
+ * inside the freeze only what changed since is re-read. Keeps what the status shows of it.
+ */
+final class FingerprintGate {
+
+  private static final Logger log = Workflow.getLogger(FingerprintGate.class);
+  /** Past this many differing keys in one table, narrowing keeps the table's ranges (history stays small). */
+  private static final int BASELINE_KEYS = 10_000;
+
+  private final MoveRequest move;
+  private final Steps steps;
+  private final FingerprintActivities fingerprints;
+  private final BothSides sides;
+
+  private List<TableComparison> comparisons = List.of();
+  private final List<TableDifference> differences = new ArrayList<>();
+  private DatabaseFingerprint verifiedTarget;
+  /** Logical moves: both sides' change logs and fingerprints from before the freeze, or null. */
+  private List<ChangeLogStarted> changeLogs;
+  private List<DatabaseFingerprint> baselines;
+  /** What narrowing turned the baselines' differing ranges into, or null when it did not run. */
+  private BaselineKeys baselineKeys;
+
+  FingerprintGate(MoveRequest move, Steps steps, FingerprintActivities fingerprints) {
+    this.move = move;
+    this.steps = steps;
+    this.fingerprints = fingerprints;
+    this.sides = new BothSides(fingerprints, move.source(), move.target());
+  }
+
+  List<TableComparison> comparisons() {
+    return comparisons;
+  }
+
+  List<TableDifference> differences() {
+    return differences;
+  }
+
+  boolean hasChangeLogs() {
+    return changeLogs != null;
+  }
+
+  /** Both sides now, as one step. */
+  List<DatabaseFingerprint> fingerprintBoth(Phase at, String name) {
+    return steps.run(at, name, () -> sides.fingerprint(move.plan().verify()), sides::describe);
+  }
+
+  /**
+   * Logical moves: a change log on each side, then both fingerprinted while the app still serves, so the
+   * freeze re-checks only what changed since (FingerprintActivities.verifyChanges) and the blackout does not
+   * grow with the database. A side that cannot record leaves the freeze to read every row, as before.
+   */
+  void prepareBeforeFreeze(Saga saga) {
+    saga.addCompensation(() -> steps.run(Phase.ROLLBACK, "drop the change logs", this::dropChangeLogs, "done"));
+    Promise<ChangeLogStarted> s = Async.function(fingerprints::startChangeLog, move.changeLog(move.source()));
+    Promise<ChangeLogStarted> t = Async.function(fingerprints::startChangeLog, move.changeLog(move.target()));
+    List<ChangeLogStarted> logs = steps.run(Phase.SETTLE, "start change logs on both sides",
+        () -> List.of(s.get(), t.get()), this::describeChangeLogs);
+    if (!logs.get(0).recording() || !logs.get(1).recording()) {
+      dropChangeLogs();
+      return;
+    }
+    baselines = fingerprintBoth(Phase.SETTLE, "fingerprint both sides before the freeze");
+    changeLogs = logs;
+    // The baselines are of two moments, so they differ wherever a change was in flight; left as ranges,
+    // those chunks would be re-read inside the freeze (seconds at 3 GB). Narrowed here, only keys are.
+    if (Workflow.getVersion("narrow-baselines", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      return;
+    }
+    Rechecks.Plan recheck = Rechecks.plan(baselines.get(0), baselines.get(1));
+    if (recheck.ranges().isEmpty()) {
+      return;
+    }
+    Box source = move.source();
+    Box target = move.target();
+    baselineKeys = steps.run(Phase.SETTLE, "narrow where the fingerprints before the freeze differ",
+        () -> fingerprints.narrowBaselines(new BaselineNarrowRequest(source.name(), source.database(), target.name(),
+            target.database(), recheck.ranges(), BASELINE_KEYS)),
+        BaselineKeys::summary);
+  }
+
+  private String describeChangeLogs(List<ChangeLogStarted> logs) {
+    List<String> out = new ArrayList<>();
+    List<Box> boxes = List.of(move.source(), move.target());
+    for (int i = 0; i < 2; i++) {
+      out.add(boxes.get(i).name() + ": " + logs.get(i).summary());
+    }
+    return String.join("; ", out);
+  }
+
+  void dropChangeLogs() {
+    Promise<Void> s = Async.procedure(fingerprints::dropChangeLog, move.changeLog(move.source()));
+    Promise<Void> t = Async.procedure(fingerprints::dropChangeLog, move.changeLog(move.target()));
+    s.get();
+    t.get();
+  }
+
+  /** The gate itself: passes, or throws {@link StopMove} naming the tables that differ. */
+  void check() {
+    if (baselines != null && recheckedEqual()) {
+      return;
+    }
+    List<DatabaseFingerprint> both = fingerprintBoth(Phase.VERIFY, "fingerprint both sides");
+    comparisons = Comparisons.compare(both.get(0), both.get(1));
+    if (!Comparisons.allMatch(comparisons)) {
+      narrowDifferences();
+      String differing =
+          comparisons.stream()
+              .filter(c -> !c.matches())
+              .map(c -> c.table() + " (" + c.difference() + ")")
+              .collect(Collectors.joining(", "));
+      throw new StopMove(Outcome.ROLLED_BACK, "verify gate failed: fingerprints differ: " + differing);
+    }
+    verifiedTarget = both.get(1);
+  }
+
+  /**
+   * Re-checks what the baselines cannot vouch for. True when every table matches. Otherwise the caller
+   * fingerprints everything, which names the differing ranges and rows as a verify without baselines does.
+   */
+  private boolean recheckedEqual() {
+    Box source = move.source();
+    Box target = move.target();
+    Rechecks.Plan recheck = Rechecks.plan(baselines.get(0), baselines.get(1));
+    Map<String, List<KeyRange>> ranges = new TreeMap<>(recheck.ranges());
+    Map<String, List<List<String>>> keys = Map.of();
+    if (baselineKeys != null) {
+      ranges.keySet().retainAll(baselineKeys.unresolved());
+      keys = baselineKeys.keys();
+    }
+    Map<String, List<List<String>>> narrowedKeys = keys;
+    ChangesVerified result = steps.run(Phase.VERIFY, "re-check what changed since the fingerprints before the freeze",
+        () -> fingerprints.verifyChanges(new ChangesRequest(move.plan().app(), source.name(), source.database(),
+            target.name(), target.database(), move.plan().verify(), changeLogs.get(0).layouts(),
+            changeLogs.get(1).layouts(), ranges, recheck.whole(), narrowedKeys)),
+        ChangesVerified::summary);
+    comparisons = Rechecks.comparisons(baselines.get(0), baselines.get(1), result.tables());
+    if (result.tables().stream().allMatch(TableRecheck::matches)) {
+      return true;
+    }
+    log.warn("the re-check at the freeze found differences; fingerprinting every row to name them");
+    return false;
+  }
+
+  /**
+   * Before rolling back, name the rows that differ (keys only: rows may be personal data), so the
+   * operator can see what the copy got wrong. Best effort: the rollback does not wait on it.
+   */
+  private void narrowDifferences() {
+    for (TableComparison table : comparisons) {
+      if (!BothSides.narrowable(table)) {
+        continue;
+      }
+      try {
+        differences.add(steps.run(Phase.VERIFY, "find differing rows in " + table.table(),
+            () -> sides.narrow(table, false), sides::describe));
+      } catch (TemporalFailure e) {
+        log.warn("could not narrow the differences in {}: {}", table.table(), Steps.reason(e));
+      }
+    }
+  }
+
+  /**
+   * After the switch, with the target fenced again: whether it still holds exactly what the gate verified,
+   * so flipping back loses nothing.
+   */
+  boolean targetUnchanged() {
+    if (verifiedTarget != null) {
+      DatabaseFingerprint now = steps.run(Phase.ROLLBACK, "fingerprint target again",
+          () -> fingerprints.fingerprint(move.fingerprint(move.target())), r -> r.tables().size() + " tables");
+      return Comparisons.allMatch(Comparisons.compare(verifiedTarget, now));
+    }
+    // Verified by a re-check, so there is no whole fingerprint of the target to compare with. The
+    // source has stayed fenced since, so a target still equal to it has taken no writes.
+    List<DatabaseFingerprint> both = fingerprintBoth(Phase.ROLLBACK, "fingerprint both sides again");
+    return Comparisons.allMatch(Comparisons.compare(both.get(0), both.get(1)));
+  }
+}

@@ -1,0 +1,85 @@
+package dev.cutover.workflow;
+
+import dev.cutover.database.CopyActivities.CopyRequest;
+import dev.cutover.database.CopyActivities.LogicalRequest;
+import dev.cutover.database.DatabaseActivities.FenceRequest;
+import dev.cutover.database.DatabaseActivities.TargetRequest;
+import dev.cutover.frontdoor.FrontDoorActivities.FrontDoorRequest;
+import dev.cutover.frontdoor.FrontDoorActivities.Side;
+import dev.cutover.plan.Box;
+import dev.cutover.plan.Copy;
+import dev.cutover.plan.Plan;
+import dev.cutover.verify.FingerprintActivities.ChangeLogRequest;
+import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
+
+/**
+ * One run of the move, and the activity requests it makes. A rollback ({@code reverse}) runs on the swapped
+ * plan: this record is the one place that knows what that changes, so the phases ask it instead of
+ * branching on the flag themselves.
+ */
+record MoveRequest(Plan plan, String moveId, boolean reverse) {
+
+  Box source() {
+    return plan.source();
+  }
+
+  Box target() {
+    return plan.target();
+  }
+
+  /** A rollback copies with dump-restore: starting a subscription would rebuild the fallback before the freeze. */
+  boolean logical() {
+    return !reverse && plan.copy().strategy() == Copy.Strategy.LOGICAL;
+  }
+
+  /** Only a forward move claims a target the plan allows to overwrite; a rollback's target is the fallback. */
+  boolean claimsTarget() {
+    return target().overwrite() && !reverse;
+  }
+
+  /** A rollback keeps the fallback database untouched until the freeze, so it neither creates it nor rehearses. */
+  boolean rehearsesOnTarget() {
+    return !reverse;
+  }
+
+  /** A front door holds only toward the written plan's target. */
+  boolean holdsAtFrontDoor() {
+    return !reverse;
+  }
+
+  /**
+   * The front door's sides are named after the plan as written. A rollback runs on the swapped plan,
+   * so "point at this move's target" means pointing back at the written plan's source.
+   */
+  FrontDoorRequest frontDoor(Side side) {
+    Side written = !reverse ? side : side == Side.TARGET ? Side.SOURCE : Side.TARGET;
+    return new FrontDoorRequest(plan.app(), plan.frontDoor(), written);
+  }
+
+  TargetRequest targetRequest() {
+    return new TargetRequest(plan.app(), moveId, target().name(), target().database());
+  }
+
+  FenceRequest fence(Box box) {
+    return new FenceRequest(plan.app(), box.name(), box.database());
+  }
+
+  CopyRequest copyRequest() {
+    return new CopyRequest(plan.app(), moveId, source().name(), source().database(), target().name(),
+        target().database(), plan.copy());
+  }
+
+  LogicalRequest logicalRequest() {
+    return new LogicalRequest(plan.app(), moveId, source().name(), source().database(), target().name(),
+        target().database(), plan.copy());
+  }
+
+  /** {@code side} names the slot ("source" or "target"), so both sides may share one server. */
+  ChangeLogRequest changeLog(Box box) {
+    return new ChangeLogRequest(plan.app(), box == source() ? "source" : "target", box.name(), box.database());
+  }
+
+  FingerprintRequest fingerprint(Box box) {
+    return new FingerprintRequest(box.name(), box.database(), plan.verify());
+  }
+}
