@@ -22,6 +22,13 @@ import org.postgresql.Driver;
  */
 public final class Connections {
 
+  /**
+   * The mover's sessions opt out of the fence ({@link Fence}): a fenced database defaults new sessions
+   * to read-only, and the target is fenced from its creation, so only the mover (the copy, the restore
+   * tools, the fence itself) ever writes to a database that is not serving.
+   */
+  static final String MOVER_OPTIONS = "-c default_transaction_read_only=off";
+
   private Connections() {}
 
   /** Host, port and database name, as libpq tools (pg_dump, pg_restore) want them. */
@@ -47,6 +54,7 @@ public final class Connections {
     return switch (state) {
       case "3D000" -> CutoverFailure.DATABASE_MISSING.failure(message, e);
       case "28P01", "28000" -> CutoverFailure.AUTH_REJECTED.failure(message, e);
+      case "53100" -> CutoverFailure.DISK_FULL.failure(message, e);
       default -> CutoverFailure.DATABASE_UNAVAILABLE.failure(message, e);
     };
   }
@@ -133,6 +141,8 @@ public final class Connections {
     }
     // The worker's own PG* variables must not redirect the tools to another server.
     env.put("PGCONNECT_TIMEOUT", "10");
+    env.put("PGOPTIONS", MOVER_OPTIONS);
+    env.put("PGAPPNAME", "cutover");
     return env;
   }
 
@@ -145,6 +155,7 @@ public final class Connections {
     }
     props.setProperty("connectTimeout", "10");
     props.setProperty("ApplicationName", "cutover");
+    props.setProperty("options", MOVER_OPTIONS);
     return props;
   }
 

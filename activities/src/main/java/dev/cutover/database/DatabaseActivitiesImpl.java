@@ -30,7 +30,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
       return new DatabaseInfo(
           request.box(), true, true, null, ServerFacts.versionNum(c), ServerFacts.version(c), ServerFacts.size(c),
           Catalog.tables(c).size(), TargetDatabases.marker(c, Connections.address(db).database()), Fence.isFenced(c),
-          Fence.fencedBy(c));
+          Fence.fencedBy(c), Journals.read(c));
     } catch (SQLException e) {
       if (!Jdbc.UNDEFINED_DATABASE.equals(e.getSQLState())) {
         return unreachable(request, e.getMessage());
@@ -40,14 +40,14 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
     }
     try (Connection c = Connections.openMaintenance(db)) {
       return new DatabaseInfo(request.box(), true, false, null, ServerFacts.versionNum(c), ServerFacts.version(c),
-          null, 0, null, false, null);
+          null, 0, null, false, null, null);
     } catch (SQLException e) {
       return unreachable(request, e.getMessage());
     }
   }
 
   private static DatabaseInfo unreachable(InspectRequest request, String error) {
-    return new DatabaseInfo(request.box(), false, false, error, null, null, null, null, null, false, null);
+    return new DatabaseInfo(request.box(), false, false, error, null, null, null, null, null, false, null, null);
   }
 
   @Override
@@ -95,6 +95,30 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
     String name = Connections.address(request.database()).database();
     Connections.runMaintenance(request.database(), "marking " + name + " live",
         c -> TargetDatabases.comment(c, name, Markers.of(request.app(), request.moveId(), Markers.LIVE)));
+  }
+
+  @Override
+  public void goLive(TargetRequest request) {
+    Connections.run(request.database(), "making " + request.box() + " live",
+        c -> TargetDatabases.goLive(c, request.app(), request.moveId()));
+  }
+
+  @Override
+  public void demoteTarget(TargetRequest request) {
+    Connections.run(request.database(), "fencing " + request.box() + " again",
+        c -> TargetDatabases.demote(c, request.app(), request.moveId()));
+  }
+
+  @Override
+  public void record(JournalRequest request) {
+    Connections.run(request.database(), "recording the move's journal on " + request.box(),
+        c -> Journals.write(c, request.journal()));
+  }
+
+  @Override
+  public void clearJournal(JournalRequest request) {
+    Connections.run(request.database(), "clearing the move's journal on " + request.box(),
+        c -> Journals.clear(c, request.journal().run()));
   }
 
   @Override

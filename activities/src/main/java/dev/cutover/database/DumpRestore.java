@@ -62,7 +62,7 @@ final class DumpRestore {
       return ParallelCopy.copy(request, pgDump, pgRestore, jobs, restoreOptions(request), dir.resolve("schema.dump"),
           progress);
     } catch (IOException e) {
-      throw CutoverFailure.COPY_FAILED.failure("schema directory: " + e.getMessage(), e);
+      throw PgTools.copyFailed("schema directory: " + e.getMessage(), e);
     } finally {
       if (dir != null) {
         try {
@@ -126,15 +126,15 @@ final class DumpRestore {
       restoreErr.join();
       restoreOut.join();
       if (dumpExit != 0) {
-        throw CutoverFailure.COPY_FAILED.failure("pg_dump exited " + dumpExit + ": " + dumpErr.text());
+        throw PgTools.copyFailed("pg_dump exited " + dumpExit + ": " + dumpErr.text(), null);
       }
       if (restoreExit != 0) {
-        throw CutoverFailure.COPY_FAILED.failure("pg_restore exited " + restoreExit + ": " + restoreErr.text());
+        throw PgTools.copyFailed("pg_restore exited " + restoreExit + ": " + restoreErr.text(), null);
       }
       return new CopyResult(bytes, 0, dumpMillis, (System.nanoTime() - started) / 1_000_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw CutoverFailure.COPY_FAILED.failure("interrupted", e);
+      throw PgTools.copyFailed("interrupted", e);
     } catch (IOException e) {
       throw CutoverFailure.COPY_FAILED.failure(
           "copy pipe broke: " + e.getMessage() + "; pg_dump: " + dumpErr.text() + "; pg_restore: "
@@ -187,7 +187,7 @@ final class DumpRestore {
       progress.accept(Map.of("phase", "restored", "bytes", bytes, "tablesDone", done.get(), "tables", tables));
       return new CopyResult(bytes, 0, dumpMillis, (System.nanoTime() - started) / 1_000_000);
     } catch (IOException e) {
-      throw CutoverFailure.COPY_FAILED.failure("dump directory: " + e.getMessage(), e);
+      throw PgTools.copyFailed("dump directory: " + e.getMessage(), e);
     } finally {
       if (dir != null) {
         try {
@@ -210,7 +210,7 @@ final class DumpRestore {
     try {
       return Files.getFileStore(dir).getUsableSpace();
     } catch (IOException e) {
-      throw CutoverFailure.COPY_FAILED.failure("cannot check free space in " + dir + ": " + e.getMessage(), e);
+      throw PgTools.copyFailed("cannot check free space in " + dir + ": " + e.getMessage(), e);
     }
   }
 

@@ -11,7 +11,9 @@ import java.util.Map;
 /**
  * The database half of the freeze: new sessions default to read-only, every other session is ended, and
  * the settings the fence replaced are kept on the database itself ({@code cutover.*} settings). Keeping
- * them there, not in the workflow, is what makes fencing twice and unfencing twice harmless.
+ * them there, not in the workflow, is what makes fencing twice and unfencing twice harmless. The
+ * settings change in one transaction (ALTER DATABASE ... SET is transactional), so a crash leaves a
+ * database either fenced or not, never labelled fenced while it accepts writes.
  */
 final class Fence {
 
@@ -28,51 +30,105 @@ final class Fence {
     String db = currentDatabase(c);
     Map<String, String> settings = databaseSettings(c);
     boolean already = settings.containsKey(FENCED_BY);
-    if (!already) {
-      String previous = settings.getOrDefault(READ_ONLY, UNSET);
-      try (Statement s = c.createStatement()) {
-        s.execute("ALTER DATABASE " + Sql.ident(db) + " SET " + PREVIOUS + " = " + Sql.literal(previous));
-        s.execute("ALTER DATABASE " + Sql.ident(db) + " SET " + FENCED_BY + " = " + Sql.literal(app));
+    boolean superuser = ServerFacts.isSuperuser(c);
+    // A fence is never trusted by its label: whatever the settings say, read-only (and, for a superuser
+    // mover, the connection limit) must really be in force, or it is applied again.
+    if (!already || !inForce(c, settings, superuser)) {
+      inOneTransaction(c, s -> {
+        if (!already) {
+          s.execute(set(db, PREVIOUS, settings.getOrDefault(READ_ONLY, UNSET)));
+          s.execute(set(db, FENCED_BY, app));
+        }
         s.execute("ALTER DATABASE " + Sql.ident(db) + " SET " + READ_ONLY + " = on");
         // A session can switch its own read-only default off; a connection limit of 0 it cannot get
         // round. It stops every role but superusers, the database's owner included, so it is only set
         // when the mover is a superuser and can still connect itself.
-        if (ServerFacts.isSuperuser(c)) {
-          s.execute("ALTER DATABASE " + Sql.ident(db) + " SET " + PREVIOUS_LIMIT + " = "
-              + Sql.literal(String.valueOf(connectionLimit(c))));
+        if (superuser && !settings.containsKey(PREVIOUS_LIMIT)) {
+          s.execute(set(db, PREVIOUS_LIMIT, String.valueOf(connectionLimit(c))));
+        }
+        if (superuser) {
           s.execute("ALTER DATABASE " + Sql.ident(db) + " CONNECTION LIMIT 0");
         }
-      }
+      });
     }
     int ended = endOtherSessions(c);
     return new FenceResult(already, ended, walPosition(c), databaseSettings(c).get(PREVIOUS));
   }
 
+  /**
+   * Fences a database the mover has just created (the target, before its rename into place): read-only
+   * for every session but the mover's from its first moment, so nothing but the copy writes to it.
+   * No connection limit: nothing is connected yet, and the copy's tools must be able to connect.
+   */
+  static void fenceNew(Connection maintenance, String db, String app) throws SQLException {
+    inOneTransaction(maintenance, s -> fenceStatements(s, db, app));
+  }
+
+  /** Read-only by default, labelled, with nothing to restore but the default: a database nobody served from. */
+  static void fenceStatements(Statement s, String db, String app) throws SQLException {
+    s.execute(set(db, PREVIOUS, UNSET));
+    s.execute(set(db, FENCED_BY, app));
+    s.execute("ALTER DATABASE " + Sql.ident(db) + " SET " + READ_ONLY + " = on");
+  }
+
   static void unfence(Connection c) throws SQLException {
     asMover(c);
-    String db = currentDatabase(c);
     Map<String, String> settings = databaseSettings(c);
     if (!settings.containsKey(FENCED_BY)) {
       return;
     }
-    String previous = settings.getOrDefault(PREVIOUS, UNSET);
-    try (Statement s = c.createStatement()) {
-      if (UNSET.equals(previous)) {
-        s.execute("ALTER DATABASE " + Sql.ident(db) + " RESET " + READ_ONLY);
-      } else {
-        s.execute("ALTER DATABASE " + Sql.ident(db) + " SET " + READ_ONLY + " = " + Sql.literal(previous));
-      }
-      String limit = settings.get(PREVIOUS_LIMIT);
-      if (limit != null) {
-        s.execute("ALTER DATABASE " + Sql.ident(db) + " CONNECTION LIMIT " + Integer.parseInt(limit));
-        s.execute("ALTER DATABASE " + Sql.ident(db) + " RESET " + PREVIOUS_LIMIT);
-      }
-      s.execute("ALTER DATABASE " + Sql.ident(db) + " RESET " + PREVIOUS);
-      s.execute("ALTER DATABASE " + Sql.ident(db) + " RESET " + FENCED_BY);
-    }
+    inOneTransaction(c, s -> unfenceStatements(s, currentDatabase(c), settings));
     // Sessions opened while fenced carry read-only defaults for their lifetime: end them so the app's
     // next connection writes. The app on a freshly unfenced box has only just been started.
     endOtherSessions(c);
+  }
+
+  /**
+   * The statements that restore what the fence replaced, for a caller that commits them together with
+   * its own (the switch marks the target live in the same transaction).
+   */
+  static void unfenceStatements(Statement s, String db, Map<String, String> settings) throws SQLException {
+    String previous = settings.getOrDefault(PREVIOUS, UNSET);
+    if (UNSET.equals(previous)) {
+      s.execute("ALTER DATABASE " + Sql.ident(db) + " RESET " + READ_ONLY);
+    } else {
+      s.execute("ALTER DATABASE " + Sql.ident(db) + " SET " + READ_ONLY + " = " + Sql.literal(previous));
+    }
+    String limit = settings.get(PREVIOUS_LIMIT);
+    if (limit != null) {
+      s.execute("ALTER DATABASE " + Sql.ident(db) + " CONNECTION LIMIT " + Integer.parseInt(limit));
+      s.execute("ALTER DATABASE " + Sql.ident(db) + " RESET " + PREVIOUS_LIMIT);
+    }
+    s.execute("ALTER DATABASE " + Sql.ident(db) + " RESET " + PREVIOUS);
+    s.execute("ALTER DATABASE " + Sql.ident(db) + " RESET " + FENCED_BY);
+  }
+
+  /** Whether the fence's effect, not only its label, is on the database. */
+  private static boolean inForce(Connection c, Map<String, String> settings, boolean superuser) throws SQLException {
+    return "on".equals(settings.get(READ_ONLY)) && (!superuser || connectionLimit(c) == 0);
+  }
+
+  private static String set(String db, String name, String value) {
+    return "ALTER DATABASE " + Sql.ident(db) + " SET " + name + " = " + Sql.literal(value);
+  }
+
+  /** Statements that must all take effect or none: a crash between them must not leave half a fence. */
+  interface Statements {
+    void on(Statement s) throws SQLException;
+  }
+
+  static void inOneTransaction(Connection c, Statements work) throws SQLException {
+    boolean auto = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try (Statement s = c.createStatement()) {
+      work.on(s);
+      c.commit();
+    } catch (SQLException | RuntimeException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(auto);
+    }
   }
 
   /** The mover's own session opts out of the fence: it is the one writer left. */
@@ -96,7 +152,7 @@ final class Fence {
    * database's defaults after it forks, so one that forked later already starts read-only and may stay.
    * {@code pg_terminate_backend(pid, timeout)} waits until the session is gone (PostgreSQL 14+).
    */
-  private static int endOtherSessions(Connection c) throws SQLException {
+  static int endOtherSessions(Connection c) throws SQLException {
     String sql =
         "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) FROM pg_stat_activity"
             + " WHERE datname = current_database() AND pid <> pg_backend_pid()"

@@ -79,7 +79,7 @@ final class ForeignKeys {
             + (key.validated() ? " NOT VALID" : ""));
       }
     } catch (SQLException e) {
-      throw CutoverFailure.COPY_FAILED.failure("adding foreign keys: " + e.getMessage(), e);
+      throw PgTools.copyFailed("adding foreign keys: " + e.getMessage(), e);
     }
     ConcurrentLinkedQueue<ForeignKey> queue = new ConcurrentLinkedQueue<>(
         keys.stream().filter(ForeignKey::validated).toList());
@@ -113,9 +113,9 @@ final class ForeignKeys {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw CutoverFailure.COPY_FAILED.failure("interrupted", e);
+      throw PgTools.copyFailed("interrupted", e);
     } catch (ExecutionException e) {
-      throw CutoverFailure.COPY_FAILED.failure("validating foreign keys: " + e.getCause().getMessage(), e.getCause());
+      throw PgTools.copyFailed("validating foreign keys: " + e.getCause().getMessage(), e.getCause());
     } finally {
       pool.shutdownNow();
     }

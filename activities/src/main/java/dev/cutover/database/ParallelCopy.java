@@ -122,7 +122,7 @@ final class ParallelCopy {
       progress.accept(Map.of("phase", "restored", "bytes", bytes, "pieces", pieces.size()));
       return new CopyResult(bytes, 0, dumpMillis, (System.nanoTime() - started) / 1_000_000);
     } catch (SQLException e) {
-      throw CutoverFailure.COPY_FAILED.failure("parallel copy: " + e.getMessage(), e);
+      throw PgTools.copyFailed("parallel copy: " + e.getMessage(), e);
     }
   }
 
@@ -170,7 +170,7 @@ final class ParallelCopy {
     try {
       return Files.readAllLines(list);
     } catch (IOException e) {
-      throw CutoverFailure.COPY_FAILED.failure("reading " + list + ": " + e.getMessage(), e);
+      throw PgTools.copyFailed("reading " + list + ": " + e.getMessage(), e);
     }
   }
 
@@ -180,7 +180,7 @@ final class ParallelCopy {
     try {
       return Files.write(list, items);
     } catch (IOException e) {
-      throw CutoverFailure.COPY_FAILED.failure("writing " + list + ": " + e.getMessage(), e);
+      throw PgTools.copyFailed("writing " + list + ": " + e.getMessage(), e);
     }
   }
 
@@ -285,7 +285,7 @@ final class ParallelCopy {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw CutoverFailure.COPY_FAILED.failure("interrupted", e);
+      throw PgTools.copyFailed("interrupted", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       throw new SQLException(cause.getMessage(), cause);

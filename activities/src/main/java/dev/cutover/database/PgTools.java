@@ -2,6 +2,7 @@ package dev.cutover.database;
 
 import dev.cutover.hosts.ProcessRunner;
 import dev.cutover.workflow.CutoverFailure;
+import io.temporal.failure.ApplicationFailure;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,6 +59,19 @@ public final class PgTools {
    * Runs a tool to its end, calling {@code tick} about every second (heartbeats); stderr lines go to
    * {@code lines} and the last few are kept for the error message.
    */
+  /**
+   * A failed copy, typed by what retrying can fix: a full disk (a tool's "No space left on device", the
+   * server's SQLSTATE 53100) fails at once instead of being retried inside the blackout.
+   */
+  static ApplicationFailure copyFailed(String message, Throwable cause) {
+    String text = message + (cause == null ? "" : " " + cause.getMessage());
+    if (text.contains("No space left on device") || text.contains("could not extend file")
+        || (cause instanceof java.sql.SQLException sql && "53100".equals(sql.getSQLState()))) {
+      return CutoverFailure.DISK_FULL.failure(message + " (the disk is full: make room, then start again)", cause);
+    }
+    return CutoverFailure.COPY_FAILED.failure(message, cause);
+  }
+
   static void run(List<String> argv, Map<String, String> env, String what, Consumer<String> lines,
       Runnable tick) {
     Process process = ProcessRunner.start(argv, env);
@@ -78,13 +92,13 @@ public final class PgTools {
         synchronized (tail) {
           errors = String.join("\n", tail);
         }
-        throw CutoverFailure.COPY_FAILED.failure(what + " exited " + process.exitValue() + ": " + errors);
+        throw PgTools.copyFailed(what + " exited " + process.exitValue() + ": " + errors, null);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw CutoverFailure.COPY_FAILED.failure(what + " interrupted", e);
+      throw PgTools.copyFailed(what + " interrupted", e);
     } catch (IOException e) {
-      throw CutoverFailure.COPY_FAILED.failure(what + ": " + e.getMessage(), e);
+      throw PgTools.copyFailed(what + ": " + e.getMessage(), e);
     } finally {
       process.descendants().forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();

@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 
 /**
  * The target database's life as the markers tell it ({@link Markers}): whether it exists, whose it is, and
@@ -39,9 +40,10 @@ final class TargetDatabases {
         }
       }
       // CREATE DATABASE and COMMENT cannot share a transaction, and a worker can die between them. So
-      // the new database is made and marked under a name reserved for this, and only then renamed over
-      // the old one: after a crash at any point, every database called `name` is either the old one
-      // (checked above) or a marked copy, and a leftover of the reserved name is simply dropped.
+      // the new database is made, marked and fenced under a name reserved for this, and only then renamed
+      // over the old one: after a crash at any point, every database called `name` is either the old one
+      // (checked above) or a marked, fenced copy, and a leftover of the reserved name is simply dropped.
+      // Fenced from its first moment, the copy takes writes from the mover's sessions only until the switch.
       String building = Markers.buildingName(name);
       String marker = Markers.of(app, moveId, Markers.COPIED);
       try (Statement s = c.createStatement()) {
@@ -49,6 +51,7 @@ final class TargetDatabases {
         s.execute("CREATE DATABASE " + Sql.ident(building) + " TEMPLATE template0"
             + (encoding == null ? "" : " ENCODING " + Sql.literal(encoding)));
         comment(c, building, marker);
+        Fence.fenceNew(c, building, app);
         s.execute("DROP DATABASE IF EXISTS " + Sql.ident(name) + " WITH (FORCE)");
         s.execute("ALTER DATABASE " + Sql.ident(building) + " RENAME TO " + Sql.ident(name));
       }
@@ -77,6 +80,42 @@ final class TargetDatabases {
       }
     }
     return null;
+  }
+
+  /**
+   * Unfences the target and marks it live in one transaction (both are catalog changes of its server), so
+   * there is no moment when it accepts writes while its marker still lets a later move drop it.
+   * Idempotent: a target already live and unfenced is left as it is.
+   */
+  static void goLive(Connection c, String app, String moveId) throws SQLException {
+    Fence.asMover(c);
+    String db = Fence.currentDatabase(c);
+    Map<String, String> settings = Fence.databaseSettings(c);
+    String live = Markers.of(app, moveId, Markers.LIVE);
+    if (!settings.containsKey(Fence.FENCED_BY) && live.equals(marker(c, db))) {
+      return;
+    }
+    Fence.inOneTransaction(c, s -> {
+      if (settings.containsKey(Fence.FENCED_BY)) {
+        Fence.unfenceStatements(s, db, settings);
+      }
+      s.execute("COMMENT ON DATABASE " + Sql.ident(db) + " IS " + Sql.literal(live));
+    });
+    Fence.endOtherSessions(c);
+  }
+
+  /** The reverse of {@link #goLive}: fenced and marked copied together, then every other session ended. */
+  static void demote(Connection c, String app, String moveId) throws SQLException {
+    Fence.asMover(c);
+    String db = Fence.currentDatabase(c);
+    boolean fenced = Fence.isFenced(c);
+    Fence.inOneTransaction(c, s -> {
+      if (!fenced) {
+        Fence.fenceStatements(s, db, app);
+      }
+      s.execute("COMMENT ON DATABASE " + Sql.ident(db) + " IS " + Sql.literal(Markers.of(app, moveId, Markers.COPIED)));
+    });
+    Fence.endOtherSessions(c);
   }
 
   static void comment(Connection c, String database, String marker) throws SQLException {

@@ -109,7 +109,7 @@ class PreflightEndToEndTest {
     public DatabaseInfo inspect(InspectRequest request) {
       boolean source = request.box().equals("home");
       return new DatabaseInfo(request.box(), true, source, null, 150018, "PostgreSQL 15.18",
-          source ? 1L << 60 : null, source ? 6 : 0, null, false, null);
+          source ? 1L << 60 : null, source ? 6 : 0, null, false, null, null);
     }
 
     @Override

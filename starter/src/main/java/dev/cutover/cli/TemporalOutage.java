@@ -37,8 +37,9 @@ final class TemporalOutage {
         + (cause.getStatus().getDescription() == null ? "" : ": " + cause.getStatus().getDescription());
     return new CliException(ExitCode.TEMPORAL_UNREACHABLE,
         "Temporal at " + address + " stopped answering (" + status + ").\n"
-            + "Once it answers again, `cutover status APP` shows where the move stands. The embedded"
-            + " dev-server keeps moves in memory only: if it was restarted, its moves are gone (see"
-            + " docs/operations.md, \"The Temporal service was lost\").", cause);
+            + "The move's state is recorded in the databases: once Temporal answers again, `cutover status APP`"
+            + " shows where the move stands; if its history was lost (the embedded dev-server keeps moves in"
+            + " memory only), run `cutover recover PLAN` (docs/operations.md, \"The Temporal service was lost\").",
+        cause);
   }
 }

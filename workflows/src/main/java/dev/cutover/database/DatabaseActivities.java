@@ -33,6 +33,24 @@ public interface DatabaseActivities {
   /** Marks the target as live: from now on no move may drop or overwrite it. */
   void markTargetLive(TargetRequest request);
 
+  /**
+   * The switch's first change, in one transaction on the target: the fence it had since its creation comes
+   * off and its marker says live. From that commit on it may hold users' writes, so no move drops it.
+   */
+  void goLive(TargetRequest request);
+
+  /**
+   * Undoes {@link #goLive} when a rollback has proven the target took no writes: fenced again and marked
+   * copied in one transaction, so the rollback may then drop it.
+   */
+  void demoteTarget(TargetRequest request);
+
+  /** Writes the move's journal on the database (the source): what the move is about to change. */
+  void record(JournalRequest request);
+
+  /** Removes the journal of {@code request.journal().run()}; a journal of another run is left alone. */
+  void clearJournal(JournalRequest request);
+
   /** Makes the database refuse writes from every session but the mover's, and proves quiescence. */
   FenceResult fence(FenceRequest request);
 
@@ -61,7 +79,8 @@ public interface DatabaseActivities {
       Integer userTables,
       String marker,
       boolean fenced,
-      String fencedBy) {
+      String fencedBy,
+      MoveJournal journal) {
 
     @JsonIgnore
     public String summary() {
@@ -75,6 +94,8 @@ public interface DatabaseActivities {
   }
 
   record TargetRequest(String app, String moveId, String box, Database database) {}
+
+  record JournalRequest(String box, Database database, MoveJournal journal) {}
 
   record TargetPrepared(boolean created, String marker) {
 

@@ -6,6 +6,7 @@ import dev.cutover.database.CopyActivities.LogicalReadiness;
 import dev.cutover.database.CopyActivities.LogicalRequest;
 import dev.cutover.database.DatabaseActivities;
 import dev.cutover.database.DatabaseActivities.DatabaseInfo;
+import dev.cutover.database.MoveJournal;
 import dev.cutover.database.DatabaseActivities.ExtensionCheck;
 import dev.cutover.database.DatabaseActivities.ExtensionRequest;
 import dev.cutover.database.DatabaseActivities.InspectRequest;
@@ -104,6 +105,8 @@ public final class Preflight {
     DatabaseInfo t = steps.step("inspect target database", targetInfo::get, DatabaseInfo::summary);
     sourceDatabaseUsable(s);
     targetDatabaseOursOrNew(t);
+    noUnfinishedMove(s);
+    noUnfinishedMove(t);
     if (logicalRequest != null && s.reachable() && s.exists() && t.reachable()) {
       sourceReadyForLogical();
     }
@@ -212,6 +215,20 @@ public final class Preflight {
     }
   }
 
+
+  /**
+   * A journal another run wrote means a move that never ended, whose history may be lost: its fence, its
+   * stopped services and its target are still as it left them. Nothing may start over them.
+   */
+  private void noUnfinishedMove(DatabaseInfo info) {
+    MoveJournal journal = info.journal();
+    if (journal == null || Workflow.getInfo().getRunId().equals(journal.run())) {
+      return;
+    }
+    findings.add(Finding.blocking("unfinished move", "the journal on " + info.box() + " records the "
+        + journal.summary() + ", which never ended (its Temporal history may be lost)",
+        "run `cutover recover PLAN` first: it finishes or rolls back that move, from the databases alone"));
+  }
 
   private void sourceDatabaseUsable(DatabaseInfo s) {
     if (!s.reachable()) {

@@ -7,7 +7,6 @@ import dev.cutover.hosts.HostActivities.StateCheckRequest;
 import dev.cutover.plan.Box;
 import dev.cutover.plan.Host;
 import dev.cutover.plan.Service;
-import io.temporal.workflow.Saga;
 import io.temporal.workflow.Workflow;
 import java.util.List;
 
@@ -18,11 +17,11 @@ import java.util.List;
 final class BoxControl {
 
   private final Steps steps;
-  private final Saga saga;
+  private final Rollback saga;
   /** Commands for a box without a worker of its own run on the workflow's queue. */
   private final HostActivities local;
 
-  BoxControl(Steps steps, Saga saga) {
+  BoxControl(Steps steps, Rollback saga) {
     this.steps = steps;
     this.saga = saga;
     this.local = Workflow.newActivityStub(HostActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.HOSTS);
@@ -45,8 +44,22 @@ final class BoxControl {
     change(at, box, what, service, true);
   }
 
+  /**
+   * Registers the start of a service that a move whose history was lost had stopped (recovery), as if
+   * this run had stopped it: the rollback then starts it and proves it running.
+   */
+  void startOnRollback(Phase at, Box box, String what, Service service) {
+    registerUndo(at, box, what, service, false);
+  }
+
   /** Stops ({@code running} false) or starts the service, its opposite registered on the saga first. */
   private void change(Phase at, Box box, String what, Service service, boolean running) {
+    registerUndo(at, box, what, service, running);
+    command(at, box, (running ? "start " : "stop ") + what, running ? service.start() : service.stop());
+    proveState(at, box, what, service, running);
+  }
+
+  private void registerUndo(Phase at, Box box, String what, Service service, boolean running) {
     List<String> undo = running ? service.stop() : service.start();
     String undoPurpose = (running ? "stop " : "start ") + what;
     if (!undo.isEmpty()) {
@@ -55,8 +68,6 @@ final class BoxControl {
         proveState(at, box, what, service, !running);
       }, "done"));
     }
-    command(at, box, (running ? "start " : "stop ") + what, running ? service.start() : service.stop());
-    proveState(at, box, what, service, running);
   }
 
   /** One plan command as a step; a plan without it skips the step, saying so. */

@@ -18,6 +18,8 @@ public enum CutoverFailure {
   NOT_SUPPORTED(false),
   VERIFY_LIVE_FAILED(false),
   DATABASE_MISSING(false),
+  /** A disk is full: retrying inside the blackout only lengthens it; someone must make room first. */
+  DISK_FULL(false),
   NOT_QUIESCENT(true),
   COMMAND_FAILED(true),
   DATABASE_UNAVAILABLE(true),

@@ -4,6 +4,8 @@ import dev.cutover.database.CopyActivities;
 import dev.cutover.database.CopyActivities.LogicalLag;
 import dev.cutover.database.CopyActivities.LogicalWaitRequest;
 import dev.cutover.database.DatabaseActivities;
+import dev.cutover.database.DatabaseActivities.DatabaseInfo;
+import dev.cutover.database.DatabaseActivities.InspectRequest;
 import dev.cutover.frontdoor.FrontDoorActivities;
 import dev.cutover.frontdoor.FrontDoorActivities.Side;
 import dev.cutover.hosts.HostActivities;
@@ -22,7 +24,6 @@ import dev.cutover.verify.DatabaseFingerprint;
 import dev.cutover.verify.FingerprintActivities;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
-import io.temporal.workflow.Saga;
 import io.temporal.workflow.Workflow;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -58,7 +59,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       Workflow.newActivityStub(HealthActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.HEALTH);
 
   /** Compensations keep going past a failed one, so one stuck command does not strand the rest. */
-  private final Saga saga = new Saga(new Saga.Options.Builder().setContinueWithError(true).build());
+  private final Rollback saga = new Rollback();
   private final Steps steps = new Steps();
   private final BoxControl boxes = new BoxControl(steps, saga);
   private final ConfirmGate gate = new ConfirmGate();
@@ -67,6 +68,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private Plan plan;
   private boolean rehearsal;
   private FingerprintGate proof;
+  private MoveJournals journals;
   private Phase phase = Phase.PREFLIGHT;
   private final List<Finding> findings = new ArrayList<>();
   private LogicalLag replication;
@@ -83,10 +85,15 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     rehearsal = request.rehearsal();
     move = new MoveRequest(plan, Workflow.getInfo().getRunId(), request.reverse());
     proof = new FingerprintGate(move, steps, fingerprints);
+    journals = new MoveJournals(database, steps, move);
     try {
+      if (request.recover() != null) {
+        return recover(request.recover());
+      }
       if (!preflight()) {
         return finish(Outcome.BLOCKED, "preflight found blocking problems; nothing was changed");
       }
+      journals.prepare();
       prepare();
       presync();
       if (rehearsal) {
@@ -316,6 +323,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     gate.stopIfAborted();
     enter(Phase.FREEZE);
     Box source = plan.source();
+    journals.freeze();
     blackoutStartedAt = Workflow.currentTimeMillis();
     // Registered first, so undoing the freeze releases the front door last, after the source app is back.
     saga.addCompensation(
@@ -360,11 +368,20 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     enter(Phase.SWITCH);
     switchStarted = true;
     Box target = plan.target();
-    saga.addCompensation(() -> undo("fence target database", () -> database.fence(move.fence(target))));
-    steps.run(Phase.SWITCH, "unfence target database", () -> {
-      database.unfence(move.fence(target));
-      return null;
-    }, r -> "accepts writes");
+    if (journals.on()) {
+      journals.switching();
+      // Unfenced and marked live in one commit: no moment when it takes writes but a later move may drop it.
+      saga.addCompensation(() -> undo("fence target database and mark it copied again",
+          () -> database.demoteTarget(move.targetRequest())));
+      steps.run(Phase.SWITCH, "unfence target database and mark it live",
+          () -> database.goLive(move.targetRequest()), "accepts writes; no later move may drop it");
+    } else {
+      saga.addCompensation(() -> undo("fence target database", () -> database.fence(move.fence(target))));
+      steps.run(Phase.SWITCH, "unfence target database", () -> {
+        database.unfence(move.fence(target));
+        return null;
+      }, r -> "accepts writes");
+    }
     // Jobs first, so nothing due between the app's start and theirs is missed; the source's jobs and
     // writers were stopped in the freeze, so two of them never run at once.
     for (NamedService job : target.jobs()) {
@@ -397,8 +414,117 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       // Left until now so that dropping them costs the blackout nothing; a slot holds WAL until dropped.
       steps.run(Phase.REPORT, "drop the change logs", proof::dropChangeLogs, "dropped on both sides");
     }
+    if (journals.on()) {
+      journals.clear(Phase.REPORT);
+      return;
+    }
     steps.run(Phase.REPORT, "mark target database live", () -> database.markTargetLive(move.targetRequest()),
         "no later move may drop it; the source stays fenced and stopped as the fallback");
+  }
+
+  // ---- recovery of a move whose history was lost -------------------------------------------------
+
+  /**
+   * {@code cutover recover}: reads the lost move's journal and its target's marker, then finishes the move
+   * through the same gates (verify, switch, verify live) or undoes it through the same saga, as if this
+   * run had made the lost run's changes itself.
+   */
+  private CutoverResult recover(CutoverRequest.Recover mode) {
+    enter(Phase.RECOVER);
+    Box writtenSource = plan.source();
+    Box writtenTarget = plan.target();
+    DatabaseInfo s = steps.run(Phase.RECOVER, "read the journal on " + writtenSource.name(),
+        () -> database.inspect(new InspectRequest(writtenSource.name(), writtenSource.database())),
+        CutoverWorkflowImpl::describeJournal);
+    DatabaseInfo t = steps.run(Phase.RECOVER, "read the journal and marker on " + writtenTarget.name(),
+        () -> database.inspect(new InspectRequest(writtenTarget.name(), writtenTarget.database())),
+        CutoverWorkflowImpl::describeJournal);
+    Recovery.Decision decision = Recovery.decide(plan.app(), s, t, mode);
+    steps.skip(Phase.RECOVER, "decide", decision.why());
+    if (decision.action() == Recovery.Action.NOTHING || decision.action() == Recovery.Action.REFUSE) {
+      return finish(Outcome.BLOCKED, decision.why());
+    }
+    String lostRun = decision.journal().run();
+    if (decision.reverse()) {
+      plan = plan.reversed();
+    }
+    // The lost run's id names its target's marker, so that finishing it marks the same database live.
+    move = new MoveRequest(plan, lostRun, decision.reverse());
+    proof = new FingerprintGate(move, steps, fingerprints);
+    journals.adopt(move, decision.journal());
+    boolean finishing = decision.action() == Recovery.Action.FINISH;
+    registerLostRunsChanges(decision.targetLive(), finishing);
+    if (!finishing) {
+      return compensate(Outcome.ROLLED_BACK, "recovered the lost move " + lostRun + " by rolling it back; "
+          + plan.source().name() + " serves again");
+    }
+    // A failure from here on ends in run()'s handlers: the saga above undoes what must be undone.
+    refreeze();
+    if (!decision.targetLive()) {
+      verify();
+    }
+    switchOver();
+    verifyLive();
+    report();
+    return finish(Outcome.COMPLETED, "recovered the lost move " + lostRun + " by finishing it: " + plan.app()
+        + " serves from " + plan.target().name());
+  }
+
+  /**
+   * Registers the undo of everything the lost run may have changed, in the order its own saga would have
+   * (the target's drop last, the source's fence first), so a rollback restores the state before it.
+   */
+  private void registerLostRunsChanges(boolean targetLive, boolean finishing) {
+    Box source = plan.source();
+    if (!targetLive) {
+      saga.addCompensation(() -> undo("drop target database", () -> database.dropTarget(move.targetRequest())));
+    }
+    if (move.logical()) {
+      saga.addCompensation(() -> undo("remove logical replication", () -> copies.cleanupLogical(move.logicalRequest())));
+      if (plan.verify().beforeFreeze()) {
+        saga.addCompensation(() -> undo("drop the change logs", proof::dropChangeLogs));
+      }
+    }
+    saga.addCompensation(
+        () -> undo("point front door back at " + source.name(), () -> frontDoor.pointAt(move.frontDoor(Side.SOURCE))));
+    if (finishing) {
+      return; // the freeze done again registers the rest, as the first freeze did
+    }
+    boxes.startOnRollback(Phase.FREEZE, source, "app", source.app());
+    for (NamedService writer : source.writers()) {
+      boxes.startOnRollback(Phase.FREEZE, source, "writer " + writer.name(), writer.service());
+    }
+    for (NamedService job : source.jobs()) {
+      boxes.startOnRollback(Phase.FREEZE, source, "job " + job.name(), job.service());
+    }
+    saga.addCompensation(() -> undo("unfence source database", () -> database.unfence(move.fence(source))));
+  }
+
+  /**
+   * Finishing: the source's services stopped (and proven stopped) and its database fenced, whatever the lost
+   * run got to. Each is idempotent, so what the lost run had already done is simply confirmed.
+   */
+  private void refreeze() {
+    enter(Phase.FREEZE);
+    Box source = plan.source();
+    blackoutStartedAt = Workflow.currentTimeMillis();
+    boxes.stop(Phase.FREEZE, source, "app", source.app());
+    for (NamedService writer : source.writers()) {
+      boxes.stop(Phase.FREEZE, source, "writer " + writer.name(), writer.service());
+    }
+    for (NamedService job : source.jobs()) {
+      boxes.stop(Phase.FREEZE, source, "job " + job.name(), job.service());
+    }
+    saga.addCompensation(() -> undo("unfence source database", () -> database.unfence(move.fence(source))));
+    steps.run(Phase.FREEZE, "fence source database", () -> database.fence(move.fence(source)), r -> r.summary());
+  }
+
+  private static String describeJournal(DatabaseInfo info) {
+    if (!info.reachable()) {
+      return "unreachable: " + info.error();
+    }
+    return (info.journal() == null ? "no journal" : "journal: " + info.journal().summary())
+        + (info.exists() ? "; marker " + info.marker() + (info.fenced() ? "; fenced" : "") : "; no database");
   }
 
   // ---- compensation -----------------------------------------------------------------------------
@@ -413,18 +539,18 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         notUndone.add("the target has taken writes since the switch");
         return;
       }
-      try {
-        saga.compensate();
-      } catch (Saga.CompensationException e) {
-        notUndone.add("a compensation failed: " + Steps.reason(e));
+      for (String failed : saga.compensate()) {
+        notUndone.add("a compensation failed: " + failed);
       }
     }).run();
     if (!notUndone.isEmpty()) {
       return finish(
           Outcome.FAILED,
           reason + "; and " + String.join("; ", notUndone)
-              + ". The target keeps serving as the only writer; a human must decide (see status).");
+              + (switchStarted ? ". The target keeps serving as the only writer" : ". Not everything was undone")
+              + "; a human must decide (see status).");
     }
+    Workflow.newDetachedCancellationScope(() -> journals.clear(Phase.ROLLBACK)).run();
     return finish(wanted, reason);
   }
 

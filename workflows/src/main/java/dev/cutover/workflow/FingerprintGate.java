@@ -17,7 +17,6 @@ import dev.cutover.verify.TableComparison;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
-import io.temporal.workflow.Saga;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,7 +79,7 @@ final class FingerprintGate {
    * freeze re-checks only what changed since (FingerprintActivities.verifyChanges) and the blackout does not
    * grow with the database. A side that cannot record leaves the freeze to read every row, as before.
    */
-  void prepareBeforeFreeze(Saga saga) {
+  void prepareBeforeFreeze(Rollback saga) {
     saga.addCompensation(() -> steps.run(Phase.ROLLBACK, "drop the change logs", this::dropChangeLogs, "done"));
     Promise<ChangeLogStarted> s = Async.function(fingerprints::startChangeLog, move.changeLog(move.source()));
     Promise<ChangeLogStarted> t = Async.function(fingerprints::startChangeLog, move.changeLog(move.target()));

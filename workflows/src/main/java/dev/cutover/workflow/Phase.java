@@ -13,6 +13,8 @@ public enum Phase {
   SWITCH,
   VERIFY_LIVE,
   REPORT,
+  /** A recovery run reading the journal of a move whose history was lost. */
+  RECOVER,
   ROLLBACK,
   DONE
 }

@@ -17,6 +17,7 @@ import dev.cutover.database.DatabaseActivities.DatabaseInfo;
 import dev.cutover.database.DatabaseActivities.FenceResult;
 import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
 import dev.cutover.database.DatabaseActivities.TargetPrepared;
+import dev.cutover.database.DatabaseActivities.TargetRequest;
 import dev.cutover.database.Markers;
 import dev.cutover.frontdoor.FrontDoorActivities;
 import dev.cutover.frontdoor.FrontDoorActivities.FrontDoorResult;
@@ -60,63 +61,7 @@ import org.junit.jupiter.api.Timeout;
  * records the side effects (commands run, fences, drops, flips) in one journal and asserts it exactly.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class CutoverWorkflowTest {
-
-  private TestWorkflowEnvironment env;
-  private WorkflowClient client;
-  private final List<String> journal = Collections.synchronizedList(new ArrayList<>());
-  private final DatabaseActivities database = mock(DatabaseActivities.class, withSettings().withoutAnnotations());
-  private final CopyActivities copies = mock(CopyActivities.class, withSettings().withoutAnnotations());
-  private final FingerprintActivities fingerprints = mock(FingerprintActivities.class, withSettings().withoutAnnotations());
-  private final HostActivities hosts = mock(HostActivities.class, withSettings().withoutAnnotations());
-  private final FrontDoorActivities frontDoor = mock(FrontDoorActivities.class, withSettings().withoutAnnotations());
-  private final HealthActivities health = mock(HealthActivities.class, withSettings().withoutAnnotations());
-  private final HostActivities armHosts = mock(HostActivities.class, withSettings().withoutAnnotations());
-  private final dev.cutover.preflight.ScheduleActivities schedule =
-      mock(dev.cutover.preflight.ScheduleActivities.class, withSettings().withoutAnnotations());
-  private final List<String> onArm = Collections.synchronizedList(new ArrayList<>());
-
-  @BeforeEach
-  void setUp() {
-    env = TestWorkflowEnvironment.newInstance();
-    Worker worker = env.newWorker(TaskQueues.MAIN);
-    worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
-    worker.registerActivitiesImplementations(database, copies, fingerprints, hosts, frontDoor, health, schedule);
-    // The worker that runs on box arm itself (exec: worker); only some tests send it anything.
-    env.newWorker("cutover-arm").registerActivitiesImplementations(armHosts);
-    client = env.getWorkflowClient();
-    env.start();
-
-    when(database.inspect(any())).thenAnswer(i -> {
-      var r = (DatabaseActivities.InspectRequest) i.getArgument(0);
-      boolean target = r.box().equals("arm");
-      return new DatabaseInfo(r.box(), true, !target, null, 150018, "PostgreSQL 15.18", 1L, 3, null, false, null);
-    });
-    when(database.checkExtensions(any())).thenReturn(new DatabaseActivities.ExtensionCheck(List.of(), List.of()));
-    when(database.prepareTarget(any())).thenAnswer(i -> record("create target", new TargetPrepared(true, "m")));
-    when(copies.copy(any())).thenAnswer(i -> record("copy", new CopyResult(100, 3, 10, 20)));
-    when(fingerprints.fingerprint(any())).thenAnswer(i -> fingerprint("same"));
-    when(database.fence(any())).thenAnswer(i -> record("fence " + box(i.getArgument(0)), new FenceResult(false, 0, "0/1", "unset")));
-    org.mockito.Mockito.doAnswer(i -> record("unfence " + box(i.getArgument(0)), null)).when(database).unfence(any());
-    org.mockito.Mockito.doAnswer(i -> record("drop target", null)).when(database).dropTarget(any());
-    org.mockito.Mockito.doAnswer(i -> record("mark live", null)).when(database).markTargetLive(any());
-    when(hosts.run(any())).thenAnswer(i -> {
-      CommandRequest r = i.getArgument(0);
-      return record(r.box() + ": " + r.purpose(), new CommandResult(0, 1, "", ""));
-    });
-    when(frontDoor.check(any())).thenReturn(new FrontDoorResult("command", Side.TARGET, "ok"));
-    when(frontDoor.pointAt(any())).thenAnswer(i -> {
-      FrontDoorActivities.FrontDoorRequest r = i.getArgument(0);
-      return record("front door -> " + r.side(), new FrontDoorResult("command", r.side(), "ok"));
-    });
-    when(frontDoor.hold(any())).thenAnswer(i -> record("front door: hold", new FrontDoorResult("command", Side.TARGET, "ok")));
-    when(health.verifyLive(any())).thenReturn(new LiveResult(3, 3, 0, null, 5));
-  }
-
-  @AfterEach
-  void tearDown() {
-    env.close();
-  }
+class CutoverWorkflowTest extends MockedMove {
 
   @Test
   void aConfirmedMoveRunsEveryPhaseInOrder() {
@@ -131,8 +76,7 @@ class CutoverWorkflowTest {
     assertEquals(List.of(
         "front door: hold", "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home",
         "copy",
-        "unfence arm", "arm: start job scoring", "arm: start app", "front door -> TARGET",
-        "mark live"), journal);
+        "go live arm", "arm: start job scoring", "arm: start app", "front door -> TARGET"), journal);
     assertEquals("ops", result.status().confirmed().by());
     assertTrue(result.status().blackoutMillis() >= 0);
   }
@@ -165,7 +109,7 @@ class CutoverWorkflowTest {
     List<String> freeze = List.of("front door: hold", "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home");
     List<String> unfreeze = List.of("unfence home", "home: start job scoring", "home: start writer nightly", "home: start app",
         "front door -> SOURCE");
-    List<String> unswitch = List.of("front door -> SOURCE", "arm: stop app", "arm: stop job scoring", "fence arm");
+    List<String> unswitch = List.of("front door -> SOURCE", "arm: stop app", "arm: stop job scoring", "demote arm");
     return java.util.stream.Stream.of(
         failure("create target", Outcome.ROLLED_BACK, "arm: stop app", "arm: stop job scoring", "create target !", "drop target"),
         failure("copy#1", Outcome.ROLLED_BACK, "arm: stop app", "arm: stop job scoring", "create target", "copy !", "drop target"),
@@ -181,17 +125,15 @@ class CutoverWorkflowTest {
             "home: start writer nightly", "home: start app", "front door -> SOURCE", "drop target"),
         failure("fence home", Outcome.ROLLED_BACK, beforeGate, freeze.subList(0, 4), "fence home !", unfreeze, "drop target"),
         failure("copy#2", Outcome.ROLLED_BACK, beforeGate, freeze, "copy !", unfreeze, "drop target"),
-        failure("unfence arm", Outcome.ROLLED_BACK, beforeGate, freeze, "copy", "unfence arm !",
-            "fence arm", "fence arm", unfreeze, "drop target"),
-        failure("arm: start job scoring", Outcome.ROLLED_BACK, beforeGate, freeze, "copy", "unfence arm",
-            "arm: start job scoring !", "fence arm", "arm: stop job scoring", "fence arm", unfreeze, "drop target"),
-        failure("arm: start app", Outcome.ROLLED_BACK, beforeGate, freeze, "copy", "unfence arm", "arm: start job scoring",
-            "arm: start app !", "fence arm", "arm: stop app", "arm: stop job scoring", "fence arm", unfreeze, "drop target"),
-        failure("front door -> TARGET", Outcome.ROLLED_BACK, beforeGate, freeze, "copy", "unfence arm",
+        failure("go live arm", Outcome.ROLLED_BACK, beforeGate, freeze, "copy", "go live arm !",
+            "fence arm", "demote arm", unfreeze, "drop target"),
+        failure("arm: start job scoring", Outcome.ROLLED_BACK, beforeGate, freeze, "copy", "go live arm",
+            "arm: start job scoring !", "fence arm", "arm: stop job scoring", "demote arm", unfreeze, "drop target"),
+        failure("arm: start app", Outcome.ROLLED_BACK, beforeGate, freeze, "copy", "go live arm", "arm: start job scoring",
+            "arm: start app !", "fence arm", "arm: stop app", "arm: stop job scoring", "demote arm", unfreeze, "drop target"),
+        failure("front door -> TARGET", Outcome.ROLLED_BACK, beforeGate, freeze, "copy", "go live arm",
             "arm: start job scoring", "arm: start app", "front door -> TARGET !", "fence arm", unswitch, unfreeze,
-            "drop target"),
-        failure("mark live", Outcome.ROLLED_BACK, beforeGate, freeze, "copy", "unfence arm", "arm: start job scoring",
-            "arm: start app", "front door -> TARGET", "mark live !", "fence arm", unswitch, unfreeze, "drop target"));
+            "drop target"));
   }
 
   private static org.junit.jupiter.params.provider.Arguments failure(String at, Outcome outcome, Object... journal) {
@@ -250,9 +192,9 @@ class CutoverWorkflowTest {
     org.mockito.Mockito.doAnswer(i -> {
       var r = (DatabaseActivities.InspectRequest) i.getArgument(0);
       return r.box().equals("home")
-          ? new DatabaseInfo("home", true, true, null, 150018, "PostgreSQL 15.18", 1L, 3, null, true, "game")
+          ? new DatabaseInfo("home", true, true, null, 150018, "PostgreSQL 15.18", 1L, 3, null, true, "game", null)
           : new DatabaseInfo("arm", true, true, null, 150018, "PostgreSQL 15.18", 1L, 3,
-              Markers.of("game", "run-1", Markers.LIVE), false, null);
+              Markers.of("game", "run-1", Markers.LIVE), false, null, null);
     }).when(database).inspect(any());
     Plan back = plan().reversed();
     CutoverWorkflow workflow = client.newWorkflowStub(CutoverWorkflow.class,
@@ -265,9 +207,8 @@ class CutoverWorkflowTest {
         "home: stop app", "home: stop writer nightly", "home: stop job scoring",
         "arm: stop app", "arm: stop job scoring", "fence arm",
         "copy",
-        "unfence home", "home: start job scoring", "home: start writer nightly", "home: start app",
-        "front door -> SOURCE",
-        "mark live"), journal);
+        "go live home", "home: start job scoring", "home: start writer nightly", "home: start app",
+        "front door -> SOURCE"), journal);
     assertEquals("ops", result.status().confirmed().by());
     assertEquals("arm", result.status().source());
   }
@@ -309,9 +250,9 @@ class CutoverWorkflowTest {
     assertEquals(List.of(
         "front door: hold", "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home",
         "copy",
-        "unfence arm", "arm: start job scoring", "arm: start app", "front door -> TARGET",
+        "go live arm", "arm: start job scoring", "arm: start app", "front door -> TARGET",
         "fence arm",
-        "front door -> SOURCE", "arm: stop app", "arm: stop job scoring", "fence arm",
+        "front door -> SOURCE", "arm: stop app", "arm: stop job scoring", "demote arm",
         "unfence home", "home: start job scoring", "home: start writer nightly", "home: start app",
         "front door -> SOURCE", "drop target"), journal);
   }
@@ -342,7 +283,7 @@ class CutoverWorkflowTest {
     org.mockito.Mockito.doAnswer(i -> {
       var r = (DatabaseActivities.InspectRequest) i.getArgument(0);
       String marker = r.box().equals("arm") ? "someone else's database" : null;
-      return new DatabaseInfo(r.box(), true, true, null, 150018, "PostgreSQL 15.18", 1L, 3, marker, false, null);
+      return new DatabaseInfo(r.box(), true, true, null, 150018, "PostgreSQL 15.18", 1L, 3, marker, false, null, null);
     }).when(database).inspect(any());
 
     CutoverResult result = stubOf(start(plan())).getResult(CutoverResult.class);
@@ -391,8 +332,8 @@ class CutoverWorkflowTest {
         "start change log", "start change log",
         "front door: hold", "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home",
         "catch up", "re-check",
-        "unfence arm", "arm: start job scoring", "arm: start app", "front door -> TARGET",
-        "drop change log", "drop change log", "mark live"), journal);
+        "go live arm", "arm: start job scoring", "arm: start app", "front door -> TARGET",
+        "drop change log", "drop change log"), journal);
     verify(copies, never()).copy(any());
     verify(copies, org.mockito.Mockito.atLeast(2)).lag(any());
     // The rehearsal's and the baselines, all before the freeze; the freeze fingerprints nothing in full.
@@ -677,61 +618,4 @@ class CutoverWorkflowTest {
     assertEquals(List.of("drop target"), journal.subList(journal.indexOf("copy") + 1, journal.size()));
   }
 
-  private CutoverWorkflow start(Plan plan) {
-    CutoverWorkflow workflow = client.newWorkflowStub(CutoverWorkflow.class,
-        WorkflowOptions.newBuilder().setWorkflowId(plan.workflowId()).setTaskQueue(TaskQueues.MAIN).build());
-    WorkflowClient.start(workflow::run, CutoverRequest.move(plan, false, "test"));
-    return workflow;
-  }
-
-  private void awaitGate(CutoverWorkflow workflow) {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (!workflow.status().waitingForConfirm()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("never reached the gate: " + workflow.status());
-      }
-      env.sleep(Duration.ofMillis(50));
-    }
-  }
-
-  private static io.temporal.client.WorkflowStub stubOf(CutoverWorkflow workflow) {
-    return io.temporal.client.WorkflowStub.fromTyped(workflow);
-  }
-
-  /** The step that must fail, as its journal entry, optionally "#n" for its n-th occurrence. */
-  private volatile String failAt;
-
-  private <T> T record(String entry, T result) {
-    long seen = journal.stream().filter(e -> e.equals(entry)).count();
-    if (entry.equals(failAt) || (entry + "#" + (seen + 1)).equals(failAt)) {
-      journal.add(entry + " !");
-      throw io.temporal.failure.ApplicationFailure.newNonRetryableFailure("injected failure", "INJECTED");
-    }
-    journal.add(entry);
-    return result;
-  }
-
-  private static String box(DatabaseActivities.FenceRequest r) {
-    return r.box();
-  }
-
-  private static DatabaseFingerprint fingerprint(String hash) {
-    return new DatabaseFingerprint("box", List.of(new TableFingerprint("public.t", 1, Map.of(), hash, List.of())), 1, 1);
-  }
-
-  static Plan plan() {
-    Box home = new Box("home", new Database("jdbc:postgresql://127.0.0.1:5432/game", "cutover", null, null), null,
-        new Service(List.of("stop-app"), List.of("start-app"), null),
-        List.of(new NamedService("nightly", List.of("stop-nightly"), List.of("start-nightly"), null)),
-        List.of(new NamedService("scoring", List.of("stop-scoring"), List.of("start-scoring"), null)), null,
-        null, null, null, null, null);
-    Box arm = new Box("arm", new Database("jdbc:postgresql://127.0.0.1:5433/game", "cutover", null, null), null,
-        new Service(List.of("stop-app"), List.of("start-app"), null), List.of(),
-        List.of(new NamedService("scoring", List.of("stop-scoring"), List.of("start-scoring"), null)), null,
-        null, null, null, null, null);
-    return new Plan("game", home, arm, null, null, null,
-        new FrontDoor.Command(List.of("flip"), List.of("flop")),
-        new Health(URI.create("http://127.0.0.1:9/healthz"), Map.of("X-Served-By", "arm"), null, 3, null, null),
-        new Confirm(Duration.ofHours(24)));
-  }
 }
