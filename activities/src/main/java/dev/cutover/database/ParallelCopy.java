@@ -136,7 +136,7 @@ final class ParallelCopy {
     Map<String, String> env = new HashMap<>(Connections.libpqEnv(request.target()));
     // Index builds sort every key: the default 64 MB spills a big table's sort to disk. A session setting,
     // so it holds for this restore alone, up to jobs x this on the target during the copy.
-    env.put("PGOPTIONS", "-c maintenance_work_mem=" + MAINTENANCE_WORK_MEM);
+    env.put("PGOPTIONS", Connections.MOVER_OPTIONS + " -c maintenance_work_mem=" + MAINTENANCE_WORK_MEM);
     // Heartbeats every second: index builds on a big table take longer than the copy's heartbeat timeout.
     PgTools.run(argv, env, "pg_restore " + what, null, () -> progress.accept(Map.of("phase", what)));
   }
@@ -157,7 +157,7 @@ final class ParallelCopy {
     argv.addAll(Connections.libpqArgs(request.target(), null));
     argv.add(schemaFile.toString());
     Map<String, String> env = new HashMap<>(Connections.libpqEnv(request.target()));
-    env.put("PGOPTIONS", "-c maintenance_work_mem=" + MAINTENANCE_WORK_MEM);
+    env.put("PGOPTIONS", Connections.MOVER_OPTIONS + " -c maintenance_work_mem=" + MAINTENANCE_WORK_MEM);
     // Runs on a pipe's thread: the activity's thread heartbeats meanwhile.
     PgTools.run(argv, env, "pg_restore of " + items.size() + " indexes", null, () -> {});
   }

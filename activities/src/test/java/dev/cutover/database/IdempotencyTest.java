@@ -75,8 +75,10 @@ class IdempotencyTest {
   @Test
   void aCopyOverAHalfRestoredTargetEndsIdentical() throws Exception {
     db.prepareTarget(new TargetRequest("game", "run-1", "arm", target));
-    // What a worker killed mid-restore leaves: some tables, some rows, the marker.
+    // What a worker killed mid-restore leaves: some tables, some rows, the marker. Written as the mover
+    // writes (the target is fenced against everyone else from its creation).
     try (Connection c = arm.connect(targetName); Statement s = c.createStatement()) {
+      s.execute("SET default_transaction_read_only = off");
       s.execute("CREATE TABLE profiles (id int PRIMARY KEY, name text)");
       s.execute("INSERT INTO profiles VALUES (1, 'half')");
     }

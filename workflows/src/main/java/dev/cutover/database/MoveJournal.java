@@ -31,6 +31,10 @@ public record MoveJournal(
     return new MoveJournal(app, run, nextStep, reverse, source, target, stopped, frontDoorWas, now);
   }
 
+  public MoveJournal withRun(String otherRun) {
+    return new MoveJournal(app, otherRun, step, reverse, source, target, stopped, frontDoorWas, at);
+  }
+
   @JsonIgnore
   public String summary() {
     return (reverse ? "rollback" : "move") + " " + run + " of " + app + " (" + source + " -> " + target
