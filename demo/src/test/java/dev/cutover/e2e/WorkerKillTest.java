@@ -51,7 +51,7 @@ class WorkerKillTest {
   private void moveKillingTheWorkerDuring(int scale, String step, UnaryOperator<String> adjust) throws Exception {
     scenario.start(DemoWorld.Options.forTests().withScale(scale), adjust);
     String address = scenario.address;
-    WorkerProcess first = WorkerProcess.start(address, logs.resolve("worker-1.log"));
+    LauncherProcess first = LauncherProcess.worker(address, logs.resolve("worker-1.log"));
     try {
       scenario.awaitPlayers();
       assertEquals(0, Cli.run("start", scenario.plan.toString(), "--address", address).exitCode());
@@ -61,7 +61,7 @@ class WorkerKillTest {
     } finally {
       first.kill();
     }
-    try (WorkerProcess second = WorkerProcess.start(address, logs.resolve("worker-2.log"))) {
+    try (LauncherProcess second = LauncherProcess.worker(address, logs.resolve("worker-2.log"))) {
       Cli watch = Cli.run("watch", DemoWorld.APP, "--address", address);
       DemoReport report = scenario.finish();
 
