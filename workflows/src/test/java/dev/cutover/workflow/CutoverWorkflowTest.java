@@ -677,6 +677,59 @@ class CutoverWorkflowTest {
     assertEquals(List.of("drop target"), journal.subList(journal.indexOf("copy") + 1, journal.size()));
   }
 
+  @Test
+  void everyActivityCarriesItsStepsWordsAsItsSummaryAndTheMoveShowsWhereItStands() {
+    CutoverRequest request = CutoverRequest.move(plan(), false, "test");
+    CutoverWorkflow workflow = client.newWorkflowStub(CutoverWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(request.plan().workflowId()).setTaskQueue(TaskQueues.MAIN)
+        .setStaticSummary(WebUi.summary(request)).setStaticDetails(WebUi.details(request)).build());
+    WorkflowClient.start(workflow::run, request);
+    awaitGate(workflow);
+    String atGate = currentDetails(workflow);
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+    assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
+
+    var history = client.fetchHistory(request.plan().workflowId());
+    List<UiMetadata.Scheduled> scheduled = UiMetadata.scheduledActivities(history);
+    List<String> stepsRun = result.status().steps().stream()
+        .filter(s -> s.state() == StepStatus.State.DONE).map(StepStatus::name).toList();
+    for (UiMetadata.Scheduled activity : scheduled) {
+      assertTrue(stepsRun.contains(activity.summary()), activity + " is not labelled with a step that ran: " + stepsRun);
+    }
+    List<String> summaries = scheduled.stream().map(UiMetadata.Scheduled::summary).toList();
+    for (String step : stepsRun) {
+      assertTrue(step.equals("wait for confirm") || summaries.contains(step), "no activity carries step " + step);
+    }
+    for (var expected : List.of(
+        new UiMetadata.Scheduled("Inspect", "inspect source database"),
+        new UiMetadata.Scheduled("Inspect", "inspect target database"),
+        new UiMetadata.Scheduled("Run", "stop app on arm"),
+        new UiMetadata.Scheduled("Copy", "rehearsal copy (timed)"),
+        new UiMetadata.Scheduled("Run", "stop app on home"),
+        new UiMetadata.Scheduled("Fence", "fence source database"),
+        new UiMetadata.Scheduled("Copy", "dump and restore"),
+        new UiMetadata.Scheduled("Fingerprint", "fingerprint both sides"),
+        new UiMetadata.Scheduled("PointAt", "point front door at arm"))) {
+      assertTrue(scheduled.contains(expected), expected + " not in " + scheduled);
+    }
+    assertEquals(2, scheduled.stream().filter(a -> a.summary().equals("fingerprint both sides")).count());
+    assertEquals("move game: home -> arm (dump-restore)", UiMetadata.workflowSummary(history));
+    assertTrue(UiMetadata.workflowDetails(history).contains("**started by** test"), UiMetadata.workflowDetails(history));
+
+    assertTrue(atGate.contains("**phase** CONFIRM") && atGate.contains("**running** wait for confirm")
+        && atGate.contains("**waiting for confirm**"), atGate);
+    String atEnd = currentDetails(workflow);
+    assertTrue(atEnd.contains("**phase** DONE — **COMPLETED**"), atEnd);
+    assertTrue(atEnd.contains("| public.t | 1 | 1 | match |") && atEnd.contains("all 1 tables match"), atEnd);
+  }
+
+  /** What the web UI shows as the run's current details, read as the UI does, through the SDK's metadata query. */
+  private static String currentDetails(CutoverWorkflow workflow) {
+    return stubOf(workflow).query("__temporal_workflow_metadata", io.temporal.api.sdk.v1.WorkflowMetadata.class)
+        .getCurrentDetails();
+  }
+
   private CutoverWorkflow start(Plan plan) {
     CutoverWorkflow workflow = client.newWorkflowStub(CutoverWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId(plan.workflowId()).setTaskQueue(TaskQueues.MAIN).build());
