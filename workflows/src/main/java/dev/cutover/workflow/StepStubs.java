@@ -52,7 +52,7 @@ final class StepStubs {
   /** The running step's words; an activity scheduled outside any step is named by its method. */
   private String summary(Method method) {
     String step = steps.current();
-    return step != null ? step : words(method.getName());
+    return WebUi.oneLine(step != null ? step : words(method.getName()));
   }
 
   /** {@code dropChangeLog} as "drop change log". */

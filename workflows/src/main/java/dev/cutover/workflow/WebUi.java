@@ -2,6 +2,7 @@ package dev.cutover.workflow;
 
 import dev.cutover.plan.Plan;
 import dev.cutover.verify.TableComparison;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -11,6 +12,8 @@ import java.util.List;
  */
 public final class WebUi {
 
+  /** Temporal's limit on a summary (the workflow's and an activity's): one line of at most 200 bytes. */
+  static final int SUMMARY_BYTES = 200;
   /** Past this many tables the current details point at {@code cutover status}, keeping the query small. */
   static final int TABLES_SHOWN = 50;
 
@@ -20,8 +23,32 @@ public final class WebUi {
   public static String summary(CutoverRequest request) {
     Plan plan = request.plan();
     String kind = request.reverse() ? "roll back" : request.rehearsal() ? "rehearse moving" : "move";
-    return kind + " " + plan.app() + ": " + plan.source().name() + " -> " + plan.target().name()
-        + " (" + strategy(request) + ")";
+    return oneLine(kind + " " + plan.app() + ": " + plan.source().name() + " -> " + plan.target().name()
+        + " (" + strategy(request) + ")");
+  }
+
+  /**
+   * {@code text} as a summary the server accepts: one line, cut to {@link #SUMMARY_BYTES} of UTF-8 with an
+   * ellipsis (a step named after a long health URL).
+   */
+  static String oneLine(String text) {
+    String line = text.replaceAll("\\s+", " ").strip();
+    if (line.getBytes(StandardCharsets.UTF_8).length <= SUMMARY_BYTES) {
+      return line;
+    }
+    String ellipsis = "…";
+    int room = SUMMARY_BYTES - ellipsis.getBytes(StandardCharsets.UTF_8).length;
+    int end = 0;
+    int bytes = 0;
+    while (end < line.length()) {
+      int next = line.offsetByCodePoints(end, 1);
+      bytes += line.substring(end, next).getBytes(StandardCharsets.UTF_8).length;
+      if (bytes > room) {
+        break;
+      }
+      end = next;
+    }
+    return line.substring(0, end) + ellipsis;
   }
 
   /** The fixed facts of the run, and the commands that act on it. */
