@@ -1,5 +1,7 @@
 package dev.cutover.workflow;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.temporal.api.common.v1.Payload;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.common.WorkflowExecutionHistory;
@@ -12,7 +14,25 @@ final class UiMetadata {
   /** One ActivityTaskScheduled event: the activity type and the summary it carries ("" when none). */
   record Scheduled(String type, String summary) {}
 
+  /** What every completed dump-restore move from home to arm schedules, each with its step's words. */
+  static final List<Scheduled> EVERY_MOVE_HOME_TO_ARM = List.of(
+      new Scheduled("Inspect", "inspect source database"),
+      new Scheduled("Inspect", "inspect target database"),
+      new Scheduled("Copy", "rehearsal copy (timed)"),
+      new Scheduled("Run", "stop app on home"),
+      new Scheduled("Fence", "fence source database"),
+      new Scheduled("Copy", "dump and restore"),
+      new Scheduled("Fingerprint", "fingerprint both sides"),
+      new Scheduled("PointAt", "point front door at arm"),
+      new Scheduled("MarkTargetLive", "mark target database live"));
+
   private UiMetadata() {}
+
+  static void assertScheduled(List<Scheduled> scheduled, List<Scheduled> expected) {
+    for (Scheduled activity : expected) {
+      assertTrue(scheduled.contains(activity), activity + " not in " + scheduled);
+    }
+  }
 
   static List<Scheduled> scheduledActivities(WorkflowExecutionHistory history) {
     return history.getEvents().stream()
