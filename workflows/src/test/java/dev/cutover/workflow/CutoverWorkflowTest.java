@@ -399,6 +399,12 @@ class CutoverWorkflowTest {
     verify(fingerprints, org.mockito.Mockito.times(4)).fingerprint(any());
     assertEquals("re-read 3 changed keys and 0 differing ranges at the freeze; baseline of 1 rows before the freeze",
         result.status().fingerprints().get(0).checked());
+    // Scheduled before the step that waits for them, or inside a wait: still labelled with their step.
+    UiMetadata.assertScheduled(UiMetadata.scheduledActivities(client.fetchHistory(logicalPlan().workflowId())), List.of(
+        new UiMetadata.Scheduled("StartChangeLog", "start change logs on both sides"),
+        new UiMetadata.Scheduled("Lag", "wait for confirm"),
+        new UiMetadata.Scheduled("CatchUp", "catch up to the fence, copy sequences, stop replicating"),
+        new UiMetadata.Scheduled("DropChangeLog", "drop the change logs")));
   }
 
   @Test
