@@ -56,7 +56,7 @@ class MoveEndToEndTest {
     Cli finished = move.get(2, TimeUnit.MINUTES);
     assertEquals(0, finished.exitCode(), finished.out() + finished.err());
     assertTrue(finished.out().contains("all 6 tables match"), finished.out());
-    Histories.record(scenario.address, "cutover-game", "happy-path");
+    Histories.record(scenario.address, "cutover-game", "happy-path-summaries");
     DemoReport report = scenario.finish();
 
     assertNothingLostAndOneWriter(report);

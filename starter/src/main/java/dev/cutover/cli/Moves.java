@@ -6,6 +6,7 @@ import dev.cutover.workflow.CutoverRequest;
 import dev.cutover.workflow.CutoverResult;
 import dev.cutover.workflow.CutoverSearchAttributes;
 import dev.cutover.workflow.TaskQueues;
+import dev.cutover.workflow.WebUi;
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
@@ -91,7 +92,9 @@ final class Moves {
     WorkflowOptions.Builder options = WorkflowOptions.newBuilder()
         .setWorkflowId(plan.workflowId())
         .setTaskQueue(TaskQueues.MAIN)
-        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE);
+        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+        .setStaticSummary(WebUi.summary(request))
+        .setStaticDetails(WebUi.details(request));
     if (withSearchAttributes) {
       options.setTypedSearchAttributes(SearchAttributes.newBuilder()
           .set(CutoverSearchAttributes.APP, plan.app())

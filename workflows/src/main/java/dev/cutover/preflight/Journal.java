@@ -8,4 +8,9 @@ public interface Journal {
 
   /** Runs {@code action} as one recorded step; a failure is recorded with its reason and rethrown. */
   <T> T step(String name, Supplier<T> action, Function<T, String> describe);
+
+  /** Work started now for the step {@code step} that waits for it later; its activities carry that step's words. */
+  default <T> T scheduleFor(String step, Supplier<T> schedule) {
+    return schedule.get();
+  }
 }

@@ -97,12 +97,14 @@ public final class Preflight {
   private boolean inspect() {
     Box source = plan.source();
     Box target = plan.target();
-    Promise<DatabaseInfo> sourceInfo =
-        Async.function(stubs.database()::inspect, new InspectRequest(source.name(), source.database()));
-    Promise<DatabaseInfo> targetInfo =
-        Async.function(stubs.database()::inspect, new InspectRequest(target.name(), target.database()));
-    DatabaseInfo s = steps.step("inspect source database", sourceInfo::get, DatabaseInfo::summary);
-    DatabaseInfo t = steps.step("inspect target database", targetInfo::get, DatabaseInfo::summary);
+    String inspectSource = "inspect source database";
+    String inspectTarget = "inspect target database";
+    Promise<DatabaseInfo> sourceInfo = steps.scheduleFor(inspectSource,
+        () -> Async.function(stubs.database()::inspect, new InspectRequest(source.name(), source.database())));
+    Promise<DatabaseInfo> targetInfo = steps.scheduleFor(inspectTarget,
+        () -> Async.function(stubs.database()::inspect, new InspectRequest(target.name(), target.database())));
+    DatabaseInfo s = steps.step(inspectSource, sourceInfo::get, DatabaseInfo::summary);
+    DatabaseInfo t = steps.step(inspectTarget, targetInfo::get, DatabaseInfo::summary);
     sourceDatabaseUsable(s);
     targetDatabaseOursOrNew(t);
     noUnfinishedMove(s);

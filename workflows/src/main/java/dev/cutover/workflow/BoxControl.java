@@ -20,11 +20,13 @@ final class BoxControl {
   private final Rollback saga;
   /** Commands for a box without a worker of its own run on the workflow's queue. */
   private final HostActivities local;
+  private final StepStubs summarized;
 
   BoxControl(Steps steps, Rollback saga) {
     this.steps = steps;
     this.saga = saga;
-    this.local = Workflow.newActivityStub(HostActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.HOSTS);
+    this.summarized = new StepStubs(steps);
+    this.local = summarized.of(HostActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.HOSTS);
   }
 
   /** Commands for a box with its own worker go to that worker's task queue; the rest run here. */
@@ -32,7 +34,7 @@ final class BoxControl {
     if (box.host().exec() != Host.Exec.WORKER) {
       return local;
     }
-    return Workflow.newActivityStub(HostActivities.class,
+    return summarized.of(HostActivities.class,
         ActivityPolicies.DEFAULT.toBuilder().setTaskQueue(box.host().taskQueue()).build(), ActivityPolicies.HOSTS);
   }
 

@@ -45,22 +45,24 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   /** Verify before the freeze leaves the freeze a re-check of what changed: about a second (docs/benchmarks.md). */
   private static final long RECHECK_ESTIMATE_MILLIS = 1_000;
 
+  private final Steps steps = new Steps();
+  /** Every activity carries its step's words as its summary, for the Temporal web UI. */
+  private final StepStubs summarized = new StepStubs(steps);
   private final DatabaseActivities database =
-      Workflow.newActivityStub(DatabaseActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.DATABASE);
+      summarized.of(DatabaseActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.DATABASE);
   private final CopyActivities copies =
-      Workflow.newActivityStub(CopyActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.COPY);
+      summarized.of(CopyActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.COPY);
   private final FingerprintActivities fingerprints =
-      Workflow.newActivityStub(FingerprintActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.FINGERPRINT);
+      summarized.of(FingerprintActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.FINGERPRINT);
   private final ScheduleActivities schedule =
-      Workflow.newActivityStub(ScheduleActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.SCHEDULE);
+      summarized.of(ScheduleActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.SCHEDULE);
   private final FrontDoorActivities frontDoor =
-      Workflow.newActivityStub(FrontDoorActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.FRONT_DOOR);
+      summarized.of(FrontDoorActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.FRONT_DOOR);
   private final HealthActivities health =
-      Workflow.newActivityStub(HealthActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.HEALTH);
+      summarized.of(HealthActivities.class, ActivityPolicies.DEFAULT, ActivityPolicies.HEALTH);
 
   /** Compensations keep going past a failed one, so one stuck command does not strand the rest. */
   private final Rollback saga = new Rollback();
-  private final Steps steps = new Steps();
   private final BoxControl boxes = new BoxControl(steps, saga);
   private final ConfirmGate gate = new ConfirmGate();
 
@@ -86,6 +88,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     move = new MoveRequest(plan, Workflow.getInfo().getRunId(), request.reverse());
     proof = new FingerprintGate(move, steps, fingerprints);
     journals = new MoveJournals(database, steps, move);
+    steps.onChange(this::showProgress);
     try {
       if (request.recover() != null) {
         return recover(request.recover());
@@ -191,7 +194,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     enter(Phase.PREFLIGHT);
     Preflight.Stubs stubs = new Preflight.Stubs(database, copies, boxes.hostsFor(plan.source()),
         boxes.hostsFor(plan.target()), frontDoor,
-        queue -> Workflow.newActivityStub(HostActivities.class, ActivityPolicies.probe(queue)));
+        queue -> summarized.of(HostActivities.class, ActivityPolicies.probe(queue)));
     Preflight.Limits limits = new Preflight.Limits(ActivityPolicies.INSPECTION.inner(), ActivityPolicies.PROBE.inner());
     return new Preflight(plan, steps.in(Phase.PREFLIGHT), stubs, limits, findings,
         move.logical() ? move.logicalRequest() : null).run();
@@ -585,9 +588,15 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   private void enter(Phase next) {
     phase = next;
+    showProgress();
     if (Workflow.getTypedSearchAttributes().containsKey(CutoverSearchAttributes.PHASE)) {
       Workflow.upsertTypedSearchAttributes(CutoverSearchAttributes.PHASE.valueSet(next.name()));
     }
+  }
+
+  /** The web UI's "current details" of the move: no command, read by the UI through the SDK's metadata query. */
+  private void showProgress() {
+    Workflow.setCurrentDetails(WebUi.currentDetails(status()));
   }
 
   private CutoverResult finish(Outcome result, String summary) {

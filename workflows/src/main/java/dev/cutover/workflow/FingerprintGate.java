@@ -81,10 +81,12 @@ final class FingerprintGate {
    */
   void prepareBeforeFreeze(Rollback saga) {
     saga.addCompensation(() -> steps.run(Phase.ROLLBACK, "drop the change logs", this::dropChangeLogs, "done"));
-    Promise<ChangeLogStarted> s = Async.function(fingerprints::startChangeLog, move.changeLog(move.source()));
-    Promise<ChangeLogStarted> t = Async.function(fingerprints::startChangeLog, move.changeLog(move.target()));
-    List<ChangeLogStarted> logs = steps.run(Phase.SETTLE, "start change logs on both sides",
-        () -> List.of(s.get(), t.get()), this::describeChangeLogs);
+    String name = "start change logs on both sides";
+    List<Promise<ChangeLogStarted>> started = steps.scheduleFor(name, () -> List.of(
+        Async.function(fingerprints::startChangeLog, move.changeLog(move.source())),
+        Async.function(fingerprints::startChangeLog, move.changeLog(move.target()))));
+    List<ChangeLogStarted> logs = steps.run(Phase.SETTLE, name,
+        () -> List.of(started.get(0).get(), started.get(1).get()), this::describeChangeLogs);
     if (!logs.get(0).recording() || !logs.get(1).recording()) {
       dropChangeLogs();
       return;

@@ -16,6 +16,14 @@ import java.util.function.Supplier;
 final class Steps {
 
   private final List<StepStatus> steps = new ArrayList<>();
+  /** Set while work is scheduled ahead of the step that will wait for it ({@link #scheduleFor}). */
+  private String scheduling;
+  private Runnable changed = () -> {};
+
+  /** Called after every change to the steps, so what the web UI shows of the move follows them. */
+  void onChange(Runnable changed) {
+    this.changed = changed;
+  }
 
   /** Runs {@code action} as one recorded step; a failure is recorded with its reason and rethrown. */
   <T> T run(Phase at, String name, Supplier<T> action, Function<T, String> describe) {
@@ -39,21 +47,58 @@ final class Steps {
 
   int begin(Phase at, String name) {
     steps.add(new StepStatus(at, name, State.RUNNING, Workflow.currentTimeMillis(), null, null));
+    changed.run();
     return steps.size() - 1;
   }
 
   void update(int index, String detail) {
     StepStatus s = steps.get(index);
     steps.set(index, new StepStatus(s.phase(), s.name(), s.state(), s.startedAt(), null, detail));
+    changed.run();
   }
 
   void end(int index, State state, String detail) {
     steps.set(index, steps.get(index).finish(state, Workflow.currentTimeMillis(), detail));
+    changed.run();
   }
 
   void skip(Phase at, String name, String why) {
     long now = Workflow.currentTimeMillis();
     steps.add(new StepStatus(at, name, State.SKIPPED, now, now, why));
+    changed.run();
+  }
+
+  /**
+   * Activities scheduled by {@code schedule} are labelled {@code step}, the step that waits for them later
+   * (two inspections started at once, each waited for as its own step).
+   */
+  <T> T scheduleFor(String step, Supplier<T> schedule) {
+    String outer = scheduling;
+    scheduling = step;
+    try {
+      return schedule.get();
+    } finally {
+      scheduling = outer;
+    }
+  }
+
+  /** The words of the innermost step running now, or null: what an activity scheduled now is part of. */
+  String current() {
+    if (scheduling != null) {
+      return scheduling;
+    }
+    StepStatus running = running(steps);
+    return running == null ? null : running.name();
+  }
+
+  /** The innermost step still running: steps nest (a compensation's check inside it), never overlap. */
+  static StepStatus running(List<StepStatus> steps) {
+    for (int i = steps.size() - 1; i >= 0; i--) {
+      if (steps.get(i).state() == State.RUNNING) {
+        return steps.get(i);
+      }
+    }
+    return null;
   }
 
   List<StepStatus> list() {
@@ -66,6 +111,11 @@ final class Steps {
       @Override
       public <T> T step(String name, Supplier<T> action, Function<T, String> describe) {
         return run(at, name, action, describe);
+      }
+
+      @Override
+      public <T> T scheduleFor(String step, Supplier<T> schedule) {
+        return Steps.this.scheduleFor(step, schedule);
       }
     };
   }

@@ -340,6 +340,12 @@ class CutoverWorkflowTest extends MockedMove {
     verify(fingerprints, org.mockito.Mockito.times(4)).fingerprint(any());
     assertEquals("re-read 3 changed keys and 0 differing ranges at the freeze; baseline of 1 rows before the freeze",
         result.status().fingerprints().get(0).checked());
+    // Scheduled before the step that waits for them, or inside a wait: still labelled with their step.
+    UiMetadata.assertScheduled(UiMetadata.scheduledActivities(client.fetchHistory(logicalPlan().workflowId())), List.of(
+        new UiMetadata.Scheduled("StartChangeLog", "start change logs on both sides"),
+        new UiMetadata.Scheduled("Lag", "wait for confirm"),
+        new UiMetadata.Scheduled("CatchUp", "catch up to the fence, copy sequences, stop replicating"),
+        new UiMetadata.Scheduled("DropChangeLog", "drop the change logs")));
   }
 
   @Test
@@ -618,4 +624,48 @@ class CutoverWorkflowTest extends MockedMove {
     assertEquals(List.of("drop target"), journal.subList(journal.indexOf("copy") + 1, journal.size()));
   }
 
+  @Test
+  void everyActivityCarriesItsStepsWordsAsItsSummaryAndTheMoveShowsWhereItStands() {
+    CutoverRequest request = CutoverRequest.move(plan(), false, "test");
+    CutoverWorkflow workflow = client.newWorkflowStub(CutoverWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(request.plan().workflowId()).setTaskQueue(TaskQueues.MAIN)
+        .setStaticSummary(WebUi.summary(request)).setStaticDetails(WebUi.details(request)).build());
+    WorkflowClient.start(workflow::run, request);
+    awaitGate(workflow);
+    String atGate = currentDetails(workflow);
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+    assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
+
+    var history = client.fetchHistory(request.plan().workflowId());
+    List<UiMetadata.Scheduled> scheduled = UiMetadata.scheduledActivities(history);
+    List<String> stepsRun = result.status().steps().stream()
+        .filter(s -> s.state() == StepStatus.State.DONE).map(StepStatus::name).toList();
+    for (UiMetadata.Scheduled activity : scheduled) {
+      assertTrue(stepsRun.contains(activity.summary()), activity + " is not labelled with a step that ran: " + stepsRun);
+    }
+    List<String> summaries = scheduled.stream().map(UiMetadata.Scheduled::summary).toList();
+    for (String step : stepsRun) {
+      assertTrue(step.equals("wait for confirm") || summaries.contains(step), "no activity carries step " + step);
+    }
+    UiMetadata.assertScheduled(scheduled, UiMetadata.EVERY_MOVE_HOME_TO_ARM);
+    UiMetadata.assertScheduled(scheduled, List.of(new UiMetadata.Scheduled("Run", "stop app on arm"),
+        new UiMetadata.Scheduled("Record", "journal on home: freeze"),
+        new UiMetadata.Scheduled("GoLive", "unfence target database and mark it live")));
+    assertEquals(2, scheduled.stream().filter(a -> a.summary().equals("fingerprint both sides")).count());
+    assertEquals("move game: home -> arm (dump-restore)", UiMetadata.workflowSummary(history));
+    assertTrue(UiMetadata.workflowDetails(history).contains("**started by** test"), UiMetadata.workflowDetails(history));
+
+    assertTrue(atGate.contains("**phase** CONFIRM") && atGate.contains("**running** wait for confirm")
+        && atGate.contains("**waiting for confirm**"), atGate);
+    String atEnd = currentDetails(workflow);
+    assertTrue(atEnd.contains("**phase** DONE — **COMPLETED**"), atEnd);
+    assertTrue(atEnd.contains("| public.t | 1 | 1 | match |") && atEnd.contains("all 1 tables match"), atEnd);
+  }
+
+  /** What the web UI shows as the run's current details, read as the UI does, through the SDK's metadata query. */
+  private static String currentDetails(CutoverWorkflow workflow) {
+    return stubOf(workflow).query("__temporal_workflow_metadata", io.temporal.api.sdk.v1.WorkflowMetadata.class)
+        .getCurrentDetails();
+  }
 }

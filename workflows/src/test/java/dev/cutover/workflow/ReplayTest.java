@@ -1,5 +1,6 @@
 package dev.cutover.workflow;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,14 +34,34 @@ class ReplayTest {
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"happy-path", "abort-at-gate", "verify-failure-rollback", "stale-gate",
-      "rollback-after-switch", "logical", "logical-recheck", "logical-narrowed"})
+      "rollback-after-switch", "logical", "logical-recheck", "logical-narrowed", "happy-path-summaries"})
   void recordedMovesReplayAgainstTheCurrentWorkflow(String name) throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history(name), CutoverWorkflowImpl.class);
   }
 
+  /**
+   * The web UI's words, as a real move through {@code cutover start} recorded them: the run's summary and
+   * details, and on every scheduled activity its step's words (the older histories have none).
+   */
   @Test
-  void aChangedWorkflowFailsReplay() throws Exception {
-    WorkflowExecutionHistory happyPath = history("happy-path");
+  void aRecordedMoveCarriesItsSummaryAndEveryActivityItsStepsWords() throws Exception {
+    WorkflowExecutionHistory recorded = history("happy-path-summaries");
+    List<UiMetadata.Scheduled> scheduled = UiMetadata.scheduledActivities(recorded);
+
+    assertEquals("move game: home -> arm (dump-restore)", UiMetadata.workflowSummary(recorded));
+    assertTrue(UiMetadata.workflowDetails(recorded).contains("**copy** dump-restore"), UiMetadata.workflowDetails(recorded));
+    assertTrue(scheduled.size() > 40, "a whole move: " + scheduled.size());
+    assertTrue(scheduled.stream().noneMatch(a -> a.summary().isBlank()), scheduled.toString());
+    UiMetadata.assertScheduled(scheduled, UiMetadata.EVERY_MOVE_HOME_TO_ARM);
+    UiMetadata.assertScheduled(scheduled, List.of(new UiMetadata.Scheduled("VerifyState", "check app on home is stopped")));
+    assertTrue(UiMetadata.scheduledActivities(history("happy-path")).stream().allMatch(a -> a.summary().isEmpty()),
+        "the history from before summaries has none, and still replays");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"happy-path", "happy-path-summaries"})
+  void aChangedWorkflowFailsReplay(String name) throws Exception {
+    WorkflowExecutionHistory happyPath = history(name);
     Exception failed = null;
     // On a machine loaded far past its cores the replayer's deadlock detector (a workflow thread that
     // did not yield within a second) can fire first; that says nothing about determinism, so try again.
