@@ -48,10 +48,9 @@ class RecoverTest {
     /** The worker dies with the service: nothing of the move survives but the databases. */
     IN_THE_COPY_WITH_THE_WORKER(20, s -> Scenario.running(s, "dump and restore"), text -> text, true, 3, "home"),
     AT_THE_VERIFY_GATE(20, s -> s.path("phase").asText().equals("VERIFY"), text -> text, false, 3, "home"),
-    AFTER_THE_SWITCH(1, s -> Scenario.running(s, "start job slow-starter on arm"), text -> text.replace(
-        "      check: {url: \"{{control}}/services/arm-grader\"}\n",
-        "      check: {url: \"{{control}}/services/arm-grader\"}\n"
-            + "    - {name: slow-starter, stop: [\"true\"], start: [sleep, \"3\"]}\n"), false, 0, "arm"),
+    AFTER_THE_SWITCH(1, s -> Scenario.running(s, "start job slow-starter on arm"), text -> text.replaceFirst(
+        "(/services/arm-grader\"\\}\n)", "$1    - {name: slow-starter, stop: [\"true\"], start: [sleep, \"3\"]}\n"),
+        false, 0, "arm"),
     IN_VERIFY_LIVE(1, s -> Scenario.running(s, "health at"), text -> text.replace("consecutive: 5", "consecutive: 40"),
         false, 0, "arm");
 
