@@ -328,13 +328,12 @@ public final class DemoWorld implements AutoCloseable {
   }
 
   /**
-   * A box accepts writes when its app is up and a new session on its database is not read-only (the
-   * fence sets {@code default_transaction_read_only} on the database, which every new session inherits).
+   * A box accepts writes when a new session on its database, opened as the app's would be, is not read-only
+   * (the fence sets {@code default_transaction_read_only} on the database, which every new session inherits),
+   * whether or not its app runs right now: a stray job, a started app or a script could write there. The
+   * target must therefore stay fenced from its creation until the switch, pre-sync included.
    */
   public boolean acceptsWrites(String box) {
-    if (!isRunning(box + "-app")) {
-      return false;
-    }
     try (Connection c = DriverManager.getConnection(cluster(box).jdbcUrl(DATABASE), DB_USER, "");
         Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW default_transaction_read_only")) {
       rs.next();

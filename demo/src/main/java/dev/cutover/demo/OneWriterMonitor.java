@@ -11,7 +11,8 @@ import java.util.function.Predicate;
 /**
  * The rule everything obeys, checked from the outside: every {@value #EVERY_MILLIS} ms it asks each box
  * whether it accepts writes right now, and any sample where more than one does is a violation. A box
- * accepts writes when its app is up and its database is not fenced (see {@link DemoWorld#acceptsWrites}).
+ * accepts writes when its database takes a write from a session that is not the mover's, app up or not
+ * (see {@link DemoWorld#acceptsWrites}).
  */
 public final class OneWriterMonitor implements AutoCloseable {
 

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CommandsIT {
 
   static final List<String> COMMANDS = List.of("demo", "dev-server", "worker", "validate", "start", "confirm",
-      "abort", "status", "watch", "rollback", "report", "compare", "bench");
+      "abort", "status", "watch", "rollback", "recover", "report", "compare", "bench");
   private static final Duration QUICK = Duration.ofSeconds(90);
 
   @TempDir Path dir;
@@ -130,7 +130,7 @@ class CommandsIT {
     String nowhere = "127.0.0.1:" + Shipped.freePort();
     for (List<String> command : List.of(List.of("status", "game"), List.of("status", "game", "--json"),
         List.of("confirm", "game"), List.of("abort", "game"), List.of("report", "game"), List.of("watch", "game"),
-        List.of("rollback", "game"))) {
+        List.of("rollback", "game"), List.of("recover", minimalPlan().toString()))) {
       Result r = Shipped.run(Shipped.env(nowhere), QUICK, command.toArray(String[]::new));
       assertEquals(5, r.exitCode(), command + ": " + r);
       assertTrue(r.err().contains("Temporal is not answering at " + nowhere), command + ": " + r);
@@ -148,6 +148,46 @@ class CommandsIT {
       assertEquals(2, server.exitCode(), server.toString());
       assertTrue(server.err().contains("port " + taken.getLocalPort() + " on 127.0.0.1 is already in use"), server.toString());
     }
+  }
+
+  /** With the Temporal CLI on PATH the dev-server runs its persistent dev server: argument list as documented. */
+  @Test
+  void theDevServerRunsTheTemporalCliWhenItIsInstalled() throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path args = dir.resolve("args.txt");
+    Path standIn = bin.resolve("temporal");
+    Files.writeString(standIn, "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + args + "'\nexec sleep 120\n");
+    standIn.toFile().setExecutable(true);
+    int port = Shipped.freePort();
+    Path state = dir.resolve("state").resolve("temporal.db");
+    java.util.Map<String, String> env = Shipped.env(null);
+    env.put("PATH", bin + ":" + System.getenv("PATH"));
+    try (Shipped.Running server = Shipped.Running.start(env,
+        Shipped.argv("dev-server", "--port", Integer.toString(port), "--state", state.toString()))) {
+      String out = server.awaitOut("moves are kept in " + state, QUICK);
+      assertTrue(out.contains("web UI on 127.0.0.1:" + (port + 1000)), out);
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (!Files.exists(args) && System.currentTimeMillis() < deadline) {
+        Thread.sleep(100);
+      }
+      assertEquals(List.of("server", "start-dev", "--ip", "127.0.0.1", "--port", Integer.toString(port),
+          "--db-filename", state.toString(), "--namespace", "default",
+          "--search-attribute", "CutoverApp=Keyword", "--search-attribute", "CutoverPhase=Keyword"),
+          Files.readAllLines(args));
+      assertTrue(Files.isDirectory(state.getParent()), "the state file's directory is made");
+    }
+  }
+
+  /** A valid plan whose databases nobody needs to reach: what a command reads before it calls Temporal. */
+  private Path minimalPlan() throws Exception {
+    Path plan = dir.resolve("minimal.yaml");
+    Files.writeString(plan, String.join("\n",
+        "app: game",
+        "source: {name: home, database: {url: \"jdbc:postgresql://127.0.0.1:1/game\", user: cutover}}",
+        "target: {name: arm, database: {url: \"jdbc:postgresql://127.0.0.1:2/game\", user: cutover}}",
+        "frontDoor: {type: command, switch: [\"true\"], revert: [\"true\"]}",
+        "health: {url: \"http://127.0.0.1:1/healthz\"}", ""));
+    return plan;
   }
 
   @Test

@@ -22,7 +22,7 @@ final class Services implements AutoCloseable {
     int port = Shipped.freePort();
     String address = "127.0.0.1:" + port;
     Shipped.Running temporal = Shipped.Running.start(Shipped.env(null),
-        Shipped.argv("dev-server", "--port", Integer.toString(port)));
+        Shipped.argv("dev-server", "--embedded", "--port", Integer.toString(port)));
     try {
       temporal.awaitOut("listening on " + address, Duration.ofSeconds(60));
       Map<String, String> env = Shipped.env(address);

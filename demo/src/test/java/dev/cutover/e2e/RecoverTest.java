@@ -122,6 +122,7 @@ class RecoverTest {
     Cli recover = Cli.run("recover", scenario.plan.toString(), "--wait", "--address", address);
 
     assertEquals(point.exitCode, recover.exitCode(), recover.out() + recover.err());
+    Histories.record(address, "cutover-game", "recover-" + point.name().toLowerCase().replace('_', '-'));
     assertTrue(recover.out().contains("recovered the lost move"), recover.out());
     DemoReport report = scenario.finish();
     assertNothingLostAndOneWriter(report);
