@@ -104,18 +104,13 @@ final class TargetDatabases {
     Fence.endOtherSessions(c);
   }
 
-  /** The reverse of {@link #goLive}: fenced and marked copied together, then every other session ended. */
+  /** The reverse of {@link #goLive}: fenced (every other session ended), then marked copied. */
   static void demote(Connection c, String app, String moveId) throws SQLException {
-    Fence.asMover(c);
+    // Fenced first, as strongly as a source is and proven in force; only then marked droppable. A crash
+    // between the two leaves a fenced database still marked live: safe, and a retry finishes it.
+    Fence.fence(c, app);
     String db = Fence.currentDatabase(c);
-    boolean fenced = Fence.isFenced(c);
-    Fence.inOneTransaction(c, s -> {
-      if (!fenced) {
-        Fence.fenceStatements(s, db, app);
-      }
-      s.execute("COMMENT ON DATABASE " + Sql.ident(db) + " IS " + Sql.literal(Markers.of(app, moveId, Markers.COPIED)));
-    });
-    Fence.endOtherSessions(c);
+    TargetDatabases.comment(c, db, Markers.of(app, moveId, Markers.COPIED));
   }
 
   static void comment(Connection c, String database, String marker) throws SQLException {

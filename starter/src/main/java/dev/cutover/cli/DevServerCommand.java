@@ -73,6 +73,6 @@ class DevServerCommand implements Callable<Integer> {
         + " moves are kept in %s%nstop it with Ctrl-C%n", temporal, port, port + 1000, file.toAbsolutePath());
     spec.commandLine().getOut().flush();
     int exit = server.waitFor();
-    return exit == 0 ? ExitCode.OK : ExitCode.USAGE;
+    return exit == 0 ? ExitCode.OK : ExitCode.NEEDS_HUMAN;
   }
 }

@@ -44,6 +44,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private static final long CATCH_UP_ESTIMATE_MILLIS = 1_000;
   /** Verify before the freeze leaves the freeze a re-check of what changed: about a second (docs/benchmarks.md). */
   private static final long RECHECK_ESTIMATE_MILLIS = 1_000;
+  private static final String TOOK_WRITES = "the target has taken writes since the switch";
 
   private final Steps steps = new Steps();
   /** Every activity carries its step's words as its summary, for the Temporal web UI. */
@@ -96,7 +97,9 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       if (!preflight()) {
         return finish(Outcome.BLOCKED, "preflight found blocking problems; nothing was changed");
       }
-      journals.prepare();
+      if (!rehearsal) {
+        journals.prepare();
+      }
       prepare();
       presync();
       if (rehearsal) {
@@ -461,14 +464,18 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       return compensate(Outcome.ROLLED_BACK, "recovered the lost move " + lostRun + " by rolling it back; "
           + plan.source().name() + " serves again");
     }
-    // A failure from here on ends in run()'s handlers: the saga above undoes what must be undone.
+    // A failure from here on ends in run()'s handlers: the saga above undoes what must be undone. A live
+    // target may already hold users' writes, so nothing is undone before it is proven to hold none.
+    switchStarted = decision.targetLive();
     refreeze();
     if (!decision.targetLive()) {
+      finishCopy();
       verify();
     }
     switchOver();
     verifyLive();
     report();
+    removeReplication();
     return finish(Outcome.COMPLETED, "recovered the lost move " + lostRun + " by finishing it: " + plan.app()
         + " serves from " + plan.target().name());
   }
@@ -504,13 +511,17 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   }
 
   /**
-   * Finishing: the source's services stopped (and proven stopped) and its database fenced, whatever the lost
-   * run got to. Each is idempotent, so what the lost run had already done is simply confirmed.
+   * Finishing: the front door holding, the source's services stopped (and proven stopped) and its database
+   * fenced, whatever the lost run got to. Each is idempotent, so what the lost run had done is confirmed.
    */
   private void refreeze() {
     enter(Phase.FREEZE);
     Box source = plan.source();
     blackoutStartedAt = Workflow.currentTimeMillis();
+    if (move.holdsAtFrontDoor()) {
+      steps.run(Phase.FREEZE, "hold requests at the front door", () -> frontDoor.hold(move.frontDoor(Side.TARGET)),
+          r -> r.detail());
+    }
     boxes.stop(Phase.FREEZE, source, "app", source.app());
     for (NamedService writer : source.writers()) {
       boxes.stop(Phase.FREEZE, source, "writer " + writer.name(), writer.service());
@@ -520,6 +531,37 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     }
     saga.addCompensation(() -> undo("unfence source database", () -> database.unfence(move.fence(source))));
     steps.run(Phase.FREEZE, "fence source database", () -> database.fence(move.fence(source)), r -> r.summary());
+  }
+
+  /**
+   * Finishing a move lost before its switch: the source is fenced now, so the copy is made complete again
+   * (dump-restore copies over its own earlier copy; logical catches up if its subscription is still there,
+   * and a catch-up the lost run already finished has none), and the verify gate then proves it.
+   */
+  private void finishCopy() {
+    enter(Phase.COPY);
+    if (!move.logical()) {
+      steps.run(Phase.COPY, "dump and restore", () -> copies.copy(move.copyRequest()), r -> r.summary());
+      return;
+    }
+    try {
+      steps.run(Phase.COPY, "catch up to the fence, copy sequences, stop replicating",
+          () -> copies.catchUp(new LogicalWaitRequest(move.logicalRequest(), ActivityPolicies.CATCH_UP.inner())),
+          r -> r.summary());
+    } catch (TemporalFailure e) {
+      log.warn("no catch-up for the lost move ({}); the verify gate decides", Steps.reason(e));
+    }
+  }
+
+  /** A recovered logical move leaves no slot, subscription or change log behind on either side. */
+  private void removeReplication() {
+    if (!move.logical()) {
+      return;
+    }
+    steps.run(Phase.REPORT, "remove logical replication", () -> copies.cleanupLogical(move.logicalRequest()), "removed");
+    if (plan.verify().beforeFreeze()) {
+      steps.run(Phase.REPORT, "drop the change logs", proof::dropChangeLogs, "dropped on both sides");
+    }
   }
 
   private static String describeJournal(DatabaseInfo info) {
@@ -539,7 +581,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     List<String> notUndone = new ArrayList<>();
     Workflow.newDetachedCancellationScope(() -> {
       if (switchStarted && !targetTookNoWrites()) {
-        notUndone.add("the target has taken writes since the switch");
+        notUndone.add(TOOK_WRITES);
         return;
       }
       for (String failed : saga.compensate()) {
@@ -550,7 +592,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       return finish(
           Outcome.FAILED,
           reason + "; and " + String.join("; ", notUndone)
-              + (switchStarted ? ". The target keeps serving as the only writer" : ". Not everything was undone")
+              + (notUndone.contains(TOOK_WRITES) ? ". The target keeps serving as the only writer"
+                  : ". Not everything was undone")
               + "; a human must decide (see status).");
     }
     Workflow.newDetachedCancellationScope(() -> journals.clear(Phase.ROLLBACK)).run();

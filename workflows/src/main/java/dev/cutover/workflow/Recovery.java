@@ -41,6 +41,17 @@ final class Recovery {
           "no unfinished move of " + app + " is recorded on " + writtenSource.box() + " or " + writtenTarget.box()
               + ": nothing to recover");
     }
+    if (!writtenSource.reachable() || !writtenTarget.reachable()) {
+      DatabaseInfo down = writtenSource.reachable() ? writtenTarget : writtenSource;
+      return new Decision(Action.REFUSE, journal, reverse, false, "found the " + journal.summary()
+          + " unfinished, but cannot reach " + down.box() + " (" + down.error() + "): whether its database took"
+          + " writes decides what is safe, so nothing changes until both answer");
+    }
+    if (journal.reverse() != reverse) {
+      return new Decision(Action.REFUSE, journal, reverse, false, "the journal on " + source.box() + " is of the "
+          + journal.summary() + ", which does not match this plan's direction: recover it with the plan it was"
+          + " started with");
+    }
     if (!app.equals(journal.app())) {
       return new Decision(Action.REFUSE, journal, reverse, false,
           "the journal on " + source.box() + " is of " + journal.summary() + ", not of " + app

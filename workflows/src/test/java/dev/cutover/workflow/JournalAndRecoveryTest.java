@@ -99,8 +99,8 @@ class JournalAndRecoveryTest extends MockedMove {
     CutoverResult result = recover(Recover.AUTO);
 
     assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
-    assertEquals(List.of("home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home",
-        "go live arm", "arm: start job scoring", "arm: start app", "front door -> TARGET"), journal);
+    assertEquals(List.of("front door: hold", "home: stop app", "home: stop writer nightly", "home: stop job scoring",
+        "fence home", "go live arm", "arm: start job scoring", "arm: start app", "front door -> TARGET"), journal);
     assertEquals(List.of("home: switch", "home: cleared"), journals);
   }
 
@@ -127,8 +127,8 @@ class JournalAndRecoveryTest extends MockedMove {
 
     assertEquals(Outcome.ROLLED_BACK, result.outcome(), result.summary());
     assertTrue(result.summary().startsWith("verify gate failed"), result.summary());
-    assertEquals(List.of("home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home",
-        "unfence home", "home: start job scoring", "home: start writer nightly", "home: start app",
+    assertEquals(List.of("front door: hold", "home: stop app", "home: stop writer nightly", "home: stop job scoring",
+        "fence home", "copy", "unfence home", "home: start job scoring", "home: start writer nightly", "home: start app",
         "front door -> SOURCE", "drop target"), journal);
   }
 
@@ -139,7 +139,55 @@ class JournalAndRecoveryTest extends MockedMove {
     CutoverResult result = recover(Recover.FINISH);
 
     assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
-    assertTrue(journal.containsAll(List.of("fence home", "go live arm", "front door -> TARGET")), journal.toString());
+    assertTrue(journal.containsAll(List.of("fence home", "copy", "go live arm", "front door -> TARGET")),
+        journal.toString());
+    assertTrue(journal.indexOf("fence home") < journal.indexOf("copy"), "copied again only once the source is fenced");
+  }
+
+  @Test
+  void aLiveTargetThatTookWritesIsNotUndoneWhenFinishingItFails() {
+    lostMove(MoveJournal.SWITCH, Markers.LIVE);
+    failAt = "fence home";
+    when(fingerprints.fingerprint(any())).thenAnswer(i -> {
+      FingerprintRequest r = i.getArgument(0);
+      return fingerprint(r.box().equals("arm") ? "users wrote here" : "same");
+    });
+
+    CutoverResult result = recover(Recover.AUTO);
+
+    assertEquals(Outcome.FAILED, result.outcome(), result.summary());
+    assertTrue(result.summary().contains("the target has taken writes"), result.summary());
+    assertTrue(!journal.contains("unfence home") && !journal.contains("front door -> SOURCE"), journal.toString());
+  }
+
+  @Test
+  void recoveryChangesNothingWhileADatabaseCannotBeReached() {
+    lostMove(MoveJournal.SWITCH, Markers.LIVE);
+    doAnswer(i -> {
+      InspectRequest r = i.getArgument(0);
+      return r.box().equals("home")
+          ? new DatabaseInfo("home", true, true, null, 150018, "PostgreSQL 15.18", 1L, 3, null, true, "game",
+              new MoveJournal("game", LOST, MoveJournal.SWITCH, false, "home", "arm", List.of("app"), "home", 1))
+          : new DatabaseInfo("arm", false, false, "connection refused", null, null, null, null, null, false, null,
+              null);
+    }).when(database).inspect(any());
+
+    CutoverResult result = recover(Recover.AUTO);
+
+    assertEquals(Outcome.BLOCKED, result.outcome());
+    assertTrue(result.summary().contains("cannot reach arm (connection refused)"), result.summary());
+    assertEquals(List.of(), journal);
+  }
+
+  @Test
+  void aRehearsalLeavesNoJournal() {
+    CutoverWorkflow workflow = client.newWorkflowStub(CutoverWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(plan().workflowId()).setTaskQueue(TaskQueues.MAIN).build());
+
+    CutoverResult result = WorkflowClient.execute(workflow::run, CutoverRequest.move(plan(), true, "ops")).join();
+
+    assertEquals(Outcome.REHEARSED, result.outcome(), result.summary());
+    assertEquals(List.of(), journals);
   }
 
   @Test

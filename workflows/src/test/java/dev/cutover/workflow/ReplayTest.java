@@ -34,9 +34,36 @@ class ReplayTest {
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"happy-path", "abort-at-gate", "verify-failure-rollback", "stale-gate",
-      "rollback-after-switch", "logical", "logical-recheck", "logical-narrowed", "happy-path-summaries"})
+      "rollback-after-switch", "logical", "logical-recheck", "logical-narrowed", "happy-path-summaries",
+      "happy-path-journal", "verify-failure-journal", "rollback-after-switch-journal", "logical-journal",
+      "recover-at-the-gate", "recover-in-the-copy"})
   void recordedMovesReplayAgainstTheCurrentWorkflow(String name) throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history(name), CutoverWorkflowImpl.class);
+  }
+
+  /** A real move since the journal: each step journalled on the source before it, the switch one commit. */
+  @Test
+  void aRecordedMoveJournalsItsStepsAndGoesLiveInOneStep() throws Exception {
+    List<UiMetadata.Scheduled> scheduled = UiMetadata.scheduledActivities(history("happy-path-journal"));
+    UiMetadata.assertScheduled(scheduled, List.of(new UiMetadata.Scheduled("Record", "journal on home: prepare"),
+        new UiMetadata.Scheduled("Record", "journal on home: freeze"),
+        new UiMetadata.Scheduled("Record", "journal on home: switch"),
+        new UiMetadata.Scheduled("GoLive", "unfence target database and mark it live"),
+        new UiMetadata.Scheduled("ClearJournal", "clear the move's journal on home")));
+    assertTrue(scheduled.stream().noneMatch(a -> a.type().equals("MarkTargetLive")), scheduled.toString());
+  }
+
+  /** Recoveries recorded after the service (and, in the copy, the worker too) was SIGKILLed: both rolled back. */
+  @Test
+  void recordedRecoveriesReadTheJournalThenUndoTheLostMove() throws Exception {
+    for (String name : List.of("recover-at-the-gate", "recover-in-the-copy")) {
+      List<UiMetadata.Scheduled> scheduled = UiMetadata.scheduledActivities(history(name));
+      UiMetadata.assertScheduled(scheduled, List.of(new UiMetadata.Scheduled("Inspect", "read the journal on home"),
+          new UiMetadata.Scheduled("Unfence", "unfence source database"),
+          new UiMetadata.Scheduled("DropTarget", "drop target database"),
+          new UiMetadata.Scheduled("ClearJournal", "clear the move's journal on home")));
+      assertTrue(scheduled.stream().noneMatch(a -> a.type().equals("GoLive")), name + ": " + scheduled);
+    }
   }
 
   /**
