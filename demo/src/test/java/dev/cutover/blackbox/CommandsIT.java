@@ -180,14 +180,8 @@ class CommandsIT {
 
   /** A valid plan whose databases nobody needs to reach: what a command reads before it calls Temporal. */
   private Path minimalPlan() throws Exception {
-    Path plan = dir.resolve("minimal.yaml");
-    Files.writeString(plan, String.join("\n",
-        "app: game",
-        "source: {name: home, database: {url: \"jdbc:postgresql://127.0.0.1:1/game\", user: cutover}}",
-        "target: {name: arm, database: {url: \"jdbc:postgresql://127.0.0.1:2/game\", user: cutover}}",
-        "frontDoor: {type: command, switch: [\"true\"], revert: [\"true\"]}",
-        "health: {url: \"http://127.0.0.1:1/healthz\"}", ""));
-    return plan;
+    return Plans.minimal(dir.resolve("minimal.yaml"), "jdbc:postgresql://127.0.0.1:1/game",
+        "jdbc:postgresql://127.0.0.1:2/game", "cutover");
   }
 
   @Test

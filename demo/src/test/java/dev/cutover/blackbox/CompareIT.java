@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -55,14 +54,7 @@ class CompareIT {
   }
 
   private Path plan() throws IOException {
-    Path plan = dir.resolve("plan.yaml");
-    Files.writeString(plan, String.join("\n",
-        "app: game",
-        "source: {name: home, database: {url: \"" + home.jdbcUrl("game") + "\", user: " + LocalCluster.SUPERUSER + "}}",
-        "target: {name: arm, database: {url: \"" + arm.jdbcUrl("game") + "\", user: " + LocalCluster.SUPERUSER + "}}",
-        "frontDoor: {type: command, switch: [\"true\"], revert: [\"true\"]}",
-        "health: {url: \"http://127.0.0.1:1/healthz\"}", ""));
-    return plan;
+    return Plans.minimal(dir.resolve("plan.yaml"), home.jdbcUrl("game"), arm.jdbcUrl("game"), LocalCluster.SUPERUSER);
   }
 
   @Test

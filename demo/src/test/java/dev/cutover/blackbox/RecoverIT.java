@@ -13,7 +13,6 @@ import dev.cutover.database.MoveJournal;
 import dev.cutover.plan.Database;
 import dev.cutover.testing.LocalCluster;
 import dev.cutover.testing.PostgresClusters;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -45,13 +44,8 @@ class RecoverIT {
     // What a move lost at its confirm gate leaves on the source: the journal of its prepare step.
     databases.record(new JournalRequest("home", source, new MoveJournal("game", "lost-1", MoveJournal.PREPARE, false,
         "home", "arm", List.of("app"), "home", 1)));
-    Path plan = dir.resolve("plan.yaml");
-    Files.writeString(plan, String.join("\n",
-        "app: game",
-        "source: {name: home, database: {url: \"" + home.jdbcUrl("game") + "\", user: " + LocalCluster.SUPERUSER + "}}",
-        "target: {name: arm, database: {url: \"" + arm.jdbcUrl("game") + "\", user: " + LocalCluster.SUPERUSER + "}}",
-        "frontDoor: {type: command, switch: [\"true\"], revert: [\"true\"]}",
-        "health: {url: \"http://127.0.0.1:1/healthz\"}", ""));
+    Path plan = Plans.minimal(dir.resolve("plan.yaml"), home.jdbcUrl("game"), arm.jdbcUrl("game"),
+        LocalCluster.SUPERUSER);
 
     Result both = Shipped.run(Shipped.env(null), CALL, "recover", plan.toString(), "--finish", "--rollback");
     assertEquals(2, both.exitCode(), both.toString());

@@ -334,6 +334,15 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     // Registered first, so undoing the freeze releases the front door last, after the source app is back.
     saga.addCompensation(
         () -> undo("point front door back at " + source.name(), () -> frontDoor.pointAt(move.frontDoor(Side.SOURCE))));
+    holdStopAndFence(source);
+  }
+
+  /**
+   * The freeze's changes, each registering its undo first: requests held at the front door, the source's
+   * app, writers and jobs stopped (and proven stopped), its database fenced. Each is idempotent, so a
+   * recovery that finishes a lost move runs them again to confirm what the lost run got to.
+   */
+  private void holdStopAndFence(Box source) {
     if (!move.holdsAtFrontDoor()) {
       steps.skip(Phase.FREEZE, "hold requests at the front door", "a front door holds only toward the plan's target");
     } else {
@@ -510,27 +519,11 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     saga.addCompensation(() -> undo("unfence source database", () -> database.unfence(move.fence(source))));
   }
 
-  /**
-   * Finishing: the front door holding, the source's services stopped (and proven stopped) and its database
-   * fenced, whatever the lost run got to. Each is idempotent, so what the lost run had done is confirmed.
-   */
+  /** Finishing: the freeze's changes again, whatever the lost run got to (the front door's undo is registered). */
   private void refreeze() {
     enter(Phase.FREEZE);
-    Box source = plan.source();
     blackoutStartedAt = Workflow.currentTimeMillis();
-    if (move.holdsAtFrontDoor()) {
-      steps.run(Phase.FREEZE, "hold requests at the front door", () -> frontDoor.hold(move.frontDoor(Side.TARGET)),
-          r -> r.detail());
-    }
-    boxes.stop(Phase.FREEZE, source, "app", source.app());
-    for (NamedService writer : source.writers()) {
-      boxes.stop(Phase.FREEZE, source, "writer " + writer.name(), writer.service());
-    }
-    for (NamedService job : source.jobs()) {
-      boxes.stop(Phase.FREEZE, source, "job " + job.name(), job.service());
-    }
-    saga.addCompensation(() -> undo("unfence source database", () -> database.unfence(move.fence(source))));
-    steps.run(Phase.FREEZE, "fence source database", () -> database.fence(move.fence(source)), r -> r.summary());
+    holdStopAndFence(plan.source());
   }
 
   /**
