@@ -8,7 +8,8 @@ import io.temporal.activity.ActivityInterface;
  * PgBouncer as the database's front door: holds its clients' transactions through the freeze and points
  * its database entry at one box. Every method sets a desired state, so repeating one changes nothing.
  */
-@ActivityInterface
+/** Activity types are prefixed, as FrontDoorActivities has a check, a hold and a pointAt of its own. */
+@ActivityInterface(namePrefix = "DatabaseDoor")
 public interface DatabaseDoorActivities {
 
   /**

@@ -19,6 +19,9 @@ public record DatabaseDoor(
     @JsonProperty(required = true) String configFile,
     Duration pauseTimeout) {
 
+  /** Clients are held for the whole PAUSE: a longer wait is an outage, not a hold. */
+  public static final Duration MAX_PAUSE_TIMEOUT = Duration.ofMinutes(5);
+
   public DatabaseDoor {
     pauseTimeout = pauseTimeout == null ? Duration.ofSeconds(10) : pauseTimeout;
   }

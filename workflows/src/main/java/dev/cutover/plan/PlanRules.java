@@ -58,8 +58,7 @@ final class PlanRules {
   // The entry is quoted in admin commands and matched in the file; keep it to what needs no escaping.
   private static final Pattern PGBOUNCER_ENTRY = Pattern.compile("[A-Za-z0-9_.-]{1,63}");
   private static final Pattern ABSOLUTE_PATH = Pattern.compile("/.+");
-  /** Clients wait this long at most before a PAUSE that cannot finish is cancelled. */
-  static final java.time.Duration MAX_PAUSE_TIMEOUT = java.time.Duration.ofMinutes(5);
+  private static final java.time.Duration MAX_PAUSE_TIMEOUT = DatabaseDoor.MAX_PAUSE_TIMEOUT;
 
   private static final FieldRule ARCH = new FieldRule(PlanRules::archProblem,
       schema -> schema.put("description", "a CPU architecture: " + Architectures.known()));

@@ -67,6 +67,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private Plan plan;
   private boolean rehearsal;
   private FingerprintGate proof;
+  private DatabaseDoorControl databaseDoor;
   private Phase phase = Phase.PREFLIGHT;
   private final List<Finding> findings = new ArrayList<>();
   private LogicalLag replication;
@@ -83,6 +84,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     rehearsal = request.rehearsal();
     move = new MoveRequest(plan, Workflow.getInfo().getRunId(), request.reverse());
     proof = new FingerprintGate(move, steps, fingerprints);
+    databaseDoor = new DatabaseDoorControl(move, steps, saga);
     try {
       if (!preflight()) {
         return finish(Outcome.BLOCKED, "preflight found blocking problems; nothing was changed");
@@ -183,7 +185,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private boolean preflight() {
     enter(Phase.PREFLIGHT);
     Preflight.Stubs stubs = new Preflight.Stubs(database, copies, boxes.hostsFor(plan.source()),
-        boxes.hostsFor(plan.target()), frontDoor,
+        boxes.hostsFor(plan.target()), frontDoor, databaseDoor.forPreflight(),
         queue -> Workflow.newActivityStub(HostActivities.class, ActivityPolicies.probe(queue)));
     Preflight.Limits limits = new Preflight.Limits(ActivityPolicies.INSPECTION.inner(), ActivityPolicies.PROBE.inner());
     return new Preflight(plan, steps.in(Phase.PREFLIGHT), stubs, limits, findings,
@@ -326,6 +328,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       steps.run(Phase.FREEZE, "hold requests at the front door", () -> frontDoor.hold(move.frontDoor(Side.TARGET)),
           r -> r.detail());
     }
+    databaseDoor.hold();
     boxes.stop(Phase.FREEZE, source, "app", source.app());
     for (NamedService writer : source.writers()) {
       boxes.stop(Phase.FREEZE, source, "writer " + writer.name(), writer.service());
@@ -365,6 +368,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       database.unfence(move.fence(target));
       return null;
     }, r -> "accepts writes");
+    // The door's clients write as soon as the target can take them, while its jobs and app start.
+    databaseDoor.switchOver();
     // Jobs first, so nothing due between the app's start and theirs is missed; the source's jobs and
     // writers were stopped in the freeze, so two of them never run at once.
     for (NamedService job : target.jobs()) {
