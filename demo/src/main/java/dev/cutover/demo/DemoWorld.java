@@ -3,6 +3,7 @@ package dev.cutover.demo;
 import dev.cutover.cli.ConnectionOptions;
 import dev.cutover.cli.EmbeddedTemporal;
 import dev.cutover.testing.LocalCluster;
+import dev.cutover.testing.LocalPgBouncer;
 import dev.cutover.support.Directories;
 import dev.cutover.worker.WorkerApplication;
 import java.io.IOException;
@@ -61,9 +62,16 @@ public final class DemoWorld implements AutoCloseable {
    * @param gradingDelay how long after full time the grader grades it
    * @param targetMissingKey arm's config file lacks the push signing key, as in the story (preflight blocks)
    * @param propagation how long the Cloudflare edge takes to pick up a change
+   * @param databaseDoor a PgBouncer in front of home's database, the plan's databaseDoor, and a writer that
+   *     writes through it all the time and that the plan does not stop ({@link DoorWriter})
    */
   public record Options(int scale, FrontDoorKind frontDoor, boolean hold, Duration fullTimeIn, Duration gradingDelay,
-      boolean targetMissingKey, Duration propagation, int playersPerSecond) {
+      boolean targetMissingKey, Duration propagation, int playersPerSecond, boolean databaseDoor) {
+
+    public Options(int scale, FrontDoorKind frontDoor, boolean hold, Duration fullTimeIn, Duration gradingDelay,
+        boolean targetMissingKey, Duration propagation, int playersPerSecond) {
+      this(scale, frontDoor, hold, fullTimeIn, gradingDelay, targetMissingKey, propagation, playersPerSecond, false);
+    }
 
     public static Options demo() {
       return new Options(1, FrontDoorKind.CADDY, true, Duration.ofSeconds(20), Duration.ofSeconds(3), true,
@@ -78,16 +86,22 @@ public final class DemoWorld implements AutoCloseable {
 
     public Options withScale(int newScale) {
       return new Options(newScale, frontDoor, hold, fullTimeIn, gradingDelay, targetMissingKey, propagation,
-          playersPerSecond);
+          playersPerSecond, databaseDoor);
     }
 
     public Options withFrontDoor(FrontDoorKind kind, boolean holding) {
       return new Options(scale, kind, holding, fullTimeIn, gradingDelay, targetMissingKey, propagation,
-          playersPerSecond);
+          playersPerSecond, databaseDoor);
     }
 
     public Options withTargetMissingKey(boolean missing) {
-      return new Options(scale, frontDoor, hold, fullTimeIn, gradingDelay, missing, propagation, playersPerSecond);
+      return new Options(scale, frontDoor, hold, fullTimeIn, gradingDelay, missing, propagation, playersPerSecond,
+          databaseDoor);
+    }
+
+    public Options withDatabaseDoor(boolean door) {
+      return new Options(scale, frontDoor, hold, fullTimeIn, gradingDelay, targetMissingKey, propagation,
+          playersPerSecond, door);
     }
   }
 
@@ -107,6 +121,8 @@ public final class DemoWorld implements AutoCloseable {
   private EmbeddedTemporal temporal;
   private Players players;
   private OneWriterMonitor monitor;
+  private LocalPgBouncer pgbouncer;
+  private DoorWriter doorWriter;
   private long playersStarted;
   private boolean closed;
 
@@ -147,11 +163,19 @@ public final class DemoWorld implements AutoCloseable {
     home.createDatabase(DATABASE);
     try (Connection c = home.connect(DATABASE)) {
       GameDatabase.create(c, options.scale(), options.fullTimeIn());
+      if (options.databaseDoor()) {
+        DoorWriter.createTable(c);
+      }
     }
     int scale = options.scale();
     progress.accept("seeded home: profiles " + GameDatabase.PROFILES + ", predictions "
         + GameDatabase.PREDICTIONS * scale + ", trades " + GameDatabase.TRADES * scale + ", stickers "
         + GameDatabase.STICKERS * scale + "; match in play until +" + options.fullTimeIn().toSeconds() + " s");
+    if (options.databaseDoor()) {
+      pgbouncer = own(LocalPgBouncer.start(DATABASE, home, DATABASE));
+      progress.accept("database door: PgBouncer on 127.0.0.1:" + pgbouncer.port()
+          + ", entry " + DATABASE + " leading to home; an admin script writes through it all the time");
+    }
     writeConfigs();
     for (String box : BOXES) {
       LocalCluster cluster = cluster(box);
@@ -238,6 +262,9 @@ public final class DemoWorld implements AutoCloseable {
         .replace("{{homeConfig}}", config("home").toString())
         .replace("{{armConfig}}", config("arm").toString())
         .replace("{{publicUrl}}", publicUrl().toString());
+    if (pgbouncer != null) {
+      text += databaseDoorYaml();
+    }
     Path plan = dir.resolve("plan.yaml");
     Files.writeString(plan, text);
     return plan;
@@ -263,6 +290,20 @@ public final class DemoWorld implements AutoCloseable {
         + " revert: [curl, -fsS, -X, POST, \"" + control + "/front-door/home\"]}";
   }
 
+  /** The plan's databaseDoor: this world's PgBouncer, its password in a file the plan names. */
+  private String databaseDoorYaml() {
+    return String.join("\n",
+        "",
+        "# PgBouncer in front of home's database: its clients are held through the freeze and land on arm.",
+        "databaseDoor:",
+        "  admin: {url: \"" + pgbouncer.admin().url() + "\", user: " + pgbouncer.admin().user()
+            + ", passwordFile: \"" + pgbouncer.admin().passwordFile() + "\"}",
+        "  entry: " + pgbouncer.entry(),
+        "  configFile: \"" + pgbouncer.configFile() + "\"",
+        "  pauseTimeout: 10s",
+        "");
+  }
+
   private void pointCommandDoor(String box) {
     if (caddy == null || !apps.containsKey(box)) {
       throw new IllegalArgumentException("no such box behind this front door: " + box);
@@ -282,13 +323,17 @@ public final class DemoWorld implements AutoCloseable {
       }
     }
     monitor = own(new OneWriterMonitor(BOXES, this::acceptsWrites).start());
+    if (pgbouncer != null) {
+      doorWriter = own(new DoorWriter(pgbouncer.jdbcUrl(), DB_USER).start());
+    }
     players = own(new Players(publicUrl(), options.playersPerSecond(), open));
     playersStarted = System.currentTimeMillis();
     players.start();
   }
 
   public int acknowledgedSoFar() {
-    return players == null ? 0 : players.acknowledgedSoFar() + writerAcks.size();
+    return players == null ? 0 : players.acknowledgedSoFar() + writerAcks.size()
+        + (doorWriter == null ? 0 : doorWriter.acknowledgedSoFar());
   }
 
   /**
@@ -305,8 +350,12 @@ public final class DemoWorld implements AutoCloseable {
     int writerRuns = writerAcks.size();
     acks.addAll(writerAcks);
     Ledger.Lookup lookup;
+    DoorWriter.Result door = null;
     try (Connection c = cluster(live).connect(DATABASE)) {
       lookup = Ledger.lookUp(c, acks);
+      if (doorWriter != null) {
+        door = doorWriter.stop(c);
+      }
     }
     Blackout blackout = new Blackout(null, null);
     if (copyEnded != null && live.equals("arm")) {
@@ -320,7 +369,7 @@ public final class DemoWorld implements AutoCloseable {
         estimatedBlackoutMillis, played.sent(), played.held(), played.failed(), played.slowestMillis(),
         played.acknowledged().size(), writerRuns, lookup.acknowledged(), lookup.found(), lookup.lost().size(),
         lookup.lost().stream().limit(10).map(Object::toString).toList(), watched.samples(),
-        watched.violations().size(), played.failures(), System.currentTimeMillis() - playersStarted);
+        watched.violations().size(), played.failures(), System.currentTimeMillis() - playersStarted, door);
   }
 
   public OneWriterMonitor.Result monitorSoFar() {
@@ -368,6 +417,11 @@ public final class DemoWorld implements AutoCloseable {
 
   public URI publicUrl() {
     return caddy != null ? caddy.publicUrl() : cloudflare.edgeUrl();
+  }
+
+  /** The database door, when the world has one. */
+  public LocalPgBouncer pgbouncer() {
+    return pgbouncer;
   }
 
   public LocalCluster home() {
