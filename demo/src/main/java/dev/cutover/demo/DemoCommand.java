@@ -185,8 +185,9 @@ class DemoCommand implements Callable<Integer> {
         r.acknowledged(), r.playerActions(), r.writerRuns(), r.liveBox(), r.foundOnTarget(), r.lost());
     if (r.doorWriter() != null) {
       DoorWriter.Result d = r.doorWriter();
-      out.printf("  database door      %d transactions through PgBouncer (by server port %s), %d held (>= %d ms),"
-          + " %d failed, slowest %d ms; found on %s: %d; lost: %d%n", d.transactions(), d.byServerPort(), d.held(),
+      out.printf("  database door      %d transactions through PgBouncer (committed on home %d, on arm %d), %d held"
+          + " (>= %d ms), %d failed, slowest %d ms; found on %s: %d; lost: %d%n", d.transactions(),
+          d.byBox().getOrDefault("home", 0), d.byBox().getOrDefault("arm", 0), d.held(),
           DoorWriter.HELD_MILLIS, d.failed(), d.slowestMillis(), r.liveBox(), d.found(), d.lost());
       if (!d.failureSample().isEmpty()) {
         out.println("  first failed transactions: " + String.join("; ", d.failureSample().subList(0,

@@ -324,7 +324,8 @@ public final class DemoWorld implements AutoCloseable {
     }
     monitor = own(new OneWriterMonitor(BOXES, this::acceptsWrites).start());
     if (pgbouncer != null) {
-      doorWriter = own(new DoorWriter(pgbouncer.jdbcUrl(), DB_USER).start());
+      doorWriter = own(new DoorWriter(pgbouncer.jdbcUrl(), DB_USER,
+          Map.of(home.port(), "home", arm.port(), "arm")).start());
     }
     players = own(new Players(publicUrl(), options.playersPerSecond(), open));
     playersStarted = System.currentTimeMillis();

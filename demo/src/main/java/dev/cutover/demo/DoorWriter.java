@@ -34,27 +34,30 @@ public final class DoorWriter implements AutoCloseable {
    * @param transactions commits that answered (acknowledged)
    * @param failed transactions that raised an error or lost their connection
    * @param held acknowledged after waiting {@value #HELD_MILLIS} ms or more
-   * @param byServerPort acknowledged commits per server port that took them (each box's PostgreSQL)
+   * @param byBox acknowledged commits per box whose PostgreSQL took them (told apart by its port)
    * @param found acknowledged ids present on the live box at the end
    * @param lost acknowledged but absent: must be 0
    */
-  public record Result(int transactions, int failed, int held, long slowestMillis, Map<Integer, Integer> byServerPort,
+  public record Result(int transactions, int failed, int held, long slowestMillis, Map<String, Integer> byBox,
       int found, int lost, List<String> failureSample) {}
 
   private final String url;
   private final String user;
   private final Thread thread;
   private final Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
-  private final Map<Integer, Integer> byPort = new ConcurrentHashMap<>();
+  private final Map<Integer, String> boxes;
+  private final Map<String, Integer> byBox = new ConcurrentHashMap<>();
   private final AtomicInteger failed = new AtomicInteger();
   private final AtomicInteger held = new AtomicInteger();
   private final AtomicLong slowest = new AtomicLong();
   private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
   private volatile boolean stopping;
 
-  public DoorWriter(String url, String user) {
+  /** {@code boxes}: each box's PostgreSQL port, to name the box that took each commit. */
+  public DoorWriter(String url, String user, Map<Integer, String> boxes) {
     this.url = url;
     this.user = user;
+    this.boxes = Map.copyOf(boxes);
     this.thread = new Thread(this::loop, "door-writer");
     thread.setDaemon(true);
   }
@@ -87,7 +90,7 @@ public final class DoorWriter implements AutoCloseable {
         int port = write(c, next);
         long millis = (System.nanoTime() - started) / 1_000_000;
         acknowledged.add(next);
-        byPort.merge(port, 1, Integer::sum);
+        byBox.merge(boxes.getOrDefault(port, "port " + port), 1, Integer::sum);
         slowest.accumulateAndGet(millis, Math::max);
         if (millis >= HELD_MILLIS) {
           held.incrementAndGet();
@@ -132,7 +135,7 @@ public final class DoorWriter implements AutoCloseable {
         }
       }
     }
-    return new Result(ids.size(), failed.get(), held.get(), slowest.get(), Map.copyOf(byPort), present.size(),
+    return new Result(ids.size(), failed.get(), held.get(), slowest.get(), Map.copyOf(byBox), present.size(),
         ids.size() - present.size(), List.copyOf(failures));
   }
 

@@ -65,8 +65,8 @@ class DatabaseDoorEndToEndTest {
     assertEquals(0, door.failed(), "no transaction through the door failed: " + door.failureSample());
     assertEquals(0, door.lost(), door.toString());
     assertTrue(door.held() > 0, "transactions sent in the freeze were held, not refused: " + door);
-    assertTrue(door.byServerPort().getOrDefault(world.home().port(), 0) > 0, door.toString());
-    assertTrue(door.byServerPort().getOrDefault(world.arm().port(), 0) > 0, "they landed on arm: " + door);
+    assertTrue(door.byBox().getOrDefault("home", 0) > 0, door.toString());
+    assertTrue(door.byBox().getOrDefault("arm", 0) > 0, "they landed on arm: " + door);
     assertEquals(world.arm().port(), serverPortThroughTheDoor(world), "a new client reaches arm");
     assertTrue(Files.readString(world.pgbouncer().configFile()).contains("port=" + world.arm().port()),
         "the entry's line says arm, so a restart keeps it there");
@@ -93,7 +93,7 @@ class DatabaseDoorEndToEndTest {
     assertNothingLostAndOneWriter(report);
     assertEquals("arm", report.liveBox());
     assertEquals(0, door.lost(), door.toString());
-    assertTrue(door.byServerPort().getOrDefault(world.arm().port(), 0) > 0, "the writer lands on arm: " + door);
+    assertTrue(door.byBox().getOrDefault("arm", 0) > 0, "the writer lands on arm: " + door);
     assertEquals(world.arm().port(), serverPortThroughTheDoor(world));
   }
 
@@ -126,7 +126,7 @@ class DatabaseDoorEndToEndTest {
       assertEquals("arm", report.liveBox());
       assertEquals(0, door.failed(), "held through the worker's death, not failed: " + door.failureSample());
       assertEquals(0, door.lost(), door.toString());
-      assertTrue(door.byServerPort().getOrDefault(world.arm().port(), 0) > 0, door.toString());
+      assertTrue(door.byBox().getOrDefault("arm", 0) > 0, door.toString());
       assertEquals(world.arm().port(), serverPortThroughTheDoor(world));
     }
   }
