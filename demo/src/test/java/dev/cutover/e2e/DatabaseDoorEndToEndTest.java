@@ -131,6 +131,50 @@ class DatabaseDoorEndToEndTest {
     }
   }
 
+  @Test
+  void aFailedVerifyGateResumesTheDoorsClientsOnHomeWithNothingFailed() throws Exception {
+    scenario.start(DemoWorld.Options.forTests().withDatabaseDoor(true));
+    DemoWorld world = scenario.world;
+    try (PlainWorker worker = new PlainWorker(scenario.address, new MoveEndToEndTest.TamperingCopy(world.arm()))) {
+      scenario.awaitPlayers();
+      awaitDoorWrites(world);
+      Cli finished = scenario.confirmedMove();
+      DemoReport report = scenario.finish();
+      DoorWriter.Result door = report.doorWriter();
+      System.out.println("database door, verify gate failed: " + report);
+
+      assertEquals(3, finished.exitCode(), finished.out() + finished.err());
+      assertTrue(finished.out().contains("ROLLED_BACK"), finished.out());
+      assertNothingLostAndOneWriter(report);
+      assertEquals("home", report.liveBox());
+      assertEquals(0, door.failed(), "held, then resumed on home: " + door.failureSample());
+      assertEquals(0, door.lost(), door.toString());
+      assertEquals(0, door.byBox().getOrDefault("arm", 0), "nothing through the door reached arm: " + door);
+      assertEquals(world.home().port(), serverPortThroughTheDoor(world));
+    }
+  }
+
+  @Test
+  void aRollbackAfterTheSwitchLeadsTheDoorsClientsBackToHome() throws Exception {
+    DemoWorld world = scenario.startUnderLoad(DemoWorld.Options.forTests().withDatabaseDoor(true));
+    awaitDoorWrites(world);
+    assertEquals(0, scenario.confirmedMove().exitCode());
+    assertEquals(world.arm().port(), serverPortThroughTheDoor(world));
+
+    Cli rollback = Cli.run("rollback", DemoWorld.APP, "--wait", "--by", "tester", "--address", scenario.address);
+    DemoReport report = scenario.finish();
+    DoorWriter.Result door = report.doorWriter();
+    System.out.println("database door, rollback after the switch: " + report);
+
+    assertEquals(0, rollback.exitCode(), rollback.out() + rollback.err());
+    assertNothingLostAndOneWriter(report);
+    assertEquals("home", report.liveBox());
+    assertEquals(0, door.failed(), door.failureSample().toString());
+    assertEquals(0, door.lost(), "what the writer committed on arm came back to home: " + door);
+    assertTrue(door.byBox().getOrDefault("arm", 0) > 0, door.toString());
+    assertEquals(world.home().port(), serverPortThroughTheDoor(world));
+  }
+
   private static void awaitDoorWrites(DemoWorld world) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 30_000;
     while (world.acknowledgedSoFar() < 40) {
