@@ -187,9 +187,16 @@ public class DatabaseDoorActivitiesImpl implements DatabaseDoorActivities {
     return value != null && value.strip().matches("\\d+") ? Long.parseLong(value.strip()) : 0;
   }
 
+  /** The same server and database; {@code localhost} in PgBouncer and {@code 127.0.0.1} in the plan are one host. */
   private static boolean sameAddress(DoorState state, Connections.Address wanted) {
-    return wanted.host().equals(state.host()) && wanted.port() == state.port()
-        && wanted.database().equals(state.database());
+    if (wanted.port() != state.port() || !wanted.database().equals(state.database()) || state.host() == null) {
+      return false;
+    }
+    if (wanted.host().equals(state.host())) {
+      return true;
+    }
+    Set<String> theirs = addresses(state.host());
+    return addresses(wanted.host()).stream().anyMatch(theirs::contains);
   }
 
   /** SHOW SERVERS reports IP addresses; a plan may name a host. */

@@ -122,12 +122,21 @@ final class PgBouncerConsole {
   }
 
   private List<String> psql(List<String> args) {
-    List<String> argv = new ArrayList<>(List.of(PgTools.find("psql", 0).toString(), "--no-psqlrc",
+    List<String> argv = new ArrayList<>(List.of(psqlProgram().toString(), "--no-psqlrc",
         "--no-password", "--no-align", "--field-separator=" + SEPARATOR, "--pset=footer=off",
         "--set=ON_ERROR_STOP=1"));
     argv.addAll(Connections.libpqArgs(admin, "pgbouncer"));
     argv.addAll(args);
     return argv;
+  }
+
+  private static Path psqlProgram() {
+    try {
+      return PgTools.find("psql", 0);
+    } catch (RuntimeException notFound) {
+      throw CutoverFailure.COMMAND_NOT_FOUND.failure("psql was not found on this worker; it talks to PgBouncer's"
+          + " admin console: install postgresql-client", notFound);
+    }
   }
 
   /** A refused password stays refused; anything else (PgBouncer restarting, a busy console) may pass. */
