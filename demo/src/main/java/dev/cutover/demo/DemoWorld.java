@@ -263,7 +263,8 @@ public final class DemoWorld implements AutoCloseable {
         .replace("{{armConfig}}", config("arm").toString())
         .replace("{{publicUrl}}", publicUrl().toString());
     if (pgbouncer != null) {
-      text += databaseDoorYaml();
+      text += "\n# PgBouncer in front of home's database: its clients are held through the freeze and land on arm.\n"
+          + pgbouncer.planYaml(Duration.ofSeconds(10));
     }
     Path plan = dir.resolve("plan.yaml");
     Files.writeString(plan, text);
@@ -288,20 +289,6 @@ public final class DemoWorld implements AutoCloseable {
     }
     return "{type: command, switch: [curl, -fsS, -X, POST, \"" + control + "/front-door/arm\"],"
         + " revert: [curl, -fsS, -X, POST, \"" + control + "/front-door/home\"]}";
-  }
-
-  /** The plan's databaseDoor: this world's PgBouncer, its password in a file the plan names. */
-  private String databaseDoorYaml() {
-    return String.join("\n",
-        "",
-        "# PgBouncer in front of home's database: its clients are held through the freeze and land on arm.",
-        "databaseDoor:",
-        "  admin: {url: \"" + pgbouncer.admin().url() + "\", user: " + pgbouncer.admin().user()
-            + ", passwordFile: \"" + pgbouncer.admin().passwordFile() + "\"}",
-        "  entry: " + pgbouncer.entry(),
-        "  configFile: \"" + pgbouncer.configFile() + "\"",
-        "  pauseTimeout: 10s",
-        "");
   }
 
   private void pointCommandDoor(String box) {

@@ -194,6 +194,19 @@ public final class LocalPgBouncer implements AutoCloseable {
     return new DatabaseDoor(admin(), entry, configFile().toString(), pauseTimeout);
   }
 
+  /** {@link #door} as a plan file's top-level {@code databaseDoor} key. */
+  public String planYaml(Duration pauseTimeout) {
+    Database admin = admin();
+    return String.join("\n",
+        "databaseDoor:",
+        "  admin: {url: \"" + admin.url() + "\", user: " + admin.user() + ", passwordFile: \"" + admin.passwordFile()
+            + "\"}",
+        "  entry: " + entry,
+        "  configFile: \"" + configFile() + "\"",
+        "  pauseTimeout: " + pauseTimeout.toMillis() + "ms",
+        "");
+  }
+
   /** The end of PgBouncer's log, for a failure message. */
   public String log() {
     try {
