@@ -105,6 +105,10 @@ public final class DemoWorld implements AutoCloseable {
     }
   }
 
+  /** A box's writers and jobs in the plan template, up to its config key. */
+  private static final java.util.regex.Pattern STOPPED_SERVICES =
+      java.util.regex.Pattern.compile("(?ms)^  writers:\n.*?(?=^  config:)");
+
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private final Path dir;
   private final Options options;
@@ -174,7 +178,8 @@ public final class DemoWorld implements AutoCloseable {
     if (options.databaseDoor()) {
       pgbouncer = own(LocalPgBouncer.start(DATABASE, home, DATABASE));
       progress.accept("database door: PgBouncer on 127.0.0.1:" + pgbouncer.port()
-          + ", entry " + DATABASE + " leading to home; an admin script writes through it all the time");
+          + ", entry " + DATABASE + " leading to home; home's jobs, nightly writer and an admin script write"
+          + " through it, and the plan stops only the app");
     }
     writeConfigs();
     for (String box : BOXES) {
@@ -182,11 +187,14 @@ public final class DemoWorld implements AutoCloseable {
       String url = cluster.jdbcUrl(DATABASE);
       GameApp app = new GameApp(box, url, freePort());
       apps.put(box, app);
+      // Behind the door, home's jobs and nightly writer go through PgBouncer and the plan stops none of them.
+      String jobsUrl = pgbouncer != null && box.equals("home") ? pgbouncer.jdbcUrl() : url;
       Consumer<String> log = line -> progress.accept("[" + box + "] " + line);
       for (Supervised s : List.of(app,
-          new PeriodicJob(box + "-odds-freezer", url, 200, GameJobs.oddsFreezer(), log),
-          new PeriodicJob(box + "-grader", url, 200, GameJobs.grader(options.gradingDelay().toMillis()), log),
-          new PeriodicJob(box + "-nightly-standings", url, 1000, GameJobs.nightlyWriter(writerAcks::add), log))) {
+          new PeriodicJob(box + "-odds-freezer", jobsUrl, 200, GameJobs.oddsFreezer(), log),
+          new PeriodicJob(box + "-grader", jobsUrl, 200, GameJobs.grader(options.gradingDelay().toMillis()), log),
+          new PeriodicJob(box + "-nightly-standings", jobsUrl, 1000, GameJobs.nightlyWriter(writerAcks::add),
+              log))) {
         services.put(s.name(), s);
       }
     }
@@ -263,6 +271,9 @@ public final class DemoWorld implements AutoCloseable {
         .replace("{{armConfig}}", config("arm").toString())
         .replace("{{publicUrl}}", publicUrl().toString());
     if (pgbouncer != null) {
+      // Home's jobs and nightly writer reach the database through PgBouncer, which carries them over to arm:
+      // the plan stops and starts none of them (arm's stay stopped, so each runs once), only the app.
+      text = STOPPED_SERVICES.matcher(text).replaceAll("");
       text += "\n# PgBouncer in front of home's database: its clients are held through the freeze and land on arm.\n"
           + pgbouncer.planYaml(Duration.ofSeconds(10));
     }

@@ -36,9 +36,12 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("slow")
 class DatabaseDoorEndToEndTest {
 
-  /** A writer whose stop takes seconds keeps the freeze open long enough for a fault to land inside it. */
-  private static final UnaryOperator<String> SLOW_FREEZE = text -> text.replace("  writers:\n",
-      "  writers:\n    - {name: slow-stopper, stop: [sleep, \"3\"], start: [\"true\"]}\n");
+  /**
+   * A writer whose stop takes seconds keeps the freeze open long enough for a fault to land inside it; the
+   * source's only one (behind the door the plan lists no other).
+   */
+  private static final UnaryOperator<String> SLOW_FREEZE = text -> text.replaceFirst("\n  config: ",
+      "\n  writers:\n    - {name: slow-stopper, stop: [sleep, \"3\"], start: [\"true\"]}\n  config: ");
 
   @TempDir Path logs;
   @RegisterExtension final Scenario scenario = new Scenario();
@@ -70,6 +73,14 @@ class DatabaseDoorEndToEndTest {
     assertEquals(world.arm().port(), serverPortThroughTheDoor(world), "a new client reaches arm");
     assertTrue(Files.readString(world.pgbouncer().configFile()).contains("port=" + world.arm().port()),
         "the entry's line says arm, so a restart keeps it there");
+    for (JsonNode step : status.path("steps")) {
+      String name = step.path("name").asText();
+      assertTrue(!name.startsWith("stop writer") && !name.startsWith("stop job") && !name.startsWith("start job"),
+          "the plan stops only the app: " + name);
+    }
+    assertTrue(world.isRunning("home-grader") && world.isRunning("home-nightly-standings"),
+        "home's jobs and nightly writer ran through the whole move, through the door");
+    assertTrue(report.writerRuns() > 0, report.toString());
     assertStepDone(status, "hold database clients at PgBouncer");
     assertStepDone(status, "point database door at arm and resume");
   }
