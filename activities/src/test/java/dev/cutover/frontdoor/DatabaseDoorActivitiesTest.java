@@ -172,6 +172,23 @@ class DatabaseDoorActivitiesTest {
     }
   }
 
+  /** What preflight warns about: in session mode an idle client keeps its server connection, so PAUSE cannot finish. */
+  @Test
+  void inSessionModeAnIdleClientKeepsThePauseFromFinishing() throws Exception {
+    try (LocalPgBouncer session = LocalPgBouncer.start("game", clusters.home(), "game", "session");
+        Connection idle = DriverManager.getConnection(session.jdbcUrl(), LocalCluster.SUPERUSER, "")) {
+      assertEquals("home", box(idle)); // autocommit: no transaction is open, only the session
+      DatabaseDoor door = session.door(Duration.ofSeconds(2));
+      assertEquals("session", activities.check(towards("home", home, "arm", arm, door)).poolMode());
+
+      ApplicationFailure timedOut = assertThrows(ApplicationFailure.class,
+          () -> activities.hold(towards("arm", arm, "home", home, door)));
+
+      assertEquals("PAUSE_TIMED_OUT", timedOut.getType(), timedOut.getMessage());
+      assertEquals("home", box(idle), "the session goes on, resumed");
+    }
+  }
+
   @Test
   void aRestartedPgBouncerForgetsThePauseAndTheSwitchStillLands() throws Exception {
     DatabaseDoor door = door(Duration.ofSeconds(10));
