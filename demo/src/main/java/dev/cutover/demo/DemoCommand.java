@@ -42,7 +42,8 @@ import picocli.CommandLine.Spec;
       "Everything is real and throwaway: two PostgreSQL clusters, the game app, its jobs and nightly",
       "writer on each box, Caddy (or a Cloudflare stand-in), the embedded Temporal service and the",
       "worker, all started and stopped by the demo. It waits for your confirm at the gate (or --yes).",
-      "Needs PostgreSQL 15+, Caddy and curl (installed with apt-get when run as root)."
+      "Needs PostgreSQL 15+, Caddy, curl and, with --database-door, PgBouncer (installed with apt-get when",
+      "run as root)."
     })
 class DemoCommand implements Callable<Integer> {
 
@@ -67,6 +68,11 @@ class DemoCommand implements Callable<Integer> {
   @Option(names = "--no-hold", description = "With caddy: do not hold; a command front door repoints Caddy at the "
       + "switch, and requests during the freeze fail (502), counted in the report.")
   boolean noHold;
+
+  @Option(names = "--database-door", description = "Put a PgBouncer in front of home's database (the plan's "
+      + "databaseDoor) with an admin script writing through it all the time, which the plan does not stop: its "
+      + "transactions are held through the freeze and land on arm.")
+  boolean databaseDoor;
 
   @Option(names = "--players", defaultValue = "30", paramLabel = "N",
       description = "Player actions per second through the front door (default ${DEFAULT-VALUE}).")
@@ -94,7 +100,7 @@ class DemoCommand implements Callable<Integer> {
     Prerequisites.ensure(line -> say(out, line));
     DemoWorld.Options defaults = DemoWorld.Options.demo();
     DemoWorld.Options options = new DemoWorld.Options(scale, kind, !noHold, defaults.fullTimeIn(),
-        defaults.gradingDelay(), true, defaults.propagation(), perSecond);
+        defaults.gradingDelay(), true, defaults.propagation(), perSecond, databaseDoor);
     out.println("cutover demo: move the game from box 'home' to box 'arm' while the friends play,"
         + " with one writer at every moment");
     out.flush();
@@ -135,7 +141,8 @@ class DemoCommand implements Callable<Integer> {
         Files.writeString(report, JSON.writeValueAsString(json));
         say(out, "report written to " + report);
       }
-      if (result.lost() > 0 || result.oneWriterViolations() > 0) {
+      if (result.lost() > 0 || result.oneWriterViolations() > 0
+          || result.doorWriter() != null && result.doorWriter().lost() > 0) {
         return ExitCode.NEEDS_HUMAN;
       }
       return outcome;
@@ -176,6 +183,17 @@ class DemoCommand implements Callable<Integer> {
         r.sentRequests(), r.heldRequests(), Players.HELD_MILLIS, r.failedRequests(), r.slowestRequestMillis());
     out.printf("  acknowledged       %d (%d player actions, %d nightly-writer runs); found on %s: %d; lost: %d%n",
         r.acknowledged(), r.playerActions(), r.writerRuns(), r.liveBox(), r.foundOnTarget(), r.lost());
+    if (r.doorWriter() != null) {
+      DoorWriter.Result d = r.doorWriter();
+      out.printf("  database door      %d transactions through PgBouncer (committed on home %d, on arm %d), %d held"
+          + " (>= %d ms), %d failed, slowest %d ms; found on %s: %d; lost: %d%n", d.transactions(),
+          d.byBox().getOrDefault("home", 0), d.byBox().getOrDefault("arm", 0), d.held(),
+          DoorWriter.HELD_MILLIS, d.failed(), d.slowestMillis(), r.liveBox(), d.found(), d.lost());
+      if (!d.failureSample().isEmpty()) {
+        out.println("  first failed transactions: " + String.join("; ", d.failureSample().subList(0,
+            Math.min(3, d.failureSample().size()))));
+      }
+    }
     out.printf("  one writer         %d samples every %d ms, %d with two writers%n",
         r.oneWriterSamples(), OneWriterMonitor.EVERY_MILLIS, r.oneWriterViolations());
     if (!r.failureSample().isEmpty()) {

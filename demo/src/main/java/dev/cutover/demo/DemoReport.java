@@ -15,6 +15,7 @@ import java.util.List;
  * @param foundOnTarget of those, found on the live box's database (the target, after a completed move)
  * @param lost acknowledged but not found: must be 0
  * @param oneWriterViolations monitor samples where more than one box accepted writes: must be 0
+ * @param doorWriter what the writer through PgBouncer saw, when the world has a database door; else null
  */
 public record DemoReport(
     String outcome,
@@ -36,4 +37,5 @@ public record DemoReport(
     int oneWriterSamples,
     int oneWriterViolations,
     List<String> failureSample,
-    long wallMillis) {}
+    long wallMillis,
+    DoorWriter.Result doorWriter) {}

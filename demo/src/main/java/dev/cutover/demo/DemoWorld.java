@@ -3,6 +3,7 @@ package dev.cutover.demo;
 import dev.cutover.cli.ConnectionOptions;
 import dev.cutover.cli.EmbeddedTemporal;
 import dev.cutover.testing.LocalCluster;
+import dev.cutover.testing.LocalPgBouncer;
 import dev.cutover.support.Directories;
 import dev.cutover.worker.WorkerApplication;
 import java.io.IOException;
@@ -61,9 +62,16 @@ public final class DemoWorld implements AutoCloseable {
    * @param gradingDelay how long after full time the grader grades it
    * @param targetMissingKey arm's config file lacks the push signing key, as in the story (preflight blocks)
    * @param propagation how long the Cloudflare edge takes to pick up a change
+   * @param databaseDoor a PgBouncer in front of home's database, the plan's databaseDoor, and a writer that
+   *     writes through it all the time and that the plan does not stop ({@link DoorWriter})
    */
   public record Options(int scale, FrontDoorKind frontDoor, boolean hold, Duration fullTimeIn, Duration gradingDelay,
-      boolean targetMissingKey, Duration propagation, int playersPerSecond) {
+      boolean targetMissingKey, Duration propagation, int playersPerSecond, boolean databaseDoor) {
+
+    public Options(int scale, FrontDoorKind frontDoor, boolean hold, Duration fullTimeIn, Duration gradingDelay,
+        boolean targetMissingKey, Duration propagation, int playersPerSecond) {
+      this(scale, frontDoor, hold, fullTimeIn, gradingDelay, targetMissingKey, propagation, playersPerSecond, false);
+    }
 
     public static Options demo() {
       return new Options(1, FrontDoorKind.CADDY, true, Duration.ofSeconds(20), Duration.ofSeconds(3), true,
@@ -78,18 +86,28 @@ public final class DemoWorld implements AutoCloseable {
 
     public Options withScale(int newScale) {
       return new Options(newScale, frontDoor, hold, fullTimeIn, gradingDelay, targetMissingKey, propagation,
-          playersPerSecond);
+          playersPerSecond, databaseDoor);
     }
 
     public Options withFrontDoor(FrontDoorKind kind, boolean holding) {
       return new Options(scale, kind, holding, fullTimeIn, gradingDelay, targetMissingKey, propagation,
-          playersPerSecond);
+          playersPerSecond, databaseDoor);
     }
 
     public Options withTargetMissingKey(boolean missing) {
-      return new Options(scale, frontDoor, hold, fullTimeIn, gradingDelay, missing, propagation, playersPerSecond);
+      return new Options(scale, frontDoor, hold, fullTimeIn, gradingDelay, missing, propagation, playersPerSecond,
+          databaseDoor);
+    }
+
+    public Options withDatabaseDoor(boolean door) {
+      return new Options(scale, frontDoor, hold, fullTimeIn, gradingDelay, targetMissingKey, propagation,
+          playersPerSecond, door);
     }
   }
+
+  /** A box's writers and jobs in the plan template, up to its config key. */
+  private static final java.util.regex.Pattern STOPPED_SERVICES =
+      java.util.regex.Pattern.compile("(?ms)^  writers:\n.*?(?=^  config:)");
 
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private final Path dir;
@@ -107,6 +125,8 @@ public final class DemoWorld implements AutoCloseable {
   private EmbeddedTemporal temporal;
   private Players players;
   private OneWriterMonitor monitor;
+  private LocalPgBouncer pgbouncer;
+  private DoorWriter doorWriter;
   private long playersStarted;
   private boolean closed;
 
@@ -147,22 +167,34 @@ public final class DemoWorld implements AutoCloseable {
     home.createDatabase(DATABASE);
     try (Connection c = home.connect(DATABASE)) {
       GameDatabase.create(c, options.scale(), options.fullTimeIn());
+      if (options.databaseDoor()) {
+        DoorWriter.createTable(c);
+      }
     }
     int scale = options.scale();
     progress.accept("seeded home: profiles " + GameDatabase.PROFILES + ", predictions "
         + GameDatabase.PREDICTIONS * scale + ", trades " + GameDatabase.TRADES * scale + ", stickers "
         + GameDatabase.STICKERS * scale + "; match in play until +" + options.fullTimeIn().toSeconds() + " s");
+    if (options.databaseDoor()) {
+      pgbouncer = own(LocalPgBouncer.start(DATABASE, home, DATABASE));
+      progress.accept("database door: PgBouncer on 127.0.0.1:" + pgbouncer.port()
+          + ", entry " + DATABASE + " leading to home; home's jobs, nightly writer and an admin script write"
+          + " through it, and the plan stops only the app");
+    }
     writeConfigs();
     for (String box : BOXES) {
       LocalCluster cluster = cluster(box);
       String url = cluster.jdbcUrl(DATABASE);
       GameApp app = new GameApp(box, url, freePort());
       apps.put(box, app);
+      // Behind the door, home's jobs and nightly writer go through PgBouncer and the plan stops none of them.
+      String jobsUrl = pgbouncer != null && box.equals("home") ? pgbouncer.jdbcUrl() : url;
       Consumer<String> log = line -> progress.accept("[" + box + "] " + line);
       for (Supervised s : List.of(app,
-          new PeriodicJob(box + "-odds-freezer", url, 200, GameJobs.oddsFreezer(), log),
-          new PeriodicJob(box + "-grader", url, 200, GameJobs.grader(options.gradingDelay().toMillis()), log),
-          new PeriodicJob(box + "-nightly-standings", url, 1000, GameJobs.nightlyWriter(writerAcks::add), log))) {
+          new PeriodicJob(box + "-odds-freezer", jobsUrl, 200, GameJobs.oddsFreezer(), log),
+          new PeriodicJob(box + "-grader", jobsUrl, 200, GameJobs.grader(options.gradingDelay().toMillis()), log),
+          new PeriodicJob(box + "-nightly-standings", jobsUrl, 1000, GameJobs.nightlyWriter(writerAcks::add),
+              log))) {
         services.put(s.name(), s);
       }
     }
@@ -238,6 +270,13 @@ public final class DemoWorld implements AutoCloseable {
         .replace("{{homeConfig}}", config("home").toString())
         .replace("{{armConfig}}", config("arm").toString())
         .replace("{{publicUrl}}", publicUrl().toString());
+    if (pgbouncer != null) {
+      // Home's jobs and nightly writer reach the database through PgBouncer, which carries them over to arm:
+      // the plan stops and starts none of them (arm's stay stopped, so each runs once), only the app.
+      text = STOPPED_SERVICES.matcher(text).replaceAll("");
+      text += "\n# PgBouncer in front of home's database: its clients are held through the freeze and land on arm.\n"
+          + pgbouncer.planYaml(Duration.ofSeconds(10));
+    }
     Path plan = dir.resolve("plan.yaml");
     Files.writeString(plan, text);
     return plan;
@@ -282,13 +321,18 @@ public final class DemoWorld implements AutoCloseable {
       }
     }
     monitor = own(new OneWriterMonitor(BOXES, this::acceptsWrites).start());
+    if (pgbouncer != null) {
+      doorWriter = own(new DoorWriter(pgbouncer.jdbcUrl(), DB_USER,
+          Map.of(home.port(), "home", arm.port(), "arm")).start());
+    }
     players = own(new Players(publicUrl(), options.playersPerSecond(), open));
     playersStarted = System.currentTimeMillis();
     players.start();
   }
 
   public int acknowledgedSoFar() {
-    return players == null ? 0 : players.acknowledgedSoFar() + writerAcks.size();
+    return players == null ? 0 : players.acknowledgedSoFar() + writerAcks.size()
+        + (doorWriter == null ? 0 : doorWriter.acknowledgedSoFar());
   }
 
   /**
@@ -305,8 +349,12 @@ public final class DemoWorld implements AutoCloseable {
     int writerRuns = writerAcks.size();
     acks.addAll(writerAcks);
     Ledger.Lookup lookup;
+    DoorWriter.Result door = null;
     try (Connection c = cluster(live).connect(DATABASE)) {
       lookup = Ledger.lookUp(c, acks);
+      if (doorWriter != null) {
+        door = doorWriter.stop(c);
+      }
     }
     Blackout blackout = new Blackout(null, null);
     if (copyEnded != null && live.equals("arm")) {
@@ -320,7 +368,7 @@ public final class DemoWorld implements AutoCloseable {
         estimatedBlackoutMillis, played.sent(), played.held(), played.failed(), played.slowestMillis(),
         played.acknowledged().size(), writerRuns, lookup.acknowledged(), lookup.found(), lookup.lost().size(),
         lookup.lost().stream().limit(10).map(Object::toString).toList(), watched.samples(),
-        watched.violations().size(), played.failures(), System.currentTimeMillis() - playersStarted);
+        watched.violations().size(), played.failures(), System.currentTimeMillis() - playersStarted, door);
   }
 
   public OneWriterMonitor.Result monitorSoFar() {
@@ -367,6 +415,11 @@ public final class DemoWorld implements AutoCloseable {
 
   public URI publicUrl() {
     return caddy != null ? caddy.publicUrl() : cloudflare.edgeUrl();
+  }
+
+  /** The database door, when the world has one. */
+  public LocalPgBouncer pgbouncer() {
+    return pgbouncer;
   }
 
   public LocalCluster home() {

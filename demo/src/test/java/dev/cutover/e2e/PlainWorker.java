@@ -31,7 +31,8 @@ final class PlainWorker implements AutoCloseable {
         WorkerOptions.newBuilder().setStickyQueueScheduleToStartTimeout(Duration.ZERO).build());
     worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class, dev.cutover.workflow.CompareWorkflowImpl.class);
     worker.registerActivitiesImplementations(
-        new DatabaseActivitiesImpl(), copy, new FingerprintActivitiesImpl(), new HostActivitiesImpl(), new FrontDoorActivitiesImpl(), new HealthActivitiesImpl(),
+        new DatabaseActivitiesImpl(), copy, new FingerprintActivitiesImpl(), new HostActivitiesImpl(), new FrontDoorActivitiesImpl(),
+        new dev.cutover.frontdoor.DatabaseDoorActivitiesImpl(), new HealthActivitiesImpl(),
         new ScheduleActivitiesImpl());
     factory.start();
   }

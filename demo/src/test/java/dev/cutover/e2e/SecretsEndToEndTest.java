@@ -52,6 +52,27 @@ class SecretsEndToEndTest {
     }
   }
 
+  /** PgBouncer's admin password, which its console really checks (md5), travels no further than psql's environment. */
+  @Test
+  @org.junit.jupiter.api.Tag("slow")
+  void thePgBouncerAdminPasswordNeverEntersHistoryStatusOrOutput() throws Exception {
+    scenario.start(DemoWorld.Options.forTests().withDatabaseDoor(true));
+    String password = Files.readString(Path.of(scenario.world.pgbouncer().admin().passwordFile())).strip();
+    scenario.world.startWorker();
+    Cli finished = scenario.confirmedMove();
+    assertEquals(0, finished.exitCode(), finished.out() + finished.err());
+
+    String history = history();
+    Cli status = Cli.run("status", DemoWorld.APP, "--json", "--address", scenario.address);
+    Cli report = Cli.run("report", DemoWorld.APP, "--format", "json", "--address", scenario.address);
+
+    assertTrue(history.contains("DatabaseDoorHold") && history.contains("passwordFile"),
+        "the history holds the door's steps and where its password lives");
+    for (String text : new String[] {history, status.out(), report.out(), finished.out(), finished.err()}) {
+      assertFalse(text.contains(password), "PgBouncer's admin password leaked");
+    }
+  }
+
   /**
    * The history as JSON, with every payload decoded: in the JSON form payloads (inputs, results,
    * heartbeats, signal arguments) are base64, where a plain search would never see a leaked secret.

@@ -5,6 +5,8 @@ import dev.cutover.database.CopyActivitiesImpl;
 import dev.cutover.database.DatabaseActivities;
 import dev.cutover.database.DatabaseActivitiesImpl;
 import dev.cutover.database.FingerprintActivitiesImpl;
+import dev.cutover.frontdoor.DatabaseDoorActivities;
+import dev.cutover.frontdoor.DatabaseDoorActivitiesImpl;
 import dev.cutover.frontdoor.FrontDoorActivities;
 import dev.cutover.frontdoor.FrontDoorActivitiesImpl;
 import dev.cutover.hosts.HostActivities;
@@ -44,6 +46,11 @@ public class ActivityConfiguration {
   @Bean
   FrontDoorActivities frontDoorActivities() {
     return new FrontDoorActivitiesImpl();
+  }
+
+  @Bean
+  DatabaseDoorActivities databaseDoorActivities() {
+    return new DatabaseDoorActivitiesImpl();
   }
 
   @Bean

@@ -46,7 +46,8 @@ public final class InProcessWorker implements AutoCloseable {
   static List<Object> activities() {
     ActivityConfiguration beans = new ActivityConfiguration();
     return List.of(beans.databaseActivities(), beans.copyActivities(), beans.fingerprintActivities(),
-        beans.hostActivities(), beans.frontDoorActivities(), beans.healthActivities(), beans.scheduleActivities());
+        beans.hostActivities(), beans.frontDoorActivities(), beans.databaseDoorActivities(), beans.healthActivities(),
+        beans.scheduleActivities());
   }
 
   @Override

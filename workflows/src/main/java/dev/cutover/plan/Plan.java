@@ -17,13 +17,20 @@ public record Plan(
     Verify verify,
     @JsonProperty(required = true) FrontDoor frontDoor,
     @JsonProperty(required = true) Health health,
-    Confirm confirm) {
+    Confirm confirm,
+    DatabaseDoor databaseDoor) {
 
   public Plan {
     settle = settle == null ? Settle.NONE : settle;
     copy = copy == null ? Copy.DEFAULT : copy;
     verify = verify == null ? Verify.ALL : verify;
     confirm = confirm == null ? Confirm.DEFAULT : confirm;
+  }
+
+  /** A plan without a database door (PgBouncer in front of the database). */
+  public Plan(String app, Box source, Box target, Settle settle, Copy copy, Verify verify, FrontDoor frontDoor,
+      Health health, Confirm confirm) {
+    this(app, source, target, settle, copy, verify, frontDoor, health, confirm, null);
   }
 
   /**
@@ -35,7 +42,7 @@ public record Plan(
     health.expectHeader().forEach((name, value) -> headers.put(name, swapName(value)));
     Health back = new Health(health.url(), headers, health.expectBody() == null ? null : swapName(health.expectBody()),
         health.consecutive(), health.interval(), health.timeout());
-    return new Plan(app, target, source, settle, copy, verify, frontDoor, back, confirm);
+    return new Plan(app, target, source, settle, copy, verify, frontDoor, back, confirm, databaseDoor);
   }
 
   private String swapName(String value) {

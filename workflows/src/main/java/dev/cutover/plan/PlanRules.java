@@ -55,6 +55,11 @@ final class PlanRules {
   private static final Pattern UPSTREAM = Pattern.compile("(?:[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}");
   private static final Pattern CADDY_ID = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
 
+  // The entry is quoted in admin commands and matched in the file; keep it to what needs no escaping.
+  private static final Pattern PGBOUNCER_ENTRY = Pattern.compile("[A-Za-z0-9_.-]{1,63}");
+  private static final Pattern ABSOLUTE_PATH = Pattern.compile("/.+");
+  private static final java.time.Duration MAX_PAUSE_TIMEOUT = DatabaseDoor.MAX_PAUSE_TIMEOUT;
+
   private static final FieldRule ARCH = new FieldRule(PlanRules::archProblem,
       schema -> schema.put("description", "a CPU architecture: " + Architectures.known()));
 
@@ -74,6 +79,11 @@ final class PlanRules {
       Map.entry(FrontDoor.Caddy.class, Map.of(
           "targetUpstream", pattern(UPSTREAM, "host:port, e.g. 10.0.0.9:8080"),
           "routeId", pattern(CADDY_ID, "a Caddy @id: letters, digits, '_', '.' and '-'"))),
+      Map.entry(DatabaseDoor.class, Map.of(
+          "entry", pattern(PGBOUNCER_ENTRY, "a PgBouncer database name: letters, digits, '_', '.' and '-'"),
+          "configFile", pattern(ABSOLUTE_PATH, "an absolute path to the PgBouncer file holding the entry"),
+          "pauseTimeout", new FieldRule(PlanRules::pauseTimeoutProblem,
+              schema -> schema.put("description", "at most " + Durations.format(MAX_PAUSE_TIMEOUT))))),
       Map.entry(Copy.class, Map.of("jobs", range(1, 64))),
       Map.entry(Health.class, Map.of("consecutive", range(1, null))));
 
@@ -94,6 +104,7 @@ final class PlanRules {
       Artifact.class, exactlyOne(List.of("arch", "binary", "archCommand"),
           "an image reference cannot be inspected without asking a registry"),
       Database.class, secretReference("password", false),
+      DatabaseDoor.class, new RecordRule(PlanRules::adminConsole, schema -> {}),
       FrontDoor.CloudflareTunnel.class, both(secretReference("token", true),
           new RecordRule(PlanRules::modeNeeds, PlanRules::modeNeedsSchema)));
 
@@ -148,6 +159,25 @@ final class PlanRules {
     }
     return JDBC_URL.matcher(url.asText()).matches() ? null
         : "expected a JDBC URL jdbc:postgresql://host[:port]/dbname[?params]; got '" + url.asText() + "'";
+  }
+
+  private static String pauseTimeoutProblem(JsonNode value) {
+    try {
+      return Durations.parse(value.asText()).compareTo(MAX_PAUSE_TIMEOUT) <= 0 ? null
+          : "at most " + Durations.format(MAX_PAUSE_TIMEOUT) + ": clients are held for the whole PAUSE";
+    } catch (IllegalArgumentException e) {
+      return null; // reported by the duration check already
+    }
+  }
+
+  // PgBouncer's admin console is its virtual database "pgbouncer"; any other name is an ordinary pool.
+  private static void adminConsole(ObjectNode door, YamlNode.Mapping mapping, YamlPath path, Errors errors) {
+    String url = door.path("admin").path("url").asText(null);
+    if (url != null && !url.replaceFirst("\\?.*$", "").endsWith("/pgbouncer")) {
+      errors.add(lineOf(mapping, "admin", "url"), path.key("admin").key("url"),
+          "the admin console is the database named pgbouncer, e.g. jdbc:postgresql://10.0.0.5:6432/pgbouncer; got '"
+              + url + "'");
+    }
   }
 
   private static String commandProblem(JsonNode command) {

@@ -11,6 +11,9 @@ import dev.cutover.database.DatabaseActivities.ExtensionCheck;
 import dev.cutover.database.DatabaseActivities.ExtensionRequest;
 import dev.cutover.database.DatabaseActivities.InspectRequest;
 import dev.cutover.database.Markers;
+import dev.cutover.frontdoor.DatabaseDoorActivities;
+import dev.cutover.frontdoor.DatabaseDoorActivities.DoorCheck;
+import dev.cutover.frontdoor.DatabaseDoorActivities.DoorRequest;
 import dev.cutover.frontdoor.FrontDoorActivities;
 import dev.cutover.frontdoor.FrontDoorActivities.FrontDoorRequest;
 import dev.cutover.frontdoor.FrontDoorActivities.Side;
@@ -41,9 +44,13 @@ import java.util.function.Supplier;
  */
 public final class Preflight {
 
-  /** The activity stubs preflight reads through; {@code probe} gives one for a box's own worker queue. */
+  /**
+   * The activity stubs preflight reads through; {@code probe} gives one for a box's own worker queue;
+   * {@code databaseDoor} is null when the move has no database door to check.
+   */
   public record Stubs(DatabaseActivities database, CopyActivities copies, HostActivities sourceHost,
-      HostActivities targetHost, FrontDoorActivities frontDoor, Function<String, HostActivities> probe) {}
+      HostActivities targetHost, FrontDoorActivities frontDoor, DatabaseDoorActivities databaseDoor,
+      Function<String, HostActivities> probe) {}
 
   private final Plan plan;
   private final Journal steps;
@@ -136,6 +143,9 @@ public final class Preflight {
     }
     inspection("front door (" + plan.frontDoor().type() + ")", "front door", () -> Finding.ok("front door",
         stubs.frontDoor().check(new FrontDoorRequest(plan.app(), plan.frontDoor(), Side.TARGET)).detail()));
+    if (stubs.databaseDoor() != null) {
+      databaseDoor();
+    }
     return findings.stream().noneMatch(f -> f.severity() == Finding.Severity.BLOCKING);
   }
 
@@ -145,6 +155,22 @@ public final class Preflight {
       findings.add(steps.step("check " + name, inspection, Finding::message));
     } catch (TemporalFailure e) {
       findings.add(Finding.blocking(check, Failures.reason(e), "fix the plan's " + check + " settings or the box"));
+    }
+  }
+
+  /** The door's console answers, its entry leads to the source, and its pool mode can hold clients. */
+  private void databaseDoor() {
+    Box source = plan.source();
+    Box target = plan.target();
+    try {
+      DoorCheck check = steps.step("check database door (PgBouncer)",
+          () -> stubs.databaseDoor().check(new DoorRequest(plan.app(), plan.databaseDoor(), source.name(),
+              source.database(), target.name(), target.database())),
+          DoorCheck::detail);
+      findings.addAll(PreflightFindings.databaseDoor(check, source.name()));
+    } catch (TemporalFailure e) {
+      findings.add(Finding.blocking("database door", Failures.reason(e),
+          "check databaseDoor: the admin console's address, user and password, the entry and its file"));
     }
   }
 

@@ -1,11 +1,14 @@
 package dev.cutover.preflight;
 
+import dev.cutover.frontdoor.DatabaseDoorActivities.DoorCheck;
 import dev.cutover.hosts.HostActivities.ArchResult;
 import dev.cutover.hosts.HostActivities.DiskResult;
 import dev.cutover.hosts.HostActivities.MigrationsResult;
 import dev.cutover.preflight.ScheduleActivities.NextJobDue;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -24,6 +27,39 @@ public final class PreflightFindings {
 
   public static long neededBytes(long sourceDatabaseBytes) {
     return (long) Math.ceil(sourceDatabaseBytes * HEADROOM);
+  }
+
+  /**
+   * The database door's findings: an entry that leads anywhere but the source blocks (the move would hold
+   * and repoint clients that are not the source's); a pool mode that cannot hold clients across servers,
+   * an entry left paused and a short query_wait_timeout are said out loud.
+   */
+  public static List<Finding> databaseDoor(DoorCheck c, String source) {
+    String check = "database door";
+    List<Finding> findings = new ArrayList<>();
+    if (!c.pointsAtRequested()) {
+      findings.add(Finding.blocking(check, "PgBouncer's entry leads to " + c.state().address() + ", not to "
+          + source + "'s database", "point the entry at " + source + " (its [databases] line, then RELOAD) or fix"
+          + " source.database.url"));
+    }
+    if (c.state().paused()) {
+      findings.add(Finding.warning(check, "the entry is paused now: its clients are waiting already",
+          "RESUME it on the admin console if no other tool paused it on purpose"));
+    }
+    String mode = c.poolMode() == null ? "" : c.poolMode().toLowerCase(Locale.ROOT);
+    if (mode.equals("session")) {
+      findings.add(Finding.warning(check, "pool_mode is session: PAUSE waits until every client disconnects, and"
+          + " an open session cannot be carried from one server to another, so the hold will time out"
+          + " (databaseDoor.pauseTimeout) and the move stop, unless the clients disconnect by themselves",
+          "use pool_mode = transaction for this entry (or statement), or stop those clients in the plan as writers"));
+    } else if (findings.isEmpty()) {
+      findings.add(Finding.ok(check, c.detail()));
+    }
+    if (c.queryWaitTimeoutSeconds() > 0 && c.queryWaitTimeoutSeconds() < 30) {
+      findings.add(Finding.warning(check, "query_wait_timeout is " + c.queryWaitTimeoutSeconds() + " s: a held"
+          + " client fails after that long, and the blackout may be longer", "raise query_wait_timeout in PgBouncer"));
+    }
+    return findings;
   }
 
   public static Finding architecture(ArchResult r) {

@@ -2,6 +2,7 @@ package dev.cutover.workflow;
 
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
+import dev.cutover.plan.DatabaseDoor;
 import java.time.Duration;
 import java.util.Map;
 
@@ -135,6 +136,19 @@ final class ActivityPolicies {
   }
 
   static final Map<String, ActivityOptions> FRONT_DOOR = Map.of();
+
+  /** The plan's pauseTimeout is at most this (PlanRules); the PAUSE heartbeats while it waits. */
+  static final Limit PAUSE = Limit.of(DatabaseDoor.MAX_PAUSE_TIMEOUT, Duration.ofMinutes(1));
+
+  /**
+   * A hold that timed out was cancelled and fails for good (PAUSE_TIMED_OUT), so clients are not held again
+   * and again by retries; PgBouncer restarting or briefly unreachable is retried as usual.
+   */
+  static final Map<String, ActivityOptions> DATABASE_DOOR =
+      Map.of(
+          "DatabaseDoorCheck", QUICK_READ,
+          "DatabaseDoorHold", longStep(PAUSE.outer(), Duration.ofSeconds(10)),
+          "DatabaseDoorPointAt", longStep(Duration.ofMinutes(2), Duration.ofSeconds(10)));
 
   static final Map<String, ActivityOptions> SCHEDULE = Map.of();
 

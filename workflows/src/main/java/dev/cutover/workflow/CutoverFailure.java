@@ -24,7 +24,9 @@ public enum CutoverFailure {
   COMMAND_FAILED(true),
   DATABASE_UNAVAILABLE(true),
   COPY_FAILED(true),
-  FRONT_DOOR_FAILED(true);
+  FRONT_DOOR_FAILED(true),
+  /** A PgBouncer PAUSE that could not finish in the plan's pauseTimeout; it was cancelled with RESUME. */
+  PAUSE_TIMED_OUT(false);
 
   private final boolean retryable;
 

@@ -72,6 +72,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private boolean rehearsal;
   private FingerprintGate proof;
   private MoveJournals journals;
+  private DatabaseDoorControl databaseDoor;
   private Phase phase = Phase.PREFLIGHT;
   private final List<Finding> findings = new ArrayList<>();
   private LogicalLag replication;
@@ -89,6 +90,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     move = new MoveRequest(plan, Workflow.getInfo().getRunId(), request.reverse());
     proof = new FingerprintGate(move, steps, fingerprints);
     journals = new MoveJournals(database, steps, move);
+    databaseDoor = new DatabaseDoorControl(move, steps, saga, summarized);
     steps.onChange(this::showProgress);
     try {
       if (request.recover() != null) {
@@ -196,7 +198,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private boolean preflight() {
     enter(Phase.PREFLIGHT);
     Preflight.Stubs stubs = new Preflight.Stubs(database, copies, boxes.hostsFor(plan.source()),
-        boxes.hostsFor(plan.target()), frontDoor,
+        boxes.hostsFor(plan.target()), frontDoor, databaseDoor.forPreflight(),
         queue -> summarized.of(HostActivities.class, ActivityPolicies.probe(queue)));
     Preflight.Limits limits = new Preflight.Limits(ActivityPolicies.INSPECTION.inner(), ActivityPolicies.PROBE.inner());
     return new Preflight(plan, steps.in(Phase.PREFLIGHT), stubs, limits, findings,
@@ -349,6 +351,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       steps.run(Phase.FREEZE, "hold requests at the front door", () -> frontDoor.hold(move.frontDoor(Side.TARGET)),
           r -> r.detail());
     }
+    databaseDoor.hold();
     boxes.stop(Phase.FREEZE, source, "app", source.app());
     for (NamedService writer : source.writers()) {
       boxes.stop(Phase.FREEZE, source, "writer " + writer.name(), writer.service());
@@ -397,6 +400,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         return null;
       }, r -> "accepts writes");
     }
+    // The door's clients write as soon as the target can take them, while its jobs and app start.
+    databaseDoor.switchOver();
     // Jobs first, so nothing due between the app's start and theirs is missed; the source's jobs and
     // writers were stopped in the freeze, so two of them never run at once.
     for (NamedService job : target.jobs()) {
@@ -466,6 +471,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     // The lost run's id names its target's marker, so that finishing it marks the same database live.
     move = new MoveRequest(plan, lostRun, decision.reverse());
     proof = new FingerprintGate(move, steps, fingerprints);
+    databaseDoor = new DatabaseDoorControl(move, steps, saga, summarized);
     journals.adopt(move, decision.journal());
     boolean finishing = decision.action() == Recovery.Action.FINISH;
     registerLostRunsChanges(decision.targetLive(), finishing);
@@ -509,6 +515,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     if (finishing) {
       return; // the freeze done again registers the rest, as the first freeze did
     }
+    databaseDoor.releaseOnRollback();
     boxes.startOnRollback(Phase.FREEZE, source, "app", source.app());
     for (NamedService writer : source.writers()) {
       boxes.startOnRollback(Phase.FREEZE, source, "writer " + writer.name(), writer.service());

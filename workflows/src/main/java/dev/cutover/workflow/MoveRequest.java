@@ -4,6 +4,7 @@ import dev.cutover.database.CopyActivities.CopyRequest;
 import dev.cutover.database.CopyActivities.LogicalRequest;
 import dev.cutover.database.DatabaseActivities.FenceRequest;
 import dev.cutover.database.DatabaseActivities.TargetRequest;
+import dev.cutover.frontdoor.DatabaseDoorActivities.DoorRequest;
 import dev.cutover.frontdoor.FrontDoorActivities.FrontDoorRequest;
 import dev.cutover.frontdoor.FrontDoorActivities.Side;
 import dev.cutover.plan.Box;
@@ -54,6 +55,12 @@ record MoveRequest(Plan plan, String moveId, boolean reverse) {
   FrontDoorRequest frontDoor(Side side) {
     Side written = !reverse ? side : side == Side.TARGET ? Side.SOURCE : Side.TARGET;
     return new FrontDoorRequest(plan.app(), plan.frontDoor(), written);
+  }
+
+  /** The database door led to {@code to}; the other box is the one no server connection may stay on. */
+  DoorRequest door(Box to) {
+    Box other = to == source() ? target() : source();
+    return new DoorRequest(plan.app(), plan.databaseDoor(), to.name(), to.database(), other.name(), other.database());
   }
 
   TargetRequest targetRequest() {

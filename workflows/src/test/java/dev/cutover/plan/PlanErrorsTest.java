@@ -330,4 +330,33 @@ class PlanErrorsTest {
     assertErrors(minimalWith("  name: arm", "  name: &box arm", "frontDoor:", "copy: *box\nfrontDoor:"),
         "plan.yaml:8: copy: anchors and aliases (*box) are not supported: write the value out");
   }
+
+  @Test
+  void aDatabaseDoorIsCheckedKeyByKey() {
+    assertErrors(minimalPlus(String.join("\n",
+            "databaseDoor:",
+            "  admin: {url: \"jdbc:postgresql://10.0.0.5:6432/game\", user: pgbouncer, password: hunter2}",
+            "  entry: \"game db\"",
+            "  configFile: etc/pgbouncer.ini",
+            "  pauseTimeout: 10m",
+            "")),
+        "plan.yaml:11: databaseDoor.admin.password: " + SECRETS + "passwordEnv (an environment variable) or"
+            + " passwordFile (a file)",
+        "plan.yaml:11: databaseDoor.admin.url: the admin console is the database named pgbouncer, e.g."
+            + " jdbc:postgresql://10.0.0.5:6432/pgbouncer; got 'jdbc:postgresql://10.0.0.5:6432/game'",
+        "plan.yaml:12: databaseDoor.entry: expected a PgBouncer database name: letters, digits, '_', '.' and '-';"
+            + " got 'game db'",
+        "plan.yaml:13: databaseDoor.configFile: expected an absolute path to the PgBouncer file holding the entry;"
+            + " got 'etc/pgbouncer.ini'",
+        "plan.yaml:14: databaseDoor.pauseTimeout: at most 5m: clients are held for the whole PAUSE");
+
+  }
+
+  @Test
+  void aDatabaseDoorNeedsItsEntryAndFile() {
+    assertErrors(minimalPlus("databaseDoor: {admin: {url: \"jdbc:postgresql://10.0.0.5:6432/pgbouncer\", user: pgbouncer,"
+            + " passwordEnv: PGBOUNCER_PASSWORD}}\n"),
+        "plan.yaml:10: databaseDoor.entry: missing required key 'entry'",
+        "plan.yaml:10: databaseDoor.configFile: missing required key 'configFile'");
+  }
 }

@@ -34,6 +34,7 @@ class ActivityPoliciesTest {
       FingerprintActivities.class, ActivityPolicies.FINGERPRINT,
       HostActivities.class, ActivityPolicies.HOSTS,
       FrontDoorActivities.class, ActivityPolicies.FRONT_DOOR,
+      dev.cutover.frontdoor.DatabaseDoorActivities.class, ActivityPolicies.DATABASE_DOOR,
       HealthActivities.class, ActivityPolicies.HEALTH,
       ScheduleActivities.class, ActivityPolicies.SCHEDULE);
 
@@ -67,6 +68,7 @@ class ActivityPoliciesTest {
     assertOuter(ActivityPolicies.PROBE, ActivityPolicies.probe("cutover-box"));
     assertOuter(ActivityPolicies.INITIAL_COPY, ActivityPolicies.COPY.get("AwaitInitialCopy"));
     assertOuter(ActivityPolicies.CATCH_UP, ActivityPolicies.COPY.get("CatchUp"));
+    assertOuter(ActivityPolicies.PAUSE, ActivityPolicies.DATABASE_DOOR.get("DatabaseDoorHold"));
   }
 
   private static void assertOuter(ActivityPolicies.Limit limit, ActivityOptions options) {
