@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
     name = "dev-server",
     mixinStandardHelpOptions = true,
     description = {
-      "Run a Temporal service on 127.0.0.1 for one machine: the Temporal CLI's when it is installed, else the embedded one.",
+      "Run a Temporal service on 127.0.0.1: the Temporal CLI's dev server if installed, else the SDK's.",
       "With `temporal` on PATH it runs `temporal server start-dev`, which keeps every move in a state file and",
       "has the web UI (port + 1000). Otherwise it runs the Java SDK's embedded service, in memory: if it stops,",
       "its moves are gone, and `cutover recover PLAN` finishes or undoes a lost one from the databases. A real",
