@@ -133,6 +133,16 @@ public final class Connections {
     return args;
   }
 
+  /**
+   * The environment for a libpq tool talking to a pooler's admin console (PgBouncer): no PGOPTIONS, which
+   * the console refuses as an unsupported startup parameter, and nothing to opt out of there.
+   */
+  public static Map<String, String> consoleEnv(Database db) {
+    Map<String, String> env = libpqEnv(db);
+    env.remove("PGOPTIONS");
+    return env;
+  }
+
   public static Map<String, String> libpqEnv(Database db) {
     Map<String, String> env = new HashMap<>();
     String password = password(db);

@@ -88,7 +88,7 @@ final class PgBouncerConsole {
       argv.addAll(List.of(timeout.toString(), "--kill-after=2", (deadline.toSeconds() + 5) + "s"));
     }
     argv.addAll(psql(List.of("-c", "PAUSE " + quote(entry))));
-    return ProcessRunner.start(argv, Connections.libpqEnv(admin));
+    return ProcessRunner.start(argv, Connections.consoleEnv(admin));
   }
 
   /** The end of what a finished pause's psql wrote to stderr, for a failure message. */
@@ -116,7 +116,7 @@ final class PgBouncerConsole {
   private record Attempt(int exitCode, String stdout, String stderr) {}
 
   private Attempt attempt(List<String> args, Duration timeout) {
-    ProcessRunner.Captured r = ProcessRunner.capture(psql(args), Connections.libpqEnv(admin), timeout,
+    ProcessRunner.Captured r = ProcessRunner.capture(psql(args), Connections.consoleEnv(admin), timeout,
         "psql to PgBouncer's admin console", 1 << 20);
     return new Attempt(r.exitCode(), new String(r.stdout(), StandardCharsets.UTF_8), r.stderrTail());
   }
