@@ -18,19 +18,27 @@ public record Plan(
     @JsonProperty(required = true) FrontDoor frontDoor,
     @JsonProperty(required = true) Health health,
     Confirm confirm,
-    DatabaseDoor databaseDoor) {
+    DatabaseDoor databaseDoor,
+    Freeze freeze) {
 
   public Plan {
     settle = settle == null ? Settle.NONE : settle;
     copy = copy == null ? Copy.DEFAULT : copy;
     verify = verify == null ? Verify.ALL : verify;
     confirm = confirm == null ? Confirm.DEFAULT : confirm;
+    freeze = freeze == null ? Freeze.NONE : freeze;
+  }
+
+  /** A plan without a blackout budget. */
+  public Plan(String app, Box source, Box target, Settle settle, Copy copy, Verify verify, FrontDoor frontDoor,
+      Health health, Confirm confirm, DatabaseDoor databaseDoor) {
+    this(app, source, target, settle, copy, verify, frontDoor, health, confirm, databaseDoor, null);
   }
 
   /** A plan without a database door (PgBouncer in front of the database). */
   public Plan(String app, Box source, Box target, Settle settle, Copy copy, Verify verify, FrontDoor frontDoor,
       Health health, Confirm confirm) {
-    this(app, source, target, settle, copy, verify, frontDoor, health, confirm, null);
+    this(app, source, target, settle, copy, verify, frontDoor, health, confirm, null, null);
   }
 
   /**
@@ -42,7 +50,7 @@ public record Plan(
     health.expectHeader().forEach((name, value) -> headers.put(name, swapName(value)));
     Health back = new Health(health.url(), headers, health.expectBody() == null ? null : swapName(health.expectBody()),
         health.consecutive(), health.interval(), health.timeout());
-    return new Plan(app, target, source, settle, copy, verify, frontDoor, back, confirm, databaseDoor);
+    return new Plan(app, target, source, settle, copy, verify, frontDoor, back, confirm, databaseDoor, freeze);
   }
 
   private String swapName(String value) {

@@ -85,6 +85,9 @@ final class PlanRules {
           "pauseTimeout", new FieldRule(PlanRules::pauseTimeoutProblem,
               schema -> schema.put("description", "at most " + Durations.format(MAX_PAUSE_TIMEOUT))))),
       Map.entry(Copy.class, Map.of("jobs", range(1, 64))),
+      Map.entry(Freeze.class, Map.of("maxBlackout", new FieldRule(PlanRules::maxBlackoutProblem,
+          schema -> schema.put("description", "from " + Durations.format(Freeze.LEAST) + " to "
+              + Durations.format(Freeze.MOST) + "; below the front door's hold (Caddy: 30s)")))),
       Map.entry(Health.class, Map.of("consecutive", range(1, null))));
 
   /** Which key each way of reaching a box cannot do without. */
@@ -159,6 +162,17 @@ final class PlanRules {
     }
     return JDBC_URL.matcher(url.asText()).matches() ? null
         : "expected a JDBC URL jdbc:postgresql://host[:port]/dbname[?params]; got '" + url.asText() + "'";
+  }
+
+  private static String maxBlackoutProblem(JsonNode value) {
+    try {
+      java.time.Duration budget = Durations.parse(value.asText());
+      return budget.compareTo(Freeze.LEAST) >= 0 && budget.compareTo(Freeze.MOST) <= 0 ? null
+          : "from " + Durations.format(Freeze.LEAST) + " to " + Durations.format(Freeze.MOST)
+              + ": a freeze cannot be shorter than its steps, and an hour without writes is not a blackout of seconds";
+    } catch (IllegalArgumentException e) {
+      return null; // reported by the duration check already
+    }
   }
 
   private static String pauseTimeoutProblem(JsonNode value) {

@@ -12,6 +12,7 @@ import dev.cutover.hosts.HostActivities;
 import dev.cutover.live.HealthActivities;
 import dev.cutover.live.HealthActivities.LiveRequest;
 import dev.cutover.plan.Box;
+import dev.cutover.plan.Durations;
 import dev.cutover.plan.NamedService;
 import dev.cutover.plan.Plan;
 import dev.cutover.preflight.Finding;
@@ -24,7 +25,11 @@ import dev.cutover.verify.DatabaseFingerprint;
 import dev.cutover.verify.FingerprintActivities;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,8 +122,10 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       settle();
       fingerprintBeforeFreeze();
       freeze();
-      copy();
-      verify();
+      withinBudget(() -> {
+        copy();
+        verify();
+      });
       switchOver();
       verifyLive();
       report();
@@ -361,6 +368,36 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     }
     saga.addCompensation(() -> undo("unfence source database", () -> database.unfence(move.fence(source))));
     steps.run(Phase.FREEZE, "fence source database", () -> database.fence(move.fence(source)), r -> r.summary());
+  }
+
+  /**
+   * Runs the freeze's long steps (copy, verify) against the plan's blackout budget ({@code freeze.maxBlackout}):
+   * when the budget runs out first, they are cancelled and the move rolls back, so the front door's held
+   * requests are answered by the source instead of timing out. Plans without a budget, and moves recorded
+   * before budgets existed, run the steps as they always did.
+   */
+  private void withinBudget(Runnable longSteps) {
+    Duration budget = plan.freeze().maxBlackout();
+    if (budget == null || Workflow.getVersion("freeze-budget", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      longSteps.run();
+      return;
+    }
+    long left = blackoutStartedAt + budget.toMillis() - Workflow.currentTimeMillis();
+    List<Promise<Void>> work = new ArrayList<>();
+    CancellationScope scope = Workflow.newCancellationScope(() -> work.add(Async.procedure(longSteps::run)));
+    scope.run();
+    Promise<Void> timer = Workflow.newTimer(Duration.ofMillis(Math.max(1, left)));
+    Promise.anyOf(work.get(0), timer).get();
+    if (work.get(0).isCompleted()) {
+      work.get(0).get();
+      return;
+    }
+    scope.cancel();
+    String during = steps.current() == null ? "" : ", during '" + steps.current() + "'";
+    throw new StopMove(Outcome.ROLLED_BACK, "the freeze ran past its budget (freeze.maxBlackout "
+        + Durations.format(budget) + "): " + (Workflow.currentTimeMillis() - blackoutStartedAt)
+        + " ms since it began" + during + "; rolled back so that " + plan.source().name()
+        + " answers the held requests");
   }
 
   private void copy() {

@@ -353,6 +353,13 @@ class PlanErrorsTest {
   }
 
   @Test
+  void aBlackoutBudgetIsBetweenASecondAndAnHour() {
+    assertErrors(minimalPlus("freeze: {maxBlackout: 500ms}\n"),
+        "plan.yaml:10: freeze.maxBlackout: from 1s to 1h: a freeze cannot be shorter than its steps, and an hour"
+            + " without writes is not a blackout of seconds");
+  }
+
+  @Test
   void aDatabaseDoorNeedsItsEntryAndFile() {
     assertErrors(minimalPlus("databaseDoor: {admin: {url: \"jdbc:postgresql://10.0.0.5:6432/pgbouncer\", user: pgbouncer,"
             + " passwordEnv: PGBOUNCER_PASSWORD}}\n"),

@@ -1,0 +1,65 @@
+package dev.cutover.workflow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.when;
+
+import dev.cutover.database.CopyActivities.CopyResult;
+import dev.cutover.plan.Freeze;
+import dev.cutover.plan.Plan;
+import io.temporal.activity.Activity;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The blackout budget: a freeze that runs past {@code freeze.maxBlackout} rolls back instead of holding on. */
+class FreezeBudgetTest extends MockedMove {
+
+  @Test
+  void aCopyThatOverrunsTheBudgetIsCancelledAndTheSourceServesAgain() {
+    AtomicInteger calls = new AtomicInteger();
+    when(copies.copy(any())).thenAnswer(i -> {
+      if (calls.incrementAndGet() == 1) {
+        return record("copy", new CopyResult(100, 3, 10, 20)); // the rehearsal, before the gate
+      }
+      journal.add("copy (slow)");
+      long until = System.currentTimeMillis() + 20_000;
+      while (System.currentTimeMillis() < until) {
+        Activity.getExecutionContext().heartbeat(null); // throws once the workflow cancels the copy
+        Thread.sleep(50);
+      }
+      return new CopyResult(100, 3, 10, 20);
+    });
+    CutoverWorkflow workflow = start(withBudget(plan(), Duration.ofSeconds(2)));
+    awaitGate(workflow);
+    journal.clear();
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.ROLLED_BACK, result.outcome(), result.summary());
+    assertTrue(result.summary().startsWith("the freeze ran past its budget (freeze.maxBlackout 2s)"), result.summary());
+    assertTrue(result.summary().contains("during 'dump and restore'"), result.summary());
+    assertEquals(List.of("front door: hold", "home: stop app", "home: stop writer nightly", "home: stop job scoring",
+        "fence home", "copy (slow)", "unfence home", "home: start job scoring", "home: start writer nightly",
+        "home: start app", "front door -> SOURCE", "drop target"), journal);
+  }
+
+  @Test
+  void aFreezeWithinItsBudgetCompletes() {
+    CutoverWorkflow workflow = start(withBudget(plan(), Duration.ofMinutes(5)));
+    awaitGate(workflow);
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
+  }
+
+  private static Plan withBudget(Plan p, Duration budget) {
+    return new Plan(p.app(), p.source(), p.target(), p.settle(), p.copy(), p.verify(), p.frontDoor(), p.health(),
+        p.confirm(), p.databaseDoor(), new Freeze(budget));
+  }
+}
