@@ -76,11 +76,12 @@ final class CatchUp {
       }
       int sequences = Sequences.copy(source, target);
       long largeObjects = LargeObjects.copy(source, target);
+      int views = MaterializedViews.copy(source, target);
       ReplicationCleanup.dropSourceSide(source, name);
       Fence.fence(target, r.app());
       long total = (System.nanoTime() - started) / 1_000_000;
-      log.info("caught up {} at {}: waited {} ms, {} sequences, {} large objects, {} ms in all",
-          r.app(), fenceLsn, waitMillis, sequences, largeObjects, total);
+      log.info("caught up {} at {}: waited {} ms, {} sequences, {} large objects, {} materialized views refreshed,"
+          + " {} ms in all", r.app(), fenceLsn, waitMillis, sequences, largeObjects, views, total);
       return new LogicalCaughtUp(alreadyDone, fenceLsn, sequences, largeObjects, waitMillis, total);
     } catch (SQLException e) {
       throw CutoverFailure.DATABASE_UNAVAILABLE.failure("catching up " + r.targetBox() + ": " + e.getMessage(), e);
