@@ -78,6 +78,7 @@ final class CatchUp {
       long largeObjects = LargeObjects.copy(source, target);
       int views = MaterializedViews.copy(source, target);
       ReplicationCleanup.dropSourceSide(source, name);
+      ReplicationCatalog.matchIdentities(source, target);
       Fence.fence(target, r.app());
       long total = (System.nanoTime() - started) / 1_000_000;
       log.info("caught up {} at {}: waited {} ms, {} sequences, {} large objects, {} materialized views refreshed,"

@@ -65,6 +65,18 @@ class WholeDatabaseTest {
     assertEquals(text(clusters.home(), name, rows), text(clusters.arm(), name, rows));
   }
 
+  @org.junit.jupiter.api.Test
+  void aFullReplicaIdentityGivenForTheMoveIsNotLeftOnTheTarget() throws Exception {
+    String name = "shop" + ++run;
+    Database source = clusters.home().createDatabase(name, c -> SampleSchema.create(c, true));
+    move(Way.LOGICAL, name, source);
+
+    String identities = "SELECT string_agg(c.relname || '=' || c.relreplident::text, ',' ORDER BY c.relname) FROM pg_class c"
+        + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public'";
+    assertTrue(text(clusters.home(), name, identities).contains("rental_log=d"));
+    assertEquals(text(clusters.home(), name, identities), text(clusters.arm(), name, identities));
+  }
+
   /** Moves {@code name} from home to arm the given way; the source ends fenced. */
   private Database move(Way way, String name, Database source) throws Exception {
     Database target = clusters.arm().database(name);

@@ -8,7 +8,7 @@ import java.sql.Statement;
  * A rental-shop schema in the manner of the public sample databases (written here): an enum and a domain,
  * a full-text column kept by a trigger, a trigger that stamps updates, a partitioned table, a view, a
  * populated materialized view over three tables and one left unpopulated, a function, a row-level security
- * policy, a sequence whose next call is its start (is_called false), a grant to a role, and, when asked,
+ * policy, a sequence whose next call is its start (is_called false), a grant to a role, a table without a key, and, when asked,
  * large objects. The objects the whole-database proof must see beyond table rows.
  */
 public final class SampleSchema {
@@ -65,6 +65,8 @@ public final class SampleSchema {
       s.execute("ALTER TABLE staff ENABLE ROW LEVEL SECURITY");
       s.execute("CREATE POLICY staff_own_store ON staff USING (store = 1)");
       s.execute("CREATE SEQUENCE invoice_numbers START 5000");
+      s.execute("CREATE TABLE rental_log (film_id int, note text)");
+      s.execute("INSERT INTO rental_log SELECT 1 + g % 1000, 'rented' FROM generate_series(1, 300) g");
       s.execute("GRANT SELECT ON film, film_list TO " + READER);
       s.execute("COMMENT ON TABLE film IS 'every film the shop rents'");
       s.execute("CREATE TABLE store (store_id int PRIMARY KEY, logo oid)");
