@@ -4,6 +4,8 @@ import dev.cutover.plan.Verify;
 import dev.cutover.support.DaemonPool;
 import dev.cutover.verify.DatabaseFingerprint;
 import dev.cutover.verify.TableFingerprint;
+import dev.cutover.workflow.CutoverFailure;
+import io.temporal.failure.ApplicationFailure;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -144,7 +146,7 @@ final class Fingerprinter {
             split.upper(connection, layout, options, counted, tick);
           } else {
             split.lower(connection, layout, options, counted, tick, () -> report.accept(status.get()));
-            split.sums = sums(connection, table.from(), Catalog.sumsFor(verify, table));
+            split.sums = sums(connection, table, Catalog.sumsFor(verify, table));
           }
           bytes.addAndGet(counted[0]);
           if (split == null || split.pieces.decrementAndGet() == 0) {
@@ -275,6 +277,10 @@ final class Fingerprinter {
         throw new SQLException("interrupted while fingerprinting", e);
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
+        if (cause instanceof ApplicationFailure typed) {
+          // Already says what is wrong (a plan's sum column, say): keep its type.
+          throw typed;
+        }
         throw cause instanceof SQLException sql ? sql : new SQLException(String.valueOf(cause.getMessage()), cause);
       }
     }
@@ -340,7 +346,7 @@ final class Fingerprinter {
     stream(c, layout, where, chunker, bytes, progress);
     chunker.finish();
     return new TableFingerprint(layout.table().qualifiedName(), chunker.rows,
-        sums(c, layout.table().from(), sumColumns), chunker.tableHash(), chunker.chunks);
+        sums(c, layout.table(), sumColumns), chunker.tableHash(), chunker.chunks);
   }
 
   /** Feeds the rows {@code where} selects (all when null) to {@code chunker}, adding the bytes read. */
@@ -363,15 +369,45 @@ final class Fingerprinter {
     progress.accept(bytes[0]);
   }
 
-  private static Map<String, String> sums(Connection c, String from, List<String> columns) throws SQLException {
+  /**
+   * The plan's column sums, each exact, so that equal data always gives equal text. Integers and numeric
+   * are summed as they are. A floating-point sum depends on the order rows are added in (a parallel
+   * aggregate adds them in a different order each run), so a float column is summed as numeric over each
+   * value's shortest exact text (the session's {@code extra_float_digits} is fixed, so equal doubles give
+   * equal text and different ones different text). Other types have no sum: refused by name.
+   */
+  private static Map<String, String> sums(Connection c, Table table, List<String> columns) throws SQLException {
     Map<String, String> out = new LinkedHashMap<>();
     for (String column : columns) {
+      String type = sumType(c, table, column);
+      String expression = switch (type) {
+        case "smallint", "integer", "bigint", "numeric" -> Sql.ident(column);
+        case "real", "double precision" -> Sql.ident(column) + "::text::numeric";
+        default -> throw CutoverFailure.INVALID_PLAN.failure("verify.sums." + table.qualifiedName() + ": column "
+            + column + " is " + type + "; only integer, numeric, real and double precision columns have an exact sum");
+      };
       try (Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT sum(" + Sql.ident(column) + ")::text FROM " + from)) {
+          ResultSet rs = s.executeQuery("SELECT sum(" + expression + ")::text FROM " + table.from())) {
         rs.next();
         out.put(column, rs.getString(1) == null ? "null" : rs.getString(1));
       }
     }
     return out;
+  }
+
+  /** The column's type, or its domain's base type; refused when the table has no such column. */
+  private static String sumType(Connection c, Table table, String column) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT format_type(CASE WHEN t.typtype = 'd' THEN t.typbasetype"
+        + " ELSE t.oid END, NULL) FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+        + " WHERE a.attrelid = ?::oid AND a.attname = ? AND a.attnum > 0 AND NOT a.attisdropped")) {
+      ps.setLong(1, table.oid());
+      ps.setString(2, column);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw CutoverFailure.INVALID_PLAN.failure("verify.sums." + table.qualifiedName() + ": no column " + column);
+        }
+        return rs.getString(1);
+      }
+    }
   }
 }
