@@ -3,6 +3,7 @@ package dev.cutover.database;
 import dev.cutover.plan.Verify;
 import dev.cutover.support.DaemonPool;
 import dev.cutover.verify.DatabaseFingerprint;
+import dev.cutover.verify.DatabaseObject;
 import dev.cutover.verify.TableFingerprint;
 import dev.cutover.workflow.CutoverFailure;
 import io.temporal.failure.ApplicationFailure;
@@ -92,6 +93,15 @@ final class Fingerprinter {
    */
   static DatabaseFingerprint fingerprint(Connection c, Opener more, String box, Verify verify, Options options,
       Consumer<String> progress) throws SQLException {
+    return fingerprint(c, more, box, verify, false, false, options, progress);
+  }
+
+  /**
+   * With {@code objects}, the database's other objects too ({@link SchemaObjects}), read by this connection in
+   * the same snapshot once its share of the tables is done (owners and grants with {@code owners}).
+   */
+  static DatabaseFingerprint fingerprint(Connection c, Opener more, String box, Verify verify, boolean objects,
+      boolean owners, Options options, Consumer<String> progress) throws SQLException {
     long started = System.nanoTime();
     Snapshots.snapshot(c);
     AtomicLong bytes = new AtomicLong();
@@ -156,6 +166,9 @@ final class Fingerprinter {
       };
       planned.complete(new ConcurrentLinkedQueue<>(pieces));
       work[0].run(c, planned.join(), progress);
+      long[] objectBytes = {0};
+      List<DatabaseObject> found = objects ? SchemaObjects.read(c, owners, options, objectBytes) : null;
+      bytes.addAndGet(objectBytes[0]);
       for (Future<?> helper : running) {
         awaitHelper(helper, () -> progress.accept(status.get()));
       }
@@ -164,7 +177,7 @@ final class Fingerprinter {
           out[piece.index()] = piece.split().fingerprint(layouts.get(tables.get(piece.index()).oid()));
         }
       }
-      return new DatabaseFingerprint(box, List.of(out), bytes.get(), (System.nanoTime() - started) / 1_000_000);
+      return new DatabaseFingerprint(box, List.of(out), bytes.get(), (System.nanoTime() - started) / 1_000_000, found);
     } finally {
       // A helper still waiting for the plan (this side failed first) finds nothing to do.
       planned.complete(new ConcurrentLinkedQueue<>());

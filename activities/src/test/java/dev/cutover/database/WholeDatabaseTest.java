@@ -10,6 +10,13 @@ import dev.cutover.database.CopyActivities.LogicalWaitRequest;
 import dev.cutover.database.DatabaseActivities.FenceRequest;
 import dev.cutover.plan.Copy;
 import dev.cutover.plan.Database;
+import dev.cutover.plan.Verify;
+import dev.cutover.verify.Comparisons;
+import dev.cutover.verify.DatabaseFingerprint;
+import dev.cutover.verify.DatabaseObject;
+import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
+import dev.cutover.verify.ObjectComparisons;
+import java.util.List;
 import dev.cutover.testing.PostgresClusters;
 import dev.cutover.testing.SampleSchema;
 import java.sql.Connection;
@@ -34,6 +41,7 @@ class WholeDatabaseTest {
 
   private final DatabaseActivitiesImpl activities = new DatabaseActivitiesImpl();
   private final CopyActivitiesImpl copies = new CopyActivitiesImpl();
+  private final FingerprintActivitiesImpl fingerprints = new FingerprintActivitiesImpl();
 
   /** The three ways a copy is made: the streamed dump, the COPY pipes, logical replication. */
   enum Way {
@@ -63,6 +71,16 @@ class WholeDatabaseTest {
     String rows = "SELECT string_agg(category || ':' || total_sales || ':' || payments, ',' ORDER BY category)"
         + " FROM sales_by_category";
     assertEquals(text(clusters.home(), name, rows), text(clusters.arm(), name, rows));
+
+    // The proof agrees: every table and every object, the materialized views' rows among them.
+    DatabaseFingerprint home = fingerprints.fingerprint(new FingerprintRequest("home", source, Verify.ALL, true, false));
+    DatabaseFingerprint arm = fingerprints.fingerprint(new FingerprintRequest("arm", target, Verify.ALL, true, false));
+    assertTrue(Comparisons.allMatch(Comparisons.compare(home, arm)), Comparisons.compare(home, arm).toString());
+    assertEquals(List.of(), ObjectComparisons.compare(home, arm));
+    DatabaseObject view = home.objects().stream().filter(o -> o.key().equals("materialized view public.sales_by_category"))
+        .findFirst().orElseThrow();
+    assertEquals("16", view.properties().get("rows"), view.toString());
+    assertEquals("true", view.properties().get("populated"), view.toString());
   }
 
   @org.junit.jupiter.api.Test
