@@ -134,6 +134,27 @@ class MoveEndToEndTest {
   }
 
   @Test
+  void aSequenceResetOnTheTargetFailsTheVerifyGateNamingItThoughEveryRowMatches() throws Exception {
+    scenario.start(DemoWorld.Options.forTests());
+    DemoWorld world = scenario.world;
+    try (PlainWorker worker = new PlainWorker(scenario.address,
+        new TamperingCopy(world.arm(), "SELECT setval('predictions_id_seq', 1)"))) {
+      Cli finished = scenario.confirmedMove();
+      DemoReport report = scenario.finish();
+
+      assertEquals(3, finished.exitCode(), finished.out() + finished.err());
+      assertTrue(finished.out().contains("verify gate failed: fingerprints differ: sequence public.predictions_id_seq:"
+          + " last_value "), finished.out());
+      assertTrue(finished.out().contains(", 1 on arm"), finished.out());
+      assertTrue(finished.out().contains("ROLLED_BACK"), finished.out());
+      assertNothingLostAndOneWriter(report);
+      assertEquals("home", report.liveBox());
+      assertAcceptsWrites(world.home());
+      assertFalse(targetExists(world));
+    }
+  }
+
+  @Test
   void aRollbackAfterTheSwitchBringsBackEverythingPlayersDidOnArm() throws Exception {
     DemoWorld world = scenario.startUnderLoad(DemoWorld.Options.forTests());
     assertEquals(0, scenario.confirmedMove().exitCode());
@@ -224,12 +245,19 @@ class MoveEndToEndTest {
   }
 
   /** The real copy, then one changed row on the target, on the final copy only (not the rehearsal). */
+  /** Changes the target behind the final copy's back (the second copy; the first is the rehearsal). */
   static final class TamperingCopy extends CopyActivitiesImpl {
     private final LocalCluster target;
+    private final String change;
     private final AtomicInteger copies = new AtomicInteger();
 
     TamperingCopy(LocalCluster target) {
+      this(target, "UPDATE predictions SET points_awarded = points_awarded + 1 WHERE id = 42");
+    }
+
+    TamperingCopy(LocalCluster target, String change) {
       this.target = target;
+      this.change = change;
     }
 
     @Override
@@ -238,7 +266,7 @@ class MoveEndToEndTest {
       if (copies.incrementAndGet() == 2) {
         try (Connection c = target.connect(DemoWorld.DATABASE); Statement s = c.createStatement()) {
           s.execute("SET default_transaction_read_only = off");
-          s.execute("UPDATE predictions SET points_awarded = points_awarded + 1 WHERE id = 42");
+          s.execute(change);
         } catch (SQLException e) {
           throw new IllegalStateException(e);
         }
