@@ -21,11 +21,22 @@ final class LargeObjects {
   private LargeObjects() {}
 
   static long copy(Connection source, Connection target) throws SQLException {
+    return copy(source, target, false);
+  }
+
+  /**
+   * With {@code keepOwners} ({@code copy.owner: keep}) each one gets the source's owner, as a restore with
+   * owners would give it; otherwise it belongs to the mover, as after {@code pg_restore --no-owner}.
+   */
+  static long copy(Connection source, Connection target, boolean keepOwners) throws SQLException {
     List<Long> oids = new ArrayList<>();
+    List<String> owners = new ArrayList<>();
     try (Statement s = source.createStatement();
-        ResultSet rs = s.executeQuery("SELECT oid::bigint FROM pg_largeobject_metadata ORDER BY 1")) {
+        ResultSet rs = s.executeQuery("SELECT oid::bigint, quote_ident(pg_get_userbyid(lomowner))"
+            + " FROM pg_largeobject_metadata ORDER BY 1")) {
       while (rs.next()) {
         oids.add(rs.getLong(1));
+        owners.add(rs.getString(2));
       }
     }
     if (oids.isEmpty()) {
@@ -38,7 +49,8 @@ final class LargeObjects {
             "SELECT lo_unlink(oid) FROM pg_largeobject_metadata WHERE oid = ?::oid");
         PreparedStatement create = target.prepareStatement("SELECT lo_create(?::oid)");
         PreparedStatement write = target.prepareStatement("SELECT lo_put(?::oid, ?, ?)")) {
-      for (long oid : oids) {
+      for (int i = 0; i < oids.size(); i++) {
+        long oid = oids.get(i);
         drop.setLong(1, oid);
         drop.execute();
         create.setLong(1, oid);
@@ -60,6 +72,12 @@ final class LargeObjects {
           }
           if (chunk.length < LARGE_OBJECT_CHUNK) {
             break;
+          }
+        }
+        if (keepOwners) {
+          try (Statement s = target.createStatement()) {
+            // The oid is a number and the role came from quote_ident.
+            s.execute("ALTER LARGE OBJECT " + oid + " OWNER TO " + owners.get(i));
           }
         }
         target.commit();

@@ -46,7 +46,7 @@ final class SchemaObjects {
 
   /** Every query: kind, name, then properties; {@code owner}, {@code acl} and {@code *acl} columns only with owners. */
   private static final List<String> QUERIES = List.of(
-      "SELECT 'schema', n.nspname, pg_get_userbyid(n.nspowner) AS owner, n.nspacl::text AS acl,"
+      "SELECT 'schema', n.nspname, pg_get_userbyid(n.nspowner) AS owner, " + acl("n.nspacl", "'n'", "n.nspowner") + " AS acl,"
           + " obj_description(n.oid, 'pg_namespace') AS comment FROM pg_namespace n WHERE "
           + Catalog.userSchema("n.nspname") + notFromExtension("pg_namespace", "n.oid"),
       "SELECT 'extension', e.extname, e.extversion AS version, n.nspname AS schema FROM pg_extension e"
@@ -65,7 +65,7 @@ final class SchemaObjects {
           + " array_to_string(c.reloptions, ', ') AS options,"
           + " CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS definition,"
           + " CASE WHEN c.relkind = 'm' THEN c.relispopulated::text END AS populated,"
-          + " pg_get_userbyid(c.relowner) AS owner, c.relacl::text AS acl,"
+          + " pg_get_userbyid(c.relowner) AS owner, " + acl("c.relacl", "'r'", "c.relowner") + " AS acl,"
           + " obj_description(c.oid, 'pg_class') AS comment"
           + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
           + " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND " + Catalog.userSchema("n.nspname")
@@ -109,7 +109,8 @@ final class SchemaObjects {
           + " CASE WHEN p.prokind IN ('f', 'p', 'w') THEN pg_get_functiondef(p.oid)"
           + "   ELSE (SELECT concat_ws(' ', a.aggtransfn, a.aggfinalfn, format_type(a.aggtranstype, NULL), a.agginitval)"
           + "     FROM pg_aggregate a WHERE a.aggfnoid = p.oid) END AS definition,"
-          + " pg_get_userbyid(p.proowner) AS owner, p.proacl::text AS acl, obj_description(p.oid, 'pg_proc') AS comment"
+          + " pg_get_userbyid(p.proowner) AS owner, " + acl("p.proacl", "'f'", "p.proowner")
+          + " AS acl, obj_description(p.oid, 'pg_proc') AS comment"
           + " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
           + " WHERE " + Catalog.userSchema("n.nspname") + notFromExtension("pg_proc", "p.oid"),
       // Types of their own: enums, domains, composites made by CREATE TYPE, ranges. Not arrays, nor tables' row types.
@@ -124,7 +125,8 @@ final class SchemaObjects {
           + "     AND NOT a.attisdropped)"
           + "   WHEN 'r' THEN (SELECT format_type(r.rngsubtype, NULL) FROM pg_range r WHERE r.rngtypid = t.oid) END"
           + "   AS definition,"
-          + " pg_get_userbyid(t.typowner) AS owner, t.typacl::text AS acl, obj_description(t.oid, 'pg_type') AS comment"
+          + " pg_get_userbyid(t.typowner) AS owner, " + acl("t.typacl", "'T'", "t.typowner")
+          + " AS acl, obj_description(t.oid, 'pg_type') AS comment"
           + " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
           + " WHERE t.typtype IN ('e', 'd', 'c', 'r', 'b', 'm') AND " + Catalog.userSchema("n.nspname")
           + " AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')"
@@ -138,7 +140,8 @@ final class SchemaObjects {
           + "   JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid"
           + "   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')"
           + "   AND d.refclassid = 'pg_class'::regclass LIMIT 1) AS \"owned by\","
-          + " pg_get_userbyid(c.relowner) AS owner, c.relacl::text AS acl, obj_description(c.oid, 'pg_class') AS comment"
+          + " pg_get_userbyid(c.relowner) AS owner, " + acl("c.relacl", "'s'", "c.relowner") + " AS acl,"
+          + " obj_description(c.oid, 'pg_class') AS comment"
           + " FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
           + " WHERE " + Catalog.userSchema("n.nspname") + notFromExtension("pg_class", "c.oid"),
       "SELECT 'default privileges', concat_ws(' ', 'of', pg_get_userbyid(d.defaclrole), 'in',"
@@ -174,6 +177,16 @@ final class SchemaObjects {
           + " JOIN pg_namespace n ON n.oid = c.relnamespace"
           + " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped"
           + " AND a.attacl IS NOT NULL AND " + Catalog.userSchema("n.nspname"));
+
+  /**
+   * An object's grants as sorted text. No grants stored (null) means the default ones, and an owner change can
+   * store exactly the default, which pg_dump then leaves out: both read as {@code acldefault}, so the two
+   * spellings of the same rights compare equal.
+   */
+  private static String acl(String column, String type, String owner) {
+    return "(SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(coalesce(" + column + ", acldefault("
+        + type + ", " + owner + "))) a)";
+  }
 
   /** Properties that exist only to compare owners and grants. */
   private static boolean ownership(String property) {
@@ -254,7 +267,8 @@ final class SchemaObjects {
       boolean owners) throws SQLException {
     List<String[]> found = new ArrayList<>();
     try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT oid::bigint::text, pg_get_userbyid(lomowner), lomacl::text"
+        ResultSet rs = s.executeQuery("SELECT oid::bigint::text, pg_get_userbyid(lomowner),"
+            + " " + acl("lomacl", "'L'", "lomowner")
             + " FROM pg_largeobject_metadata ORDER BY oid")) {
       while (rs.next()) {
         found.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});

@@ -77,7 +77,7 @@ class ObjectProofTest {
       "a constraint dropped    | ALTER TABLE film DROP CONSTRAINT film_rate_positive"
           + " | constraint film_rate_positive on public.film: missing on arm",
       "a grant revoked         | REVOKE SELECT ON film FROM sample_reader"
-          + " | table public.film: acl {cutover=arwdDxt/cutover,sample_reader=r/cutover} on home, {cutover=arwdDxt/cutover} on arm",
+          + " | table public.film: acl cutover=arwdDxt/cutover,sample_reader=r/cutover on home, cutover=arwdDxt/cutover on arm",
       "a matview unpopulated   | REFRESH MATERIALIZED VIEW sales_by_category WITH NO DATA"
           + " | materialized view public.sales_by_category: content missing on arm; populated true on home, false on arm",
       "a function changed      | CREATE OR REPLACE FUNCTION film_in_stock(p_film_id int) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT true $$"

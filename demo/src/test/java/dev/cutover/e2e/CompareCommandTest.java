@@ -98,7 +98,7 @@ class CompareCommandTest {
         {"DROP INDEX film_title_idx", "differs: index public.film_title_idx: missing on arm"},
         {"ALTER TABLE film DROP CONSTRAINT film_rate_positive",
             "differs: constraint film_rate_positive on public.film: missing on arm"},
-        {"REVOKE SELECT ON film FROM " + SampleSchema.READER, "differs: table public.film: acl {"},
+        {"REVOKE SELECT ON film FROM " + SampleSchema.READER, "differs: table public.film: acl "},
         {"REFRESH MATERIALIZED VIEW sales_by_category WITH NO DATA",
             "differs: materialized view public.sales_by_category: content missing on arm; populated true on home, false on arm"},
     };
