@@ -141,6 +141,7 @@ class MoveEndToEndTest {
         new TamperingCopy(world.arm(), "SELECT setval('predictions_id_seq', 1)"))) {
       Cli finished = scenario.confirmedMove();
       DemoReport report = scenario.finish();
+      Histories.record(scenario.address, "cutover-game", "verify-objects-rollback");
 
       assertEquals(3, finished.exitCode(), finished.out() + finished.err());
       assertTrue(finished.out().contains("verify gate failed: fingerprints differ: sequence public.predictions_id_seq:"
