@@ -32,7 +32,7 @@ class ReplayTest {
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"happy-path", "abort-at-gate", "verify-failure-rollback", "stale-gate",
-      "rollback-after-switch", "logical", "logical-recheck", "logical-narrowed"})
+      "rollback-after-switch", "logical", "logical-recheck", "logical-narrowed", "verify-objects-rollback"})
   void recordedMovesReplayAgainstTheCurrentWorkflow(String name) throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history(name), CutoverWorkflowImpl.class);
   }
