@@ -5,7 +5,6 @@ import dev.cutover.support.DaemonPool;
 import dev.cutover.verify.DatabaseFingerprint;
 import dev.cutover.verify.DatabaseObject;
 import dev.cutover.verify.TableFingerprint;
-import dev.cutover.workflow.CutoverFailure;
 import io.temporal.failure.ApplicationFailure;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,7 +14,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -156,7 +154,7 @@ final class Fingerprinter {
             split.upper(connection, layout, options, counted, tick);
           } else {
             split.lower(connection, layout, options, counted, tick, () -> report.accept(status.get()));
-            split.sums = sums(connection, table, Catalog.sumsFor(verify, table));
+            split.sums = Sums.of(connection, table, Catalog.sumsFor(verify, table));
           }
           bytes.addAndGet(counted[0]);
           if (split == null || split.pieces.decrementAndGet() == 0) {
@@ -167,7 +165,7 @@ final class Fingerprinter {
       planned.complete(new ConcurrentLinkedQueue<>(pieces));
       work[0].run(c, planned.join(), progress);
       long[] objectBytes = {0};
-      List<DatabaseObject> found = objects ? SchemaObjects.read(c, owners, options, objectBytes) : null;
+      List<DatabaseObject> found = objects ? SchemaObjects.read(c, owners, rowHasher(options, objectBytes)) : null;
       bytes.addAndGet(objectBytes[0]);
       for (Future<?> helper : running) {
         awaitHelper(helper, () -> progress.accept(status.get()));
@@ -352,6 +350,11 @@ final class Fingerprinter {
   }
 
 
+  /** Every row of a relation, hashed as {@link #table} does, for the objects' materialized views. */
+  static SchemaObjects.RowHasher rowHasher(Options options, long[] bytes) {
+    return (c, layout) -> table(c, layout, null, List.of(), options, bytes, b -> { });
+  }
+
   /** The table's rows, or only those of {@code where} (a condition on {@code t}), hashed in key order. */
   static TableFingerprint table(Connection c, Layout layout, String where, List<String> sumColumns, Options options,
       long[] bytes, Consumer<Long> progress) throws SQLException {
@@ -359,7 +362,7 @@ final class Fingerprinter {
     stream(c, layout, where, chunker, bytes, progress);
     chunker.finish();
     return new TableFingerprint(layout.table().qualifiedName(), chunker.rows,
-        sums(c, layout.table(), sumColumns), chunker.tableHash(), chunker.chunks);
+        Sums.of(c, layout.table(), sumColumns), chunker.tableHash(), chunker.chunks);
   }
 
   /** Feeds the rows {@code where} selects (all when null) to {@code chunker}, adding the bytes read. */
@@ -380,47 +383,5 @@ final class Fingerprinter {
         ? BinaryCopy.stream(c, layout.select(where), layout.keyFields(), sink)
         : BinaryCopy.stream(c, layout.selectColumns(where), keys, sink);
     progress.accept(bytes[0]);
-  }
-
-  /**
-   * The plan's column sums, each exact, so that equal data always gives equal text. Integers and numeric
-   * are summed as they are. A floating-point sum depends on the order rows are added in (a parallel
-   * aggregate adds them in a different order each run), so a float column is summed as numeric over each
-   * value's shortest exact text (the session's {@code extra_float_digits} is fixed, so equal doubles give
-   * equal text and different ones different text). Other types have no sum: refused by name.
-   */
-  private static Map<String, String> sums(Connection c, Table table, List<String> columns) throws SQLException {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (String column : columns) {
-      String type = sumType(c, table, column);
-      String expression = switch (type) {
-        case "smallint", "integer", "bigint", "numeric" -> Sql.ident(column);
-        case "real", "double precision" -> Sql.ident(column) + "::text::numeric";
-        default -> throw CutoverFailure.INVALID_PLAN.failure("verify.sums." + table.qualifiedName() + ": column "
-            + column + " is " + type + "; only integer, numeric, real and double precision columns have an exact sum");
-      };
-      try (Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT sum(" + expression + ")::text FROM " + table.from())) {
-        rs.next();
-        out.put(column, rs.getString(1) == null ? "null" : rs.getString(1));
-      }
-    }
-    return out;
-  }
-
-  /** The column's type, or its domain's base type; refused when the table has no such column. */
-  private static String sumType(Connection c, Table table, String column) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT format_type(CASE WHEN t.typtype = 'd' THEN t.typbasetype"
-        + " ELSE t.oid END, NULL) FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
-        + " WHERE a.attrelid = ?::oid AND a.attname = ? AND a.attnum > 0 AND NOT a.attisdropped")) {
-      ps.setLong(1, table.oid());
-      ps.setString(2, column);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          throw CutoverFailure.INVALID_PLAN.failure("verify.sums." + table.qualifiedName() + ": no column " + column);
-        }
-        return rs.getString(1);
-      }
-    }
   }
 }

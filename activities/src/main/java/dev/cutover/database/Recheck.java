@@ -99,8 +99,8 @@ final class Recheck {
       }
       // The objects whole, in the same snapshots: they are small next to the rows (a catalog read, the
       // sequences, large objects and materialized views), and no change log sees DDL or sequences.
-      List<DatabaseObject> sourceObjects = r.objects() ? SchemaObjects.read(source, r.owners(), options, bytes) : null;
-      List<DatabaseObject> targetObjects = r.objects() ? SchemaObjects.read(target, r.owners(), options, bytes) : null;
+      List<DatabaseObject> sourceObjects = r.objects() ? SchemaObjects.read(source, r.owners(), Fingerprinter.rowHasher(options, bytes)) : null;
+      List<DatabaseObject> targetObjects = r.objects() ? SchemaObjects.read(target, r.owners(), Fingerprinter.rowHasher(options, bytes)) : null;
       source.rollback();
       target.rollback();
       return new ChangesVerified(out, sourceChanges.changes() + targetChanges.changes(), bytes[0],

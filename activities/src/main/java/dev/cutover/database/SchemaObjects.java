@@ -2,6 +2,7 @@ package dev.cutover.database;
 
 import dev.cutover.verify.DatabaseObject;
 import dev.cutover.verify.ObjectComparisons;
+import dev.cutover.verify.TableFingerprint;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Connection;
@@ -195,10 +196,15 @@ final class SchemaObjects {
 
   /**
    * Every object, and their data that is not in any table: sequences' values, large objects' contents and
-   * owners, populated materialized views' rows (hashed as a table's would be, see {@link Fingerprinter}).
+   * owners, populated materialized views' rows (hashed by {@code rows}, as a table without a key is).
    */
-  static List<DatabaseObject> read(Connection c, boolean owners, Fingerprinter.Options options, long[] bytes)
-      throws SQLException {
+  /** Hashes a relation's rows as the table fingerprint does: {@link Fingerprinter} passes its own. */
+  @FunctionalInterface
+  interface RowHasher {
+    TableFingerprint hash(Connection c, Layout layout) throws SQLException;
+  }
+
+  static List<DatabaseObject> read(Connection c, boolean owners, RowHasher rows) throws SQLException {
     Map<String, String[]> names = new LinkedHashMap<>();
     Map<String, Map<String, String>> objects = new LinkedHashMap<>();
     try (Statement s = c.createStatement()) {
@@ -226,7 +232,7 @@ final class SchemaObjects {
     }
     sequenceValues(c, objects);
     largeObjects(c, names, objects, owners);
-    materializedViewRows(c, objects, options, bytes);
+    materializedViewRows(c, objects, rows);
     List<DatabaseObject> out = new ArrayList<>();
     names.forEach((key, kindAndName) -> out.add(new DatabaseObject(kindAndName[0], kindAndName[1], objects.get(key))));
     return out;
@@ -304,8 +310,8 @@ final class SchemaObjects {
   }
 
   /** A populated materialized view's rows, counted and hashed like a table without a key. */
-  private static void materializedViewRows(Connection c, Map<String, Map<String, String>> objects,
-      Fingerprinter.Options options, long[] bytes) throws SQLException {
+  private static void materializedViewRows(Connection c, Map<String, Map<String, String>> objects, RowHasher hasher)
+      throws SQLException {
     List<Table> views = new ArrayList<>();
     List<String> keys = new ArrayList<>();
     try (Statement s = c.createStatement();
@@ -328,8 +334,7 @@ final class SchemaObjects {
       if (properties == null) {
         continue;
       }
-      dev.cutover.verify.TableFingerprint rows =
-          Fingerprinter.table(c, layouts.get(view.oid()), null, List.of(), options, bytes, b -> { });
+      TableFingerprint rows = hasher.hash(c, layouts.get(view.oid()));
       properties.put("rows", Long.toString(rows.rows()));
       properties.put("content", ObjectComparisons.HASHED + rows.hash());
     }

@@ -116,7 +116,7 @@ class ObjectProofTest {
     }
     try (Connection c = cluster.connect("proof_source")) {
       long started = System.nanoTime();
-      int n = SchemaObjects.read(c, true, Fingerprinter.Options.DEFAULT, new long[1]).size();
+      int n = SchemaObjects.read(c, true, Fingerprinter.rowHasher(Fingerprinter.Options.DEFAULT, new long[1])).size();
       System.out.printf("objects of the sample schema: %d in %d ms%n", n, (System.nanoTime() - started) / 1_000_000);
     }
   }
