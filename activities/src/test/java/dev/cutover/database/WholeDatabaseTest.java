@@ -86,12 +86,19 @@ class WholeDatabaseTest {
   @org.junit.jupiter.api.Test
   void aFullReplicaIdentityGivenForTheMoveIsNotLeftOnTheTarget() throws Exception {
     String name = "shop" + ++run;
-    Database source = clusters.home().createDatabase(name, c -> SampleSchema.create(c, true));
+    Database source = clusters.home().createDatabase(name, c -> {
+      SampleSchema.create(c, true);
+      try (Statement s = c.createStatement()) {
+        s.execute("CREATE TABLE audit_trail (note text)");
+        s.execute("ALTER TABLE audit_trail REPLICA IDENTITY NOTHING");
+      }
+    });
     move(Way.LOGICAL, name, source);
 
     String identities = "SELECT string_agg(c.relname || '=' || c.relreplident::text, ',' ORDER BY c.relname) FROM pg_class c"
         + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public'";
-    assertTrue(text(clusters.home(), name, identities).contains("rental_log=d"));
+    assertTrue(text(clusters.home(), name, identities).contains("rental_log=d"), "the source has its own back");
+    assertTrue(text(clusters.home(), name, identities).contains("audit_trail=n"), "NOTHING stays NOTHING");
     assertEquals(text(clusters.home(), name, identities), text(clusters.arm(), name, identities));
   }
 
