@@ -28,6 +28,27 @@ final class LargeObjects {
    * With {@code keepOwners} ({@code copy.owner: keep}) each one gets the source's owner, as a restore with
    * owners would give it; otherwise it belongs to the mover, as after {@code pg_restore --no-owner}.
    */
+  /**
+   * The source's grants on one large object other than its owner's own, as GRANT statements (a restore with
+   * owners makes the same ones).
+   */
+  private static List<String> grants(Connection source, long oid) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (PreparedStatement ps = source.prepareStatement("SELECT a.privilege_type,"
+        + " CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END, a.is_grantable"
+        + " FROM pg_largeobject_metadata m, aclexplode(m.lomacl) a WHERE m.oid = ?::oid AND a.grantee <> m.lomowner")) {
+      ps.setLong(1, oid);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          // privilege_type is SELECT or UPDATE, from the server; the role came from quote_ident.
+          out.add("GRANT " + rs.getString(1) + " ON LARGE OBJECT " + oid + " TO " + rs.getString(2)
+              + (rs.getBoolean(3) ? " WITH GRANT OPTION" : ""));
+        }
+      }
+    }
+    return out;
+  }
+
   static long copy(Connection source, Connection target, boolean keepOwners) throws SQLException {
     List<Long> oids = new ArrayList<>();
     List<String> owners = new ArrayList<>();
@@ -76,8 +97,11 @@ final class LargeObjects {
         }
         if (keepOwners) {
           try (Statement s = target.createStatement()) {
-            // The oid is a number and the role came from quote_ident.
+            // The oid is a number and the roles came from quote_ident.
             s.execute("ALTER LARGE OBJECT " + oid + " OWNER TO " + owners.get(i));
+            for (String grant : grants(source, oid)) {
+              s.execute(grant);
+            }
           }
         }
         target.commit();

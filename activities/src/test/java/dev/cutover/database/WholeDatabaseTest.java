@@ -160,7 +160,8 @@ class WholeDatabaseTest {
         // Owned by the app's own role, as a real app's are: the large objects too.
         s.execute("ALTER TABLE film OWNER TO " + SampleSchema.READER);
         s.execute("DO $$ DECLARE o oid; BEGIN FOR o IN SELECT oid FROM pg_largeobject_metadata LOOP"
-            + " EXECUTE format('ALTER LARGE OBJECT %s OWNER TO " + SampleSchema.READER + "', o); END LOOP; END $$");
+            + " EXECUTE format('ALTER LARGE OBJECT %s OWNER TO " + SampleSchema.READER + "', o);"
+            + " EXECUTE format('GRANT SELECT ON LARGE OBJECT %s TO PUBLIC', o); END LOOP; END $$");
       }
     });
     try (Connection c = clusters.arm().connect("postgres"); Statement s = c.createStatement()) {
@@ -174,7 +175,8 @@ class WholeDatabaseTest {
     DatabaseFingerprint arm = fingerprints.fingerprint(new FingerprintRequest("arm", target, Verify.ALL, true, true));
     assertEquals(List.of(), ObjectComparisons.compare(home, arm));
     assertTrue(home.objects().stream().anyMatch(o -> o.kind().equals("large object")
-        && SampleSchema.READER.equals(o.properties().get("owner"))), home.objects().toString());
+        && SampleSchema.READER.equals(o.properties().get("owner")) && o.properties().get("acl").startsWith("=r/")),
+        home.objects().toString());
   }
 
   /** Moves {@code name} from home to arm the given way; the source ends fenced. */
