@@ -1,5 +1,6 @@
 package dev.cutover.database;
 
+import dev.cutover.database.CopyActivities.CopyRequest;
 import dev.cutover.database.CopyActivities.LogicalCaughtUp;
 import dev.cutover.database.CopyActivities.LogicalRequest;
 import dev.cutover.database.CopyActivities.LogicalWaitRequest;
@@ -29,6 +30,8 @@ final class CatchUp {
   private static final Logger log = LoggerFactory.getLogger(CatchUp.class);
   /** The marker field a target carries once it has applied the fence position: catch-up's proof of done. */
   private static final String CAUGHT_UP = "logical";
+  /** In the marker: source oids of the tables copied whole at the catch-up, for a rerun to copy again. */
+  private static final String WHOLE = "whole";
 
   private CatchUp() {}
 
@@ -57,9 +60,26 @@ final class CatchUp {
         throw CutoverFailure.COPY_FAILED.failure("no subscription " + name + " on " + r.targetBox()
             + " and no finished catch-up: pre-sync did not run or was cleaned up");
       }
+      List<String> whole;
       if (alreadyDone) {
         fenceLsn = marker.get(CAUGHT_UP);
+        whole = Unreplicated.names(source, ReplicationCatalog.oids(marker.get(WHOLE)));
       } else {
+        // Tables made on the source after the publication: the subscription never learnt of them, and DDL
+        // does not replicate. Their definitions come now, their rows below, both inside the freeze.
+        Map<Long, String> added = Unreplicated.missingOnTarget(source, target);
+        if (!added.isEmpty()) {
+          log.info("tables created on {} after the publication, copied whole in the freeze: {}", r.sourceBox(),
+              added.values());
+          DumpRestore.tablesSchema(new CopyRequest(r.app(), r.moveId(), r.sourceBox(), r.source(), r.targetBox(),
+              r.target(), r.copy()), source.getMetaData().getDatabaseMajorVersion(),
+              target.getMetaData().getDatabaseMajorVersion(), List.copyOf(added.values()), p -> { });
+        }
+        Map<Long, String> unlogged = Unreplicated.unlogged(source);
+        List<Long> wholeOids = new ArrayList<>(added.keySet());
+        wholeOids.addAll(unlogged.keySet());
+        whole = new ArrayList<>(added.values());
+        whole.addAll(unlogged.values());
         List<String> ddl = schemaDifferences(source, target);
         if (!ddl.isEmpty()) {
           throw CutoverFailure.COPY_FAILED.failure("the schema changed on the source during pre-sync, which"
@@ -70,17 +90,21 @@ final class CatchUp {
         waitForSlot(source, r, name, fenceLsn, w.timeout());
         waitMillis = (System.nanoTime() - waitStarted) / 1_000_000;
         // Written before anything is dropped: a rerun then knows the wait already succeeded.
-        TargetDatabases.comment(target, targetDb,
-            Markers.of(r.app(), r.moveId(), Markers.COPIED) + ";" + CAUGHT_UP + "=" + fenceLsn);
+        TargetDatabases.comment(target, targetDb, Markers.of(r.app(), r.moveId(), Markers.COPIED) + ";" + CAUGHT_UP
+            + "=" + fenceLsn + ";" + WHOLE + "=" + String.join(",", wholeOids.stream().map(String::valueOf).toList()));
         ReplicationCleanup.dropSubscription(target, name);
       }
       int sequences = Sequences.copy(source, target);
-      long largeObjects = LargeObjects.copy(source, target);
+      long largeObjects = LargeObjects.copy(source, target, r.copy().owner() == dev.cutover.plan.Copy.Owner.KEEP);
+      long wholeBytes = Unreplicated.copy(source, target, whole);
+      int views = MaterializedViews.copy(source, target);
       ReplicationCleanup.dropSourceSide(source, name);
+      ReplicationCatalog.matchIdentities(source, target);
       Fence.fence(target, r.app());
       long total = (System.nanoTime() - started) / 1_000_000;
-      log.info("caught up {} at {}: waited {} ms, {} sequences, {} large objects, {} ms in all",
-          r.app(), fenceLsn, waitMillis, sequences, largeObjects, total);
+      log.info("caught up {} at {}: waited {} ms, {} sequences, {} large objects, {} materialized views refreshed,"
+          + " {} tables replication does not carry copied whole ({} bytes: {}), {} ms in all", r.app(), fenceLsn,
+          waitMillis, sequences, largeObjects, views, whole.size(), wholeBytes, whole, total);
       return new LogicalCaughtUp(alreadyDone, fenceLsn, sequences, largeObjects, waitMillis, total);
     } catch (SQLException e) {
       throw CutoverFailure.DATABASE_UNAVAILABLE.failure("catching up " + r.targetBox() + ": " + e.getMessage(), e);

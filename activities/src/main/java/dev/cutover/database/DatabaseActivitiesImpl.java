@@ -145,6 +145,7 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
     });
     // pg_available_extension_versions lists what the target server's files could install, in any database.
     String sql = "SELECT 1 FROM pg_available_extension_versions WHERE name = ? AND version = ?";
+    List<String> otherVersion = new ArrayList<>();
     List<String> missing = Connections.callMaintenance(request.target(), "listing extensions on " + request.targetBox(),
         c -> {
           List<String> out = new ArrayList<>();
@@ -152,11 +153,18 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
             if (!Jdbc.exists(c, sql, e.getKey(), e.getValue())) {
               out.add(e.getKey() + " " + e.getValue() + ": not installable on " + request.targetBox()
                   + " at that version (install the extension's package for the target's PostgreSQL)");
+              continue;
+            }
+            String installs = Jdbc.query(c, "SELECT default_version FROM pg_available_extensions WHERE name = ?",
+                e.getKey());
+            if (!e.getValue().equals(installs)) {
+              otherVersion.add(e.getKey() + " " + e.getValue() + ": " + request.targetBox() + " installs " + installs);
             }
           }
           return out;
         });
-    return new ExtensionCheck(used.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList(), missing);
+    return new ExtensionCheck(used.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList(), missing,
+        otherVersion);
   }
 
   @Override

@@ -92,6 +92,21 @@ final class DumpRestore {
     return streamed(request, pgDump, pgDump.resolveSibling("pg_restore"), List.of("--schema-only"), progress);
   }
 
+  /**
+   * Some tables' definitions (with their indexes, constraints, triggers and owned sequences) into a target
+   * that already holds the rest and is fenced: the logical catch-up's tables created after the publication.
+   * {@code tables} are quoted qualified names, which is how {@code pg_dump --table} takes them.
+   */
+  static void tablesSchema(CopyRequest request, int sourceMajor, int targetMajor, List<String> tables,
+      Consumer<Map<String, Object>> progress) {
+    Path pgDump = PgTools.find("pg_dump", Math.max(sourceMajor, targetMajor));
+    List<String> options = new ArrayList<>(List.of("--schema-only"));
+    tables.forEach(t -> options.add("--table=" + t));
+    // The mover is the one writer of a fenced database; its sessions opt out of the fence (Fence.asMover).
+    streamed(request, pgDump, pgDump.resolveSibling("pg_restore"), options,
+        Map.of("PGOPTIONS", "-c default_transaction_read_only=off"), progress);
+  }
+
   private static CopyResult streamed(
       CopyRequest request, Path pgDump, Path pgRestore, Consumer<Map<String, Object>> progress) {
     return streamed(request, pgDump, pgRestore, List.of(), progress);
@@ -99,6 +114,11 @@ final class DumpRestore {
 
   private static CopyResult streamed(CopyRequest request, Path pgDump, Path pgRestore, List<String> dumpOptions,
       Consumer<Map<String, Object>> progress) {
+    return streamed(request, pgDump, pgRestore, dumpOptions, Map.of(), progress);
+  }
+
+  private static CopyResult streamed(CopyRequest request, Path pgDump, Path pgRestore, List<String> dumpOptions,
+      Map<String, String> restoreEnv, Consumer<Map<String, Object>> progress) {
     long started = System.nanoTime();
     List<String> dump = new ArrayList<>(List.of(pgDump.toString(), "--format=custom", "--compress=0"));
     dump.addAll(dumpOptions);
@@ -109,7 +129,9 @@ final class DumpRestore {
     restore.addAll(Connections.libpqArgs(request.target(), null));
 
     Process dumper = ProcessRunner.start(dump, Connections.libpqEnv(request.source()));
-    Process restorer = ProcessRunner.start(restore, Connections.libpqEnv(request.target()));
+    Map<String, String> env = new java.util.HashMap<>(Connections.libpqEnv(request.target()));
+    env.putAll(restoreEnv);
+    Process restorer = ProcessRunner.start(restore, env);
     ProcessRunner.Tail dumpErr = ProcessRunner.Tail.drain(dumper.getErrorStream());
     ProcessRunner.Tail restoreErr = ProcessRunner.Tail.drain(restorer.getErrorStream());
     ProcessRunner.Tail restoreOut = ProcessRunner.Tail.drain(restorer.getInputStream());

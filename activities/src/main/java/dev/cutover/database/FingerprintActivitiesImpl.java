@@ -29,7 +29,7 @@ public class FingerprintActivitiesImpl implements FingerprintActivities {
   public DatabaseFingerprint fingerprint(FingerprintRequest request) {
     return Connections.call(request.database(), "fingerprinting " + request.box(),
         c -> Fingerprinter.fingerprint(c, () -> Connections.open(request.database()), request.box(), request.verify(),
-            options, FingerprintActivitiesImpl::progress));
+            request.objects(), request.owners(), options, FingerprintActivitiesImpl::progress));
   }
 
   @Override

@@ -3,7 +3,9 @@ package dev.cutover.database;
 import dev.cutover.plan.Verify;
 import dev.cutover.support.DaemonPool;
 import dev.cutover.verify.DatabaseFingerprint;
+import dev.cutover.verify.DatabaseObject;
 import dev.cutover.verify.TableFingerprint;
+import io.temporal.failure.ApplicationFailure;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,7 +14,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -90,6 +91,15 @@ final class Fingerprinter {
    */
   static DatabaseFingerprint fingerprint(Connection c, Opener more, String box, Verify verify, Options options,
       Consumer<String> progress) throws SQLException {
+    return fingerprint(c, more, box, verify, false, false, options, progress);
+  }
+
+  /**
+   * With {@code objects}, the database's other objects too ({@link SchemaObjects}), read by this connection in
+   * the same snapshot once its share of the tables is done (owners and grants with {@code owners}).
+   */
+  static DatabaseFingerprint fingerprint(Connection c, Opener more, String box, Verify verify, boolean objects,
+      boolean owners, Options options, Consumer<String> progress) throws SQLException {
     long started = System.nanoTime();
     Snapshots.snapshot(c);
     AtomicLong bytes = new AtomicLong();
@@ -144,7 +154,7 @@ final class Fingerprinter {
             split.upper(connection, layout, options, counted, tick);
           } else {
             split.lower(connection, layout, options, counted, tick, () -> report.accept(status.get()));
-            split.sums = sums(connection, table.from(), Catalog.sumsFor(verify, table));
+            split.sums = Sums.of(connection, table, Catalog.sumsFor(verify, table));
           }
           bytes.addAndGet(counted[0]);
           if (split == null || split.pieces.decrementAndGet() == 0) {
@@ -154,6 +164,9 @@ final class Fingerprinter {
       };
       planned.complete(new ConcurrentLinkedQueue<>(pieces));
       work[0].run(c, planned.join(), progress);
+      long[] objectBytes = {0};
+      List<DatabaseObject> found = objects ? SchemaObjects.read(c, owners, rowHasher(options, objectBytes)) : null;
+      bytes.addAndGet(objectBytes[0]);
       for (Future<?> helper : running) {
         awaitHelper(helper, () -> progress.accept(status.get()));
       }
@@ -162,7 +175,7 @@ final class Fingerprinter {
           out[piece.index()] = piece.split().fingerprint(layouts.get(tables.get(piece.index()).oid()));
         }
       }
-      return new DatabaseFingerprint(box, List.of(out), bytes.get(), (System.nanoTime() - started) / 1_000_000);
+      return new DatabaseFingerprint(box, List.of(out), bytes.get(), (System.nanoTime() - started) / 1_000_000, found);
     } finally {
       // A helper still waiting for the plan (this side failed first) finds nothing to do.
       planned.complete(new ConcurrentLinkedQueue<>());
@@ -275,6 +288,10 @@ final class Fingerprinter {
         throw new SQLException("interrupted while fingerprinting", e);
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
+        if (cause instanceof ApplicationFailure typed) {
+          // Already says what is wrong (a plan's sum column, say): keep its type.
+          throw typed;
+        }
         throw cause instanceof SQLException sql ? sql : new SQLException(String.valueOf(cause.getMessage()), cause);
       }
     }
@@ -333,6 +350,11 @@ final class Fingerprinter {
   }
 
 
+  /** Every row of a relation, hashed as {@link #table} does, for the objects' materialized views. */
+  static SchemaObjects.RowHasher rowHasher(Options options, long[] bytes) {
+    return (c, layout) -> table(c, layout, null, List.of(), options, bytes, b -> { });
+  }
+
   /** The table's rows, or only those of {@code where} (a condition on {@code t}), hashed in key order. */
   static TableFingerprint table(Connection c, Layout layout, String where, List<String> sumColumns, Options options,
       long[] bytes, Consumer<Long> progress) throws SQLException {
@@ -340,7 +362,7 @@ final class Fingerprinter {
     stream(c, layout, where, chunker, bytes, progress);
     chunker.finish();
     return new TableFingerprint(layout.table().qualifiedName(), chunker.rows,
-        sums(c, layout.table().from(), sumColumns), chunker.tableHash(), chunker.chunks);
+        Sums.of(c, layout.table(), sumColumns), chunker.tableHash(), chunker.chunks);
   }
 
   /** Feeds the rows {@code where} selects (all when null) to {@code chunker}, adding the bytes read. */
@@ -361,17 +383,5 @@ final class Fingerprinter {
         ? BinaryCopy.stream(c, layout.select(where), layout.keyFields(), sink)
         : BinaryCopy.stream(c, layout.selectColumns(where), keys, sink);
     progress.accept(bytes[0]);
-  }
-
-  private static Map<String, String> sums(Connection c, String from, List<String> columns) throws SQLException {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (String column : columns) {
-      try (Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT sum(" + Sql.ident(column) + ")::text FROM " + from)) {
-        rs.next();
-        out.put(column, rs.getString(1) == null ? "null" : rs.getString(1));
-      }
-    }
-    return out;
   }
 }

@@ -102,6 +102,7 @@ final class ParallelCopy {
 
       Restorer early = list -> restoreItems(request, pgRestore, restoreOptions, schemaFile, list);
       long bytes = pipes(request, pieces, snapshot, binary, jobs, post, early, progress);
+      Set<String> populated = MaterializedViews.populated(holder);
       holder.rollback();
 
       // What was not built early: indexes of partitions and partitioned tables, triggers, rules, policies,
@@ -118,6 +119,8 @@ final class ParallelCopy {
       try (Connection source = Connections.open(request.source());
           Connection target = Connections.open(request.target())) {
         Sequences.copy(source, target);
+        // Last: a materialized view may read any table, and its own indexes came with post-data.
+        MaterializedViews.refresh(populated, target);
       }
       progress.accept(Map.of("phase", "restored", "bytes", bytes, "pieces", pieces.size()));
       return new CopyResult(bytes, 0, dumpMillis, (System.nanoTime() - started) / 1_000_000);

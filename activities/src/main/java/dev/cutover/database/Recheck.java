@@ -1,5 +1,6 @@
 package dev.cutover.database;
 
+import dev.cutover.verify.DatabaseObject;
 import dev.cutover.verify.FingerprintActivities.BaselineKeys;
 import dev.cutover.verify.FingerprintActivities.BaselineNarrowRequest;
 import dev.cutover.verify.FingerprintActivities.ChangeLogStarted;
@@ -96,10 +97,14 @@ final class Recheck {
             whole != null ? 0 : ranges.size(), fs.rows(), ft.rows(), fs.hash(), ft.hash(), fs.hash().equals(ft.hash())));
         progress.accept(out.size() + "/" + names.size() + " tables re-checked");
       }
+      // The objects whole, in the same snapshots: they are small next to the rows (a catalog read, the
+      // sequences, large objects and materialized views), and no change log sees DDL or sequences.
+      List<DatabaseObject> sourceObjects = r.objects() ? SchemaObjects.read(source, r.owners(), Fingerprinter.rowHasher(options, bytes)) : null;
+      List<DatabaseObject> targetObjects = r.objects() ? SchemaObjects.read(target, r.owners(), Fingerprinter.rowHasher(options, bytes)) : null;
       source.rollback();
       target.rollback();
       return new ChangesVerified(out, sourceChanges.changes() + targetChanges.changes(), bytes[0],
-          (System.nanoTime() - started) / 1_000_000);
+          (System.nanoTime() - started) / 1_000_000, sourceObjects, targetObjects);
     }
   }
 

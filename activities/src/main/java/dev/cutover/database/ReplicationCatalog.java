@@ -35,6 +35,43 @@ final class ReplicationCatalog {
     return out;
   }
 
+  /**
+   * Gives the target's plain tables the replica identity the source has. The schema restore copied the
+   * source's identities while pre-sync had set keyless ones to FULL; the source gets its own back at the
+   * catch-up, and so, here, does the target, which must not end with settings the old box never had.
+   * Returns the tables changed.
+   */
+  static List<String> matchIdentities(Connection source, Connection target) throws SQLException {
+    Map<String, String> wanted = identities(source);
+    List<String> changed = new ArrayList<>();
+    try (Statement s = target.createStatement()) {
+      for (Map.Entry<String, String> e : identities(target).entrySet()) {
+        String want = wanted.get(e.getKey());
+        if (want == null || want.equals(e.getValue()) || !(want.equals("d") || want.equals("n") || want.equals("f"))) {
+          continue;
+        }
+        // Names come from format('%I'), already quoted; the identity is one of three keywords.
+        s.execute("ALTER TABLE " + e.getKey() + " REPLICA IDENTITY "
+            + switch (want) { case "d" -> "DEFAULT"; case "n" -> "NOTHING"; default -> "FULL"; });
+        changed.add(e.getKey());
+      }
+    }
+    return changed;
+  }
+
+  private static Map<String, String> identities(Connection c) throws SQLException {
+    Map<String, String> out = new LinkedHashMap<>();
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT format('%I.%I', n.nspname, c.relname), c.relreplident::text FROM pg_class c"
+            + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND "
+            + Catalog.userSchema("n.nspname"))) {
+      while (rs.next()) {
+        out.put(rs.getString(1), rs.getString(2));
+      }
+    }
+    return out;
+  }
+
   static Long findSubscription(Connection target, String name) throws SQLException {
     String oid = Jdbc.query(target,
         "SELECT oid::bigint::text FROM pg_subscription WHERE subname = ? AND subdbid = (SELECT oid FROM pg_database"

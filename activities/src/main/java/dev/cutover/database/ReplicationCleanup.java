@@ -102,12 +102,14 @@ final class ReplicationCleanup {
     source.setAutoCommit(false);
     try (Statement s = source.createStatement()) {
       s.execute("SET LOCAL lock_timeout = '5s'");
+      List<Long> nothing = ReplicationCatalog.oids(Markers.fields(comment).get("identityNothing"));
       for (long oid : ReplicationCatalog.oids(Markers.fields(comment).get("identityFull"))) {
         String table = Jdbc.query(source, "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c"
             + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ?::oid AND c.relreplident = 'f'",
             Long.toString(oid));
         if (table != null) {
-          s.execute("ALTER TABLE " + table + " REPLICA IDENTITY DEFAULT");
+          // Back to what it was: NOTHING where it had been set so, else the default.
+          s.execute("ALTER TABLE " + table + " REPLICA IDENTITY " + (nothing.contains(oid) ? "NOTHING" : "DEFAULT"));
         }
       }
       s.execute("DROP PUBLICATION IF EXISTS " + Sql.ident(name));

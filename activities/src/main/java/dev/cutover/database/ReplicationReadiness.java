@@ -29,6 +29,7 @@ final class ReplicationReadiness {
     int freeSenders;
     List<String> keyless;
     long largeObjects;
+    java.util.Map<Long, String> unlogged;
     int tables;
     try (Connection c = Connections.open(r.source())) {
       walLevel = Jdbc.query(c, "SELECT current_setting('wal_level')");
@@ -41,6 +42,7 @@ final class ReplicationReadiness {
           + " AND coalesce(application_name, '') <> ?)", name));
       keyless = ReplicationCatalog.keylessTables(c).values().stream().toList();
       largeObjects = Long.parseLong(Jdbc.query(c, "SELECT count(*) FROM pg_largeobject_metadata"));
+      unlogged = Unreplicated.unlogged(c);
       tables = Integer.parseInt(Jdbc.query(c, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
           + " WHERE c.relkind = 'r' AND " + Catalog.userSchema("n.nspname")));
       boolean superuser = Boolean.parseBoolean(Jdbc.query(c, "SELECT rolsuper::text FROM pg_roles WHERE rolname = current_user"));
@@ -90,6 +92,13 @@ final class ReplicationReadiness {
               + " would fail on the source", "ALTER TABLE <table> REPLICA IDENTITY FULL (or add a primary key)"
               + " for each, or set copy.replicaIdentityFull: true to have pre-sync do it"));
         }
+      }
+      if (!unlogged.isEmpty()) {
+        issues.add(new LogicalIssue(false, "unlogged tables", unlogged.size() + " unlogged table(s) on " + r.sourceBox()
+            + ", which logical replication does not carry: " + String.join(", ", unlogged.values())
+            + "; the catch-up copies them whole inside the blackout (it grows with their size) and the verify gate"
+            + " proves them like every other table",
+            "ALTER TABLE ... SET LOGGED before the move to keep them out of the blackout"));
       }
       if (largeObjects > 0) {
         issues.add(new LogicalIssue(false, "large objects", largeObjects + " large object(s) on " + r.sourceBox()

@@ -46,6 +46,7 @@ final class ReplicationStart {
           "target PostgreSQL " + targetMajor + " is older than the source's " + sourceMajor);
     }
     List<Long> identityFull = new ArrayList<>();
+    List<Long> identityNothing = new ArrayList<>();
     List<String> identityNames = new ArrayList<>();
     try (Connection c = Connections.open(r.source())) {
       Map<Long, String> keyless = ReplicationCatalog.keylessTables(c);
@@ -60,11 +61,16 @@ final class ReplicationStart {
         // ALTER TABLE waits for every open transaction on the table: give up rather than stall the app.
         s.execute("SET LOCAL lock_timeout = '5s'");
         for (Map.Entry<Long, String> t : keyless.entrySet()) {
+          // Identity NOTHING must come back as NOTHING, not as the default.
+          if ("n".equals(Jdbc.query(c, "SELECT relreplident::text FROM pg_class WHERE oid = ?::oid",
+              Long.toString(t.getKey())))) {
+            identityNothing.add(t.getKey());
+          }
           s.execute("ALTER TABLE " + t.getValue() + " REPLICA IDENTITY FULL");
           identityFull.add(t.getKey());
           identityNames.add(t.getValue());
         }
-        createPublication(c, r, name, null, identityFull);
+        createPublication(c, r, name, null, identityFull, identityNothing);
         c.commit();
       } catch (SQLException e) {
         c.rollback();
@@ -87,7 +93,7 @@ final class ReplicationStart {
             + Sql.literal(name) + ")");
       }
       long subscription = ReplicationCatalog.subscriptionOid(target, name);
-      createPublication(source, r, name, subscription, identityFull);
+      createPublication(source, r, name, subscription, identityFull, identityNothing);
       tables = Integer.parseInt(Jdbc.query(target, "SELECT count(*) FROM pg_subscription_rel WHERE srsubid = ?::oid",
           Long.toString(subscription)));
       // The app on the target (if started ahead) must not write while the subscription does.
@@ -126,14 +132,16 @@ final class ReplicationStart {
   }
 
   private static void createPublication(Connection c, LogicalRequest r, String name, Long subscription,
-      List<Long> identityFull) throws SQLException {
+      List<Long> identityFull, List<Long> identityNothing) throws SQLException {
     try (Statement s = c.createStatement()) {
       if (!ReplicationCatalog.publicationExists(c, name)) {
         s.execute("CREATE PUBLICATION " + Sql.ident(name) + " FOR ALL TABLES");
       }
       String comment = Markers.PREFIX + "app=" + r.app() + ";move=" + r.moveId()
           + (subscription == null ? "" : ";subscription=" + subscription)
-          + ";identityFull=" + String.join(",", identityFull.stream().map(String::valueOf).toList());
+          + ";identityFull=" + String.join(",", identityFull.stream().map(String::valueOf).toList())
+          + (identityNothing.isEmpty() ? ""
+              : ";identityNothing=" + String.join(",", identityNothing.stream().map(String::valueOf).toList()));
       s.execute("COMMENT ON PUBLICATION " + Sql.ident(name) + " IS " + Sql.literal(comment));
     }
   }

@@ -228,6 +228,32 @@ class CopyTest {
     assertTrue(missing.missing().get(0).startsWith("citext 99.0"), missing.toString());
   }
 
+  @Test
+  void anExtensionTheTargetWouldInstallAtAnotherVersionIsListedAndTheProofSeesIt() throws SQLException {
+    run++;
+    String name = "ext" + run;
+    home.createDatabase(name);
+    try (Connection c = home.connect(name); Statement s = c.createStatement()) {
+      // An older version the server also ships: the restore's CREATE EXTENSION takes the default instead.
+      s.execute("CREATE EXTENSION citext VERSION '1.5'");
+    }
+    ExtensionCheck check = activities.checkExtensions(
+        new ExtensionRequest("home", home.database(name), "arm", arm.database(name)));
+    assertEquals(List.of(), check.missing());
+    assertEquals(1, check.otherVersion().size(), check.toString());
+    assertTrue(check.otherVersion().get(0).startsWith("citext 1.5: arm installs 1."), check.toString());
+
+    copies.copy(new CopyRequest("app", "move-" + run, "home", home.database(name), "arm", arm.database(name),
+        new Copy(Copy.Strategy.DUMP_RESTORE, 1, Copy.Owner.TARGET_USER)));
+    DatabaseFingerprint source = fingerprints.fingerprint(new FingerprintRequest("home", home.database(name),
+        Verify.ALL, true, false));
+    DatabaseFingerprint target = fingerprints.fingerprint(new FingerprintRequest("arm", arm.database(name),
+        Verify.ALL, true, false));
+    assertTrue(dev.cutover.verify.ObjectComparisons.compare(source, target).stream().anyMatch(
+        d -> d.describe().startsWith("extension citext: version 1.5 on home, 1.")),
+        dev.cutover.verify.ObjectComparisons.compare(source, target).toString());
+  }
+
   private DatabaseFingerprint fingerprint(Database db) {
     return fingerprints.fingerprint(new FingerprintRequest("box", db, Verify.ALL));
   }

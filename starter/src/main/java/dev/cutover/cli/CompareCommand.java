@@ -240,6 +240,9 @@ public class CompareCommand implements Callable<Integer> {
       d.sourceRows().forEach((key, row) -> out.printf("  %s %s: %s%n", p.source().name(), key, row));
       d.targetRows().forEach((key, row) -> out.printf("  %s %s: %s%n", p.target().name(), key, row));
     }
+    out.print(StatusView.objects(result.objects()));
+    out.printf("%d objects besides the tables' rows compared (schema, sequences, large objects, materialized views):"
+        + " %s%n", result.objectsCompared(), result.objects().isEmpty() ? "all equal" : result.objects().size() + " differ");
     out.printf("compared in %d ms%n", result.millis());
   }
 }

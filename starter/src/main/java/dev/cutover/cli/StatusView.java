@@ -2,6 +2,7 @@ package dev.cutover.cli;
 
 import dev.cutover.preflight.Finding;
 import dev.cutover.verify.TableComparison;
+import dev.cutover.verify.ObjectDifference;
 import dev.cutover.workflow.CutoverStatus;
 import dev.cutover.workflow.StepStatus;
 import java.time.Instant;
@@ -68,6 +69,16 @@ public final class StatusView {
       out.append("differing keys in ").append(display(d.table())).append(": on ").append(s.source()).append(' ')
           .append(d.sourceKeys()).append(", on ").append(s.target()).append(' ').append(d.targetKeys())
           .append(d.truncated() ? " (more not shown)" : "").append('\n');
+    }
+    out.append(objects(s.objectDifferences()));
+    return out.toString();
+  }
+
+  /** One line per object that differs: "differs: trigger t on public.film: missing on arm". */
+  static String objects(List<ObjectDifference> differences) {
+    StringBuilder out = new StringBuilder();
+    for (ObjectDifference d : differences) {
+      out.append("differs: ").append(d.describe()).append('\n');
     }
     return out.toString();
   }

@@ -118,8 +118,21 @@ public interface DatabaseActivities {
 
   record ExtensionRequest(String sourceBox, Database source, String targetBox, Database target) {}
 
-  /** Each missing entry reads {@code name version} as installed on the source, and why. */
-  record ExtensionCheck(List<String> used, List<String> missing) {}
+  /**
+   * Each missing entry reads {@code name version} as installed on the source, and why. {@code otherVersion}:
+   * extensions the target installs at another version by default, which the restore takes (pg_dump names no
+   * version), so the moved database would differ from the source, and the verify gate says so.
+   */
+  record ExtensionCheck(List<String> used, List<String> missing, List<String> otherVersion) {
+
+    public ExtensionCheck {
+      otherVersion = otherVersion == null ? List.of() : List.copyOf(otherVersion);
+    }
+
+    public ExtensionCheck(List<String> used, List<String> missing) {
+      this(used, missing, List.of());
+    }
+  }
 
   record GuardRequest(String box, Database database, List<Settle.Guard> guards) {}
 

@@ -187,7 +187,13 @@ public final class Preflight {
         findings.add(Finding.blocking("extensions", "the source uses extension " + missing + ", which "
             + target.name() + "'s PostgreSQL cannot install", "install that extension's package on " + target.name()));
       }
-      if (check.missing().isEmpty()) {
+      for (String other : check.otherVersion()) {
+        // pg_dump names no version, so the restore installs the target's default, and the proof compares versions.
+        findings.add(Finding.blocking("extensions", "extension " + other + " by default, which the restore would"
+            + " take: the moved database would differ from the source and the verify gate would roll the move back",
+            "ALTER EXTENSION ... UPDATE on the source to the target's version before the move"));
+      }
+      if (check.missing().isEmpty() && check.otherVersion().isEmpty()) {
         findings.add(Finding.ok("extensions", check.used().isEmpty() ? "none used"
             : "all available on " + target.name() + ": " + String.join(", ", check.used())));
       }

@@ -15,7 +15,11 @@ import java.util.Map;
 @ActivityInterface
 public interface FingerprintActivities {
 
-  /** Row counts, column sums and a content hash for every selected table. */
+  /**
+   * Row counts, column sums and a content hash for every selected table; with {@code objects}, in the same
+   * snapshot, the database's other objects ({@link DatabaseObject}: schema, sequences, large objects,
+   * materialized views), owners and grants among them only with {@code owners}.
+   */
   DatabaseFingerprint fingerprint(FingerprintRequest request);
 
   /**
@@ -40,6 +44,7 @@ public interface FingerprintActivities {
    * changed on either side since its change log started, the key ranges where the two baselines differed,
    * and in full every table whose columns changed, that was truncated, has no key or is unlogged. Together
    * with the baseline this proves the two databases equal (docs/architecture.md, "Verify before the freeze").
+   * With {@code objects}, each side's objects are read whole in the same snapshots (they are small).
    */
   ChangesVerified verifyChanges(ChangesRequest request);
 
@@ -54,7 +59,18 @@ public interface FingerprintActivities {
   /** Drops one side's change-log slot and publication; nothing to drop is fine. */
   void dropChangeLog(ChangeLogRequest request);
 
-  record FingerprintRequest(String box, Database database, Verify verify) {}
+  record FingerprintRequest(String box, Database database, Verify verify, Boolean objects, Boolean owners) {
+
+    public FingerprintRequest {
+      objects = objects != null && objects;
+      owners = owners != null && owners;
+    }
+
+    /** Table rows only. */
+    public FingerprintRequest(String box, Database database, Verify verify) {
+      this(box, database, verify, false, false);
+    }
+  }
 
   record NarrowRequest(
       String sourceBox,
@@ -112,10 +128,22 @@ public interface FingerprintActivities {
       Map<String, String> targetLayouts,
       Map<String, List<KeyRange>> ranges,
       List<String> whole,
-      Map<String, List<List<String>>> keys) {
+      Map<String, List<List<String>>> keys,
+      Boolean objects,
+      Boolean owners) {
 
     public ChangesRequest {
       keys = keys == null ? Map.of() : keys;
+      objects = objects != null && objects;
+      owners = owners != null && owners;
+    }
+
+    /** Table rows only. */
+    public ChangesRequest(String app, String sourceBox, Database source, String targetBox, Database target,
+        Verify verify, Map<String, String> sourceLayouts, Map<String, String> targetLayouts,
+        Map<String, List<KeyRange>> ranges, List<String> whole, Map<String, List<List<String>>> keys) {
+      this(app, sourceBox, source, targetBox, target, verify, sourceLayouts, targetLayouts, ranges, whole, keys,
+          false, false);
     }
   }
 
@@ -137,8 +165,16 @@ public interface FingerprintActivities {
     }
   }
 
-  /** {@code changes}: data changes read from both change logs. */
-  record ChangesVerified(List<TableRecheck> tables, long changes, long bytes, long millis) {
+  /**
+   * {@code changes}: data changes read from both change logs. {@code sourceObjects}, {@code targetObjects}:
+   * each side's objects in the re-check's snapshots, or null when not asked for (or recorded before).
+   */
+  record ChangesVerified(List<TableRecheck> tables, long changes, long bytes, long millis,
+      List<DatabaseObject> sourceObjects, List<DatabaseObject> targetObjects) {
+
+    public ChangesVerified(List<TableRecheck> tables, long changes, long bytes, long millis) {
+      this(tables, changes, bytes, millis, null, null);
+    }
 
     @JsonIgnore
     public String summary() {

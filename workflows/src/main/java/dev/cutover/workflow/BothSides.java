@@ -1,8 +1,13 @@
 package dev.cutover.workflow;
 
 import dev.cutover.plan.Box;
+import dev.cutover.plan.Copy;
+import dev.cutover.plan.Plan;
 import dev.cutover.plan.Verify;
 import dev.cutover.verify.DatabaseFingerprint;
+import dev.cutover.verify.DatabaseObject;
+import dev.cutover.verify.ObjectComparisons;
+import dev.cutover.verify.ObjectDifference;
 import dev.cutover.verify.FingerprintActivities;
 import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
 import dev.cutover.verify.FingerprintActivities.NarrowRequest;
@@ -24,20 +29,46 @@ final class BothSides {
   private final FingerprintActivities fingerprints;
   private final Box source;
   private final Box target;
+  private final boolean owners;
 
-  BothSides(FingerprintActivities fingerprints, Box source, Box target) {
+  BothSides(FingerprintActivities fingerprints, Plan plan) {
+    this(fingerprints, plan.source(), plan.target(), owners(plan));
+  }
+
+  BothSides(FingerprintActivities fingerprints, Box source, Box target, boolean owners) {
     this.fingerprints = fingerprints;
     this.source = source;
     this.target = target;
+    this.owners = owners;
   }
 
-  /** Source first, then target; both at once, so the cost is the slower side, not the sum. */
+  /**
+   * Owners and grants are part of the proof only when the copy keeps them: with {@code target-user} the
+   * target's objects belong to the mover and carry no grants, by design.
+   */
+  static boolean owners(Plan plan) {
+    return plan.copy().owner() == Copy.Owner.KEEP;
+  }
+
+  boolean owners() {
+    return owners;
+  }
+
+  /**
+   * Source first, then target; both at once, so the cost is the slower side, not the sum. Rows and, in the
+   * same snapshot, every other object of the database.
+   */
   List<DatabaseFingerprint> fingerprint(Verify verify) {
-    Promise<DatabaseFingerprint> s =
-        Async.function(fingerprints::fingerprint, new FingerprintRequest(source.name(), source.database(), verify));
-    Promise<DatabaseFingerprint> t =
-        Async.function(fingerprints::fingerprint, new FingerprintRequest(target.name(), target.database(), verify));
+    Promise<DatabaseFingerprint> s = Async.function(fingerprints::fingerprint,
+        new FingerprintRequest(source.name(), source.database(), verify, true, owners));
+    Promise<DatabaseFingerprint> t = Async.function(fingerprints::fingerprint,
+        new FingerprintRequest(target.name(), target.database(), verify, true, owners));
     return List.of(s.get(), t.get());
+  }
+
+  /** The objects that differ between the two sides, named. */
+  static List<ObjectDifference> objects(List<DatabaseFingerprint> both) {
+    return ObjectComparisons.compare(both.get(0), both.get(1));
   }
 
   /** Whether narrowing can name the rows of this table: it differs in ranges its chunks name. */
@@ -52,7 +83,9 @@ final class BothSides {
   }
 
   String describe(List<DatabaseFingerprint> both) {
-    return both.get(0).tables().size() + " tables, " + both.get(0).millis() + " ms / " + both.get(1).millis() + " ms";
+    List<DatabaseObject> objects = both.get(0).objects();
+    return both.get(0).tables().size() + " tables" + (objects == null ? "" : ", " + objects.size() + " objects") + ", "
+        + both.get(0).millis() + " ms / " + both.get(1).millis() + " ms";
   }
 
   String describe(TableDifference d) {

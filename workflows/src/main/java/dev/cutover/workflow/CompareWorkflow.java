@@ -3,6 +3,7 @@ package dev.cutover.workflow;
 import dev.cutover.verify.FingerprintActivities.TableDifference;
 import dev.cutover.plan.Plan;
 import dev.cutover.plan.Verify;
+import dev.cutover.verify.ObjectDifference;
 import dev.cutover.verify.TableComparison;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
@@ -25,7 +26,17 @@ public interface CompareWorkflow {
    */
   record CompareRequest(Plan plan, Verify verify, boolean showRows) {}
 
-  record CompareResult(List<TableComparison> tables, List<TableDifference> differences, boolean allMatch, long millis) {}
+  /**
+   * {@code objects}: the objects beyond table rows that differ (schema, sequences, large objects,
+   * materialized views), {@code objectsCompared} how many the source has; {@code allMatch} covers both.
+   */
+  record CompareResult(List<TableComparison> tables, List<TableDifference> differences, boolean allMatch, long millis,
+      List<ObjectDifference> objects, int objectsCompared) {
+
+    public CompareResult {
+      objects = objects == null ? List.of() : List.copyOf(objects);
+    }
+  }
 
   static String workflowIdFor(String app) {
     return "cutover-compare-" + app;

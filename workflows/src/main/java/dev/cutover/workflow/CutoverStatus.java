@@ -3,6 +3,7 @@ package dev.cutover.workflow;
 import dev.cutover.database.CopyActivities.LogicalLag;
 import dev.cutover.preflight.Finding;
 import dev.cutover.verify.FingerprintActivities.TableDifference;
+import dev.cutover.verify.ObjectDifference;
 import dev.cutover.verify.TableComparison;
 import java.util.List;
 
@@ -29,13 +30,15 @@ public record CutoverStatus(
     Decision aborted,
     String failure,
     List<TableDifference> differences,
-    LogicalLag replication) {
+    LogicalLag replication,
+    List<ObjectDifference> objectDifferences) {
 
   public CutoverStatus {
     steps = List.copyOf(steps);
     findings = List.copyOf(findings);
     fingerprints = List.copyOf(fingerprints);
     differences = differences == null ? List.of() : List.copyOf(differences);
+    objectDifferences = objectDifferences == null ? List.of() : List.copyOf(objectDifferences);
   }
 
   public Long blackoutMillis() {

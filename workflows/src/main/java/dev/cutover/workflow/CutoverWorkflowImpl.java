@@ -197,7 +197,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         gate.aborted(),
         failure,
         proof == null ? List.of() : proof.differences(),
-        replication);
+        replication,
+        proof == null ? List.of() : proof.objectDifferences());
   }
 
   // ---- phases ---------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ import dev.cutover.verify.FingerprintActivities.ChangesVerified;
 import dev.cutover.verify.FingerprintActivities.TableDifference;
 import dev.cutover.verify.FingerprintActivities.TableRecheck;
 import dev.cutover.verify.KeyRange;
+import dev.cutover.verify.ObjectComparisons;
+import dev.cutover.verify.ObjectDifference;
 import dev.cutover.verify.Rechecks;
 import dev.cutover.verify.TableComparison;
 import io.temporal.failure.TemporalFailure;
@@ -22,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 
 /**
@@ -35,6 +36,8 @@ final class FingerprintGate {
   private static final Logger log = Workflow.getLogger(FingerprintGate.class);
   /** Past this many differing keys in one table, narrowing keeps the table's ranges (history stays small). */
   private static final int BASELINE_KEYS = 10_000;
+  /** Objects named in the failure's one line; the status lists them all. */
+  private static final int OBJECTS_NAMED = 10;
 
   private final MoveRequest move;
   private final Steps steps;
@@ -43,6 +46,7 @@ final class FingerprintGate {
 
   private List<TableComparison> comparisons = List.of();
   private final List<TableDifference> differences = new ArrayList<>();
+  private List<ObjectDifference> objectDifferences = List.of();
   private DatabaseFingerprint verifiedTarget;
   /** Logical moves: both sides' change logs and fingerprints from before the freeze, or null. */
   private List<ChangeLogStarted> changeLogs;
@@ -54,7 +58,7 @@ final class FingerprintGate {
     this.move = move;
     this.steps = steps;
     this.fingerprints = fingerprints;
-    this.sides = new BothSides(fingerprints, move.source(), move.target());
+    this.sides = new BothSides(fingerprints, move.source(), move.target(), BothSides.owners(move.plan()));
   }
 
   List<TableComparison> comparisons() {
@@ -63,6 +67,10 @@ final class FingerprintGate {
 
   List<TableDifference> differences() {
     return differences;
+  }
+
+  List<ObjectDifference> objectDifferences() {
+    return objectDifferences;
   }
 
   boolean hasChangeLogs() {
@@ -133,14 +141,16 @@ final class FingerprintGate {
     }
     List<DatabaseFingerprint> both = fingerprintBoth(Phase.VERIFY, "fingerprint both sides");
     comparisons = Comparisons.compare(both.get(0), both.get(1));
-    if (!Comparisons.allMatch(comparisons)) {
+    objectDifferences = BothSides.objects(both);
+    if (!Comparisons.allMatch(comparisons) || !objectDifferences.isEmpty()) {
       narrowDifferences();
-      String differing =
-          comparisons.stream()
-              .filter(c -> !c.matches())
-              .map(c -> c.table() + " (" + c.difference() + ")")
-              .collect(Collectors.joining(", "));
-      throw new StopMove(Outcome.ROLLED_BACK, "verify gate failed: fingerprints differ: " + differing);
+      List<String> differing = new ArrayList<>();
+      comparisons.stream().filter(c -> !c.matches()).forEach(c -> differing.add(c.table() + " (" + c.difference() + ")"));
+      objectDifferences.stream().limit(OBJECTS_NAMED).forEach(o -> differing.add(o.describe()));
+      if (objectDifferences.size() > OBJECTS_NAMED) {
+        differing.add((objectDifferences.size() - OBJECTS_NAMED) + " more objects (see the status)");
+      }
+      throw new StopMove(Outcome.ROLLED_BACK, "verify gate failed: fingerprints differ: " + String.join(", ", differing));
     }
     verifiedTarget = both.get(1);
   }
@@ -163,10 +173,13 @@ final class FingerprintGate {
     ChangesVerified result = steps.run(Phase.VERIFY, "re-check what changed since the fingerprints before the freeze",
         () -> fingerprints.verifyChanges(new ChangesRequest(move.plan().app(), source.name(), source.database(),
             target.name(), target.database(), move.plan().verify(), changeLogs.get(0).layouts(),
-            changeLogs.get(1).layouts(), ranges, recheck.whole(), narrowedKeys)),
+            changeLogs.get(1).layouts(), ranges, recheck.whole(), narrowedKeys, true, sides.owners())),
         ChangesVerified::summary);
     comparisons = Rechecks.comparisons(baselines.get(0), baselines.get(1), result.tables());
-    if (result.tables().stream().allMatch(TableRecheck::matches)) {
+    // The objects were read whole inside the freeze (a recorded re-check without them compares none).
+    objectDifferences =
+        ObjectComparisons.compare(source.name(), result.sourceObjects(), target.name(), result.targetObjects());
+    if (result.tables().stream().allMatch(TableRecheck::matches) && objectDifferences.isEmpty()) {
       return true;
     }
     log.warn("the re-check at the freeze found differences; fingerprinting every row to name them");
@@ -199,11 +212,12 @@ final class FingerprintGate {
     if (verifiedTarget != null) {
       DatabaseFingerprint now = steps.run(Phase.ROLLBACK, "fingerprint target again",
           () -> fingerprints.fingerprint(move.fingerprint(move.target())), r -> r.tables().size() + " tables");
-      return Comparisons.allMatch(Comparisons.compare(verifiedTarget, now));
+      return Comparisons.allMatch(Comparisons.compare(verifiedTarget, now))
+          && ObjectComparisons.compare(verifiedTarget, now).isEmpty();
     }
     // Verified by a re-check, so there is no whole fingerprint of the target to compare with. The
     // source has stayed fenced since, so a target still equal to it has taken no writes.
     List<DatabaseFingerprint> both = fingerprintBoth(Phase.ROLLBACK, "fingerprint both sides again");
-    return Comparisons.allMatch(Comparisons.compare(both.get(0), both.get(1)));
+    return Comparisons.allMatch(Comparisons.compare(both.get(0), both.get(1))) && BothSides.objects(both).isEmpty();
   }
 }

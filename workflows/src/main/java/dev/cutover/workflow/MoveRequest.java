@@ -86,7 +86,8 @@ record MoveRequest(Plan plan, String moveId, boolean reverse) {
     return new ChangeLogRequest(plan.app(), box == source() ? "source" : "target", box.name(), box.database());
   }
 
+  /** Rows and objects; owners and grants only where the copy keeps them. */
   FingerprintRequest fingerprint(Box box) {
-    return new FingerprintRequest(box.name(), box.database(), plan.verify());
+    return new FingerprintRequest(box.name(), box.database(), plan.verify(), true, BothSides.owners(plan));
   }
 }

@@ -104,6 +104,62 @@ class CutoverWorkflowTest extends MockedMove {
         "front door -> SOURCE", "drop target"), journal);
   }
 
+  @Test
+  void anObjectThatDiffersWhereEveryRowMatchesRollsBackNamingIt() {
+    when(fingerprints.fingerprint(any())).thenAnswer(i -> {
+      FingerprintRequest r = i.getArgument(0);
+      assertTrue(r.objects(), "the gate asks for the objects too");
+      boolean dropped = r.box().equals("arm") && journal.contains("fence home");
+      return withObjects(fingerprint("same"), r.box(), dropped ? List.of() : List.of(new dev.cutover.verify.DatabaseObject(
+          "trigger", "film_fulltext_trigger on public.film", Map.of("state", "enabled"))));
+    });
+    CutoverWorkflow workflow = start(plan());
+    awaitGate(workflow);
+    journal.clear();
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.ROLLED_BACK, result.outcome());
+    assertEquals("verify gate failed: fingerprints differ: trigger film_fulltext_trigger on public.film: missing on arm",
+        result.summary());
+    assertEquals(List.of(new dev.cutover.verify.ObjectDifference("trigger", "film_fulltext_trigger on public.film",
+        "missing on arm")), result.status().objectDifferences());
+    assertTrue(journal.contains("drop target"), journal.toString());
+  }
+
+  @Test
+  void anObjectThatDiffersAtTheRecheckIsNamedAndRollsBack() {
+    replicating();
+    when(fingerprints.verifyChanges(any())).thenAnswer(i -> {
+      FingerprintActivities.ChangesRequest r = i.getArgument(0);
+      assertTrue(r.objects(), "the re-check reads the objects inside the freeze");
+      return record("re-check", new FingerprintActivities.ChangesVerified(
+          List.of(new FingerprintActivities.TableRecheck("public.t", false, null, 3, 0, 3, 3, "h", "h", true)), 3, 100, 5,
+          List.of(new dev.cutover.verify.DatabaseObject("sequence", "public.t_id_seq", Map.of("last_value", "9"))),
+          List.of(new dev.cutover.verify.DatabaseObject("sequence", "public.t_id_seq", Map.of("last_value", "1")))));
+    });
+    when(fingerprints.fingerprint(any())).thenAnswer(i -> {
+      FingerprintRequest r = i.getArgument(0);
+      boolean frozen = journal.contains("fence home");
+      return withObjects(fingerprint("same"), r.box(), List.of(new dev.cutover.verify.DatabaseObject("sequence",
+          "public.t_id_seq", Map.of("last_value", r.box().equals("arm") && frozen ? "1" : "9"))));
+    });
+
+    CutoverWorkflow workflow = start(logicalPlan());
+    awaitGate(workflow);
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.ROLLED_BACK, result.outcome(), result.summary());
+    assertTrue(result.summary().contains("sequence public.t_id_seq: last_value 9 on home, 1 on arm"), result.summary());
+  }
+
+  private static DatabaseFingerprint withObjects(DatabaseFingerprint f, String box,
+      List<dev.cutover.verify.DatabaseObject> objects) {
+    return new DatabaseFingerprint(box, f.tables(), f.bytesHashed(), f.millis(), objects);
+  }
+
   static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> failures() {
     List<String> beforeGate = List.of("arm: stop app", "arm: stop job scoring", "create target", "copy");
     List<String> freeze = List.of("front door: hold", "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home");

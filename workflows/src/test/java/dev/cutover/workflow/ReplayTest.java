@@ -36,7 +36,8 @@ class ReplayTest {
   @ValueSource(strings = {"happy-path", "abort-at-gate", "verify-failure-rollback", "stale-gate",
       "rollback-after-switch", "logical", "logical-recheck", "logical-narrowed", "happy-path-summaries",
       "happy-path-journal", "verify-failure-journal", "rollback-after-switch-journal", "logical-journal",
-      "recover-at-the-gate", "recover-in-the-copy", "database-door"})
+      "recover-at-the-gate", "recover-in-the-copy", "database-door",
+      "verify-objects-rollback"})
   void recordedMovesReplayAgainstTheCurrentWorkflow(String name) throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history(name), CutoverWorkflowImpl.class);
   }
