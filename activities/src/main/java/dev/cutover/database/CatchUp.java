@@ -22,15 +22,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code logical} copy inside the blackout: with the source fenced, waits until the target applied
- * everything up to the source's WAL position, copies sequence values and large objects (which logical
- * replication does not carry), drops the subscription and the source's side, and fences the target.
+ * everything up to the source's WAL position, copies what logical replication does not carry (sequence
+ * values, large objects, unlogged tables and tables made after the publication, materialized views' rows),
+ * drops the subscription and the source's side, gives the target the source's replica identities, and
+ * fences the target.
  */
 final class CatchUp {
 
   private static final Logger log = LoggerFactory.getLogger(CatchUp.class);
   /** The marker field a target carries once it has applied the fence position: catch-up's proof of done. */
   private static final String CAUGHT_UP = "logical";
-  /** In the marker: source oids of the tables copied whole at the catch-up, for a rerun to copy again. */
+  /** In the marker: target oids of the tables copied whole at the catch-up, for a rerun to copy again. */
   private static final String WHOLE = "whole";
 
   private CatchUp() {}
@@ -63,7 +65,7 @@ final class CatchUp {
       List<String> whole;
       if (alreadyDone) {
         fenceLsn = marker.get(CAUGHT_UP);
-        whole = Unreplicated.names(source, ReplicationCatalog.oids(marker.get(WHOLE)));
+        whole = Unreplicated.names(target, ReplicationCatalog.oids(marker.get(WHOLE)));
       } else {
         // Tables made on the source after the publication: the subscription never learnt of them, and DDL
         // does not replicate. Their definitions come now, their rows below, both inside the freeze.
@@ -75,11 +77,11 @@ final class CatchUp {
               r.target(), r.copy()), source.getMetaData().getDatabaseMajorVersion(),
               target.getMetaData().getDatabaseMajorVersion(), List.copyOf(added.values()), p -> { });
         }
-        Map<Long, String> unlogged = Unreplicated.unlogged(source);
-        List<Long> wholeOids = new ArrayList<>(added.keySet());
-        wholeOids.addAll(unlogged.keySet());
-        whole = new ArrayList<>(added.values());
-        whole.addAll(unlogged.values());
+        // Whatever the subscription does not carry (those, and unlogged tables, which cannot be published),
+        // read from the target's catalog: a rerun after a crash right after the restore above finds them too.
+        Map<Long, String> unsubscribed = Unreplicated.notSubscribed(target, subscription);
+        whole = List.copyOf(unsubscribed.values());
+        String wholeOids = String.join(",", unsubscribed.keySet().stream().map(String::valueOf).toList());
         List<String> ddl = schemaDifferences(source, target);
         if (!ddl.isEmpty()) {
           throw CutoverFailure.COPY_FAILED.failure("the schema changed on the source during pre-sync, which"
@@ -91,7 +93,7 @@ final class CatchUp {
         waitMillis = (System.nanoTime() - waitStarted) / 1_000_000;
         // Written before anything is dropped: a rerun then knows the wait already succeeded.
         TargetDatabases.comment(target, targetDb, Markers.of(r.app(), r.moveId(), Markers.COPIED) + ";" + CAUGHT_UP
-            + "=" + fenceLsn + ";" + WHOLE + "=" + String.join(",", wholeOids.stream().map(String::valueOf).toList()));
+            + "=" + fenceLsn + ";" + WHOLE + "=" + wholeOids);
         ReplicationCleanup.dropSubscription(target, name);
       }
       int sequences = Sequences.copy(source, target);

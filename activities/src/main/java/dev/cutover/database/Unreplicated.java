@@ -23,7 +23,7 @@ final class Unreplicated {
 
   private Unreplicated() {}
 
-  /** The source's unlogged plain tables, by oid, valued by quoted name. */
+  /** The source's unlogged plain tables, by oid, valued by quoted name: what preflight names. */
   static Map<Long, String> unlogged(Connection source) throws SQLException {
     return tables(source, "c.relpersistence = 'u'");
   }
@@ -40,10 +40,19 @@ final class Unreplicated {
     return out;
   }
 
-  /** Quoted names of the source tables with these oids (those that still exist). */
-  static List<String> names(Connection source, List<Long> oids) throws SQLException {
+  /**
+   * The target's plain tables that the subscription does not carry: not in its {@code pg_subscription_rel}
+   * (unlogged ones cannot be published; ones made after the publication were never added). By target oid.
+   */
+  static Map<Long, String> notSubscribed(Connection target, long subscription) throws SQLException {
+    return tables(target, "c.oid NOT IN (SELECT srrelid FROM pg_subscription_rel WHERE srsubid = "
+        + subscription + "::oid)");
+  }
+
+  /** Quoted names of the tables with these oids on {@code c} (those that still exist). */
+  static List<String> names(Connection c, List<Long> oids) throws SQLException {
     List<String> out = new ArrayList<>();
-    Map<Long, String> all = tables(source, "true");
+    Map<Long, String> all = tables(c, "true");
     for (long oid : oids) {
       if (all.containsKey(oid)) {
         out.add(all.get(oid));
