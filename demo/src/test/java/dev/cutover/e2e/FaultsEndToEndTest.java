@@ -86,7 +86,7 @@ class FaultsEndToEndTest {
       while (System.currentTimeMillis() < deadline) {
         try (Connection c = target.connect("postgres"); Statement s = c.createStatement();
             ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = 'game'"
-                + " AND application_name LIKE 'pg_restore%'")) {
+                + " AND application_name = 'cutover'")) { // the mover's sessions: pg_restore's too (PGAPPNAME)
           rs.next();
           if (rs.getInt(1) > 0) {
             return;
