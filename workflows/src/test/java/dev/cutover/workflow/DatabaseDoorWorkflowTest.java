@@ -3,116 +3,38 @@ package dev.cutover.workflow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
-import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
-import static org.mockito.Mockito.withSettings;
 
-import dev.cutover.database.CopyActivities;
-import dev.cutover.database.CopyActivities.CopyResult;
 import dev.cutover.database.DatabaseActivities;
 import dev.cutover.database.DatabaseActivities.DatabaseInfo;
-import dev.cutover.database.DatabaseActivities.FenceResult;
-import dev.cutover.database.DatabaseActivities.TargetPrepared;
-import dev.cutover.frontdoor.DatabaseDoorActivities;
 import dev.cutover.frontdoor.DatabaseDoorActivities.DoorCheck;
 import dev.cutover.frontdoor.DatabaseDoorActivities.DoorRequest;
 import dev.cutover.frontdoor.DatabaseDoorActivities.DoorResult;
 import dev.cutover.frontdoor.DatabaseDoorActivities.DoorState;
-import dev.cutover.frontdoor.FrontDoorActivities;
-import dev.cutover.frontdoor.FrontDoorActivities.FrontDoorResult;
-import dev.cutover.frontdoor.FrontDoorActivities.Side;
-import dev.cutover.hosts.HostActivities;
-import dev.cutover.hosts.HostActivities.CommandRequest;
-import dev.cutover.hosts.HostActivities.CommandResult;
-import dev.cutover.live.HealthActivities;
-import dev.cutover.live.HealthActivities.LiveResult;
 import dev.cutover.plan.Database;
 import dev.cutover.plan.DatabaseDoor;
 import dev.cutover.plan.Plan;
 import dev.cutover.preflight.Finding;
-import dev.cutover.preflight.ScheduleActivities;
-import dev.cutover.verify.DatabaseFingerprint;
-import dev.cutover.verify.FingerprintActivities;
-import dev.cutover.verify.TableFingerprint;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.failure.ApplicationFailure;
-import io.temporal.testing.TestWorkflowEnvironment;
-import io.temporal.worker.Worker;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * The database door's place in the runbook, every activity mocked: held beside the front door at the start
  * of the freeze, led to the target and resumed as soon as the target accepts writes, and on every rollback
  * led back to the source only after the source is unfenced, so its clients wait and never meet a fence.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
-class DatabaseDoorWorkflowTest {
+class DatabaseDoorWorkflowTest extends MockedMove {
 
-  private TestWorkflowEnvironment env;
-  private WorkflowClient client;
-  private final List<String> journal = Collections.synchronizedList(new ArrayList<>());
-  private final DatabaseActivities database = mock(DatabaseActivities.class, withSettings().withoutAnnotations());
-  private final CopyActivities copies = mock(CopyActivities.class, withSettings().withoutAnnotations());
-  private final FingerprintActivities fingerprints = mock(FingerprintActivities.class, withSettings().withoutAnnotations());
-  private final HostActivities hosts = mock(HostActivities.class, withSettings().withoutAnnotations());
-  private final FrontDoorActivities frontDoor = mock(FrontDoorActivities.class, withSettings().withoutAnnotations());
-  private final DatabaseDoorActivities door = mock(DatabaseDoorActivities.class, withSettings().withoutAnnotations());
-  private final HealthActivities health = mock(HealthActivities.class, withSettings().withoutAnnotations());
-  private final ScheduleActivities schedule = mock(ScheduleActivities.class, withSettings().withoutAnnotations());
-  private volatile String failAt;
   private volatile boolean entryAtHome = true;
 
   @BeforeEach
-  void setUp() {
-    env = TestWorkflowEnvironment.newInstance();
-    Worker worker = env.newWorker(TaskQueues.MAIN);
-    worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
-    worker.registerActivitiesImplementations(database, copies, fingerprints, hosts, frontDoor, door, health, schedule);
-    client = env.getWorkflowClient();
-    env.start();
-
-    when(database.inspect(any())).thenAnswer(i -> {
-      var r = (DatabaseActivities.InspectRequest) i.getArgument(0);
-      boolean target = r.box().equals("arm");
-      return new DatabaseInfo(r.box(), true, !target, null, 150018, "PostgreSQL 15.18", 1L, 3, null, false, null, null);
-    });
-    when(database.checkExtensions(any())).thenReturn(new DatabaseActivities.ExtensionCheck(List.of(), List.of()));
-    when(database.prepareTarget(any())).thenAnswer(i -> record("create target", new TargetPrepared(true, "m")));
-    when(copies.copy(any())).thenAnswer(i -> record("copy", new CopyResult(100, 3, 10, 20)));
-    when(fingerprints.fingerprint(any())).thenAnswer(i -> new DatabaseFingerprint("box",
-        List.of(new TableFingerprint("public.t", 1, Map.of(), "same", List.of())), 1, 1));
-    when(database.fence(any())).thenAnswer(i -> record("fence " + ((DatabaseActivities.FenceRequest) i.getArgument(0)).box(),
-        new FenceResult(false, 0, "0/1", "unset")));
-    org.mockito.Mockito.doAnswer(i -> record("unfence " + ((DatabaseActivities.FenceRequest) i.getArgument(0)).box(), null))
-        .when(database).unfence(any());
-    org.mockito.Mockito.doAnswer(i -> record("drop target", null)).when(database).dropTarget(any());
-    org.mockito.Mockito.doAnswer(i -> record("mark live", null)).when(database).markTargetLive(any());
-    org.mockito.Mockito.doAnswer(i -> record("go live " + ((DatabaseActivities.TargetRequest) i.getArgument(0)).box(),
-        null)).when(database).goLive(any());
-    org.mockito.Mockito.doAnswer(i -> record("demote " + ((DatabaseActivities.TargetRequest) i.getArgument(0)).box(),
-        null)).when(database).demoteTarget(any());
-    when(hosts.run(any())).thenAnswer(i -> {
-      CommandRequest r = i.getArgument(0);
-      return record(r.box() + ": " + r.purpose(), new CommandResult(0, 1, "", ""));
-    });
-    when(frontDoor.check(any())).thenReturn(new FrontDoorResult("command", Side.TARGET, "ok"));
-    when(frontDoor.pointAt(any())).thenAnswer(i -> {
-      FrontDoorActivities.FrontDoorRequest r = i.getArgument(0);
-      return record("front door -> " + r.side(), new FrontDoorResult("command", r.side(), "ok"));
-    });
-    when(frontDoor.hold(any())).thenAnswer(i -> record("front door: hold", new FrontDoorResult("command", Side.TARGET, "ok")));
-    when(health.verifyLive(any())).thenReturn(new LiveResult(3, 3, 0, null, 5));
+  void doorAnswers() {
     when(door.check(any())).thenAnswer(i -> {
       DoorRequest r = i.getArgument(0);
       boolean there = entryAtHome == r.pointAtBox().equals("home");
@@ -123,11 +45,6 @@ class DatabaseDoorWorkflowTest {
       DoorRequest r = i.getArgument(0);
       return record("door -> " + r.pointAtBox(), new DoorResult(state(0, false), 3, "resumed"));
     });
-  }
-
-  @AfterEach
-  void tearDown() {
-    env.close();
   }
 
   @Test
@@ -235,13 +152,6 @@ class DatabaseDoorWorkflowTest {
     return WorkflowStub.fromTyped(workflow).getResult(CutoverResult.class);
   }
 
-  private CutoverWorkflow start(Plan plan) {
-    CutoverWorkflow workflow = client.newWorkflowStub(CutoverWorkflow.class,
-        WorkflowOptions.newBuilder().setWorkflowId(plan.workflowId()).setTaskQueue(TaskQueues.MAIN).build());
-    WorkflowClient.start(workflow::run, CutoverRequest.move(plan, false, "test"));
-    return workflow;
-  }
-
   static Plan plan() {
     Plan base = CutoverWorkflowTest.plan();
     DatabaseDoor databaseDoor = new DatabaseDoor(
@@ -253,14 +163,5 @@ class DatabaseDoorWorkflowTest {
 
   private static DoorState state(int port, boolean paused) {
     return new DoorState("127.0.0.1", port, "game", paused);
-  }
-
-  private <T> T record(String entry, T result) {
-    if (entry.equals(failAt)) {
-      journal.add(entry + " !");
-      throw ApplicationFailure.newNonRetryableFailure("injected failure", "INJECTED");
-    }
-    journal.add(entry);
-    return result;
   }
 }

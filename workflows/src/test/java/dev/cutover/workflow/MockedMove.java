@@ -69,6 +69,8 @@ abstract class MockedMove {
   final FingerprintActivities fingerprints = mock(FingerprintActivities.class, withSettings().withoutAnnotations());
   final HostActivities hosts = mock(HostActivities.class, withSettings().withoutAnnotations());
   final FrontDoorActivities frontDoor = mock(FrontDoorActivities.class, withSettings().withoutAnnotations());
+  final dev.cutover.frontdoor.DatabaseDoorActivities door =
+      mock(dev.cutover.frontdoor.DatabaseDoorActivities.class, withSettings().withoutAnnotations());
   final HealthActivities health = mock(HealthActivities.class, withSettings().withoutAnnotations());
   final HostActivities armHosts = mock(HostActivities.class, withSettings().withoutAnnotations());
   final dev.cutover.preflight.ScheduleActivities schedule =
@@ -82,7 +84,7 @@ abstract class MockedMove {
     env = TestWorkflowEnvironment.newInstance();
     Worker worker = env.newWorker(TaskQueues.MAIN);
     worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
-    worker.registerActivitiesImplementations(database, copies, fingerprints, hosts, frontDoor, health, schedule);
+    worker.registerActivitiesImplementations(database, copies, fingerprints, hosts, frontDoor, door, health, schedule);
     // The worker that runs on box arm itself (exec: worker); only some tests send it anything.
     env.newWorker("cutover-arm").registerActivitiesImplementations(armHosts);
     client = env.getWorkflowClient();
