@@ -79,7 +79,8 @@ class OutageIT {
         assertEquals(5, watched.exitCode(), watched.toString());
         assertTrue(watched.err().contains("cutover: Temporal at " + services.address + " stopped answering"),
             watched.toString());
-        assertTrue(watched.err().contains("The embedded dev-server keeps moves in memory only"), watched.toString());
+        assertTrue(watched.err().contains("keeps moves in memory only), run `cutover recover PLAN`"),
+            watched.toString());
 
         Result status = Shipped.run(env, QUICK, "status", DemoWorld.APP);
         assertEquals(5, status.exitCode(), status.toString());
