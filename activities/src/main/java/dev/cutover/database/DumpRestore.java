@@ -5,6 +5,7 @@ import dev.cutover.database.CopyActivities.CopyResult;
 import dev.cutover.hosts.ProcessRunner;
 import dev.cutover.plan.Copy;
 import dev.cutover.support.Directories;
+import dev.cutover.support.Heartbeats;
 import dev.cutover.workflow.CutoverFailure;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -135,9 +137,14 @@ final class DumpRestore {
     ProcessRunner.Tail dumpErr = ProcessRunner.Tail.drain(dumper.getErrorStream());
     ProcessRunner.Tail restoreErr = ProcessRunner.Tail.drain(restorer.getErrorStream());
     ProcessRunner.Tail restoreOut = ProcessRunner.Tail.drain(restorer.getInputStream());
-    long bytes;
-    try {
-      bytes = pump(dumper.getInputStream(), restorer.getOutputStream(), progress);
+    AtomicLong pumped = new AtomicLong();
+    // The pump blocks on pg_dump's output: a dump stalled on a lock or a dead link would heartbeat no more.
+    Heartbeats.Pulse pulse = Heartbeats.pulse(() -> Map.of("phase", "copy", "bytes", pumped.get()), () -> {
+      dumper.destroyForcibly();
+      restorer.destroyForcibly();
+    });
+    try (pulse) {
+      long bytes = pump(dumper.getInputStream(), restorer.getOutputStream(), pumped, progress);
       long dumpMillis = (System.nanoTime() - started) / 1_000_000;
       // pg_restore still builds indexes after the last byte arrives: keep heartbeating meanwhile.
       ProcessRunner.waitHeartbeating(dumper, Duration.ofHours(6), "pg_dump");
@@ -147,6 +154,7 @@ final class DumpRestore {
       dumpErr.join();
       restoreErr.join();
       restoreOut.join();
+      stopIfStopped(pulse);
       if (dumpExit != 0) {
         throw PgTools.copyFailed("pg_dump exited " + dumpExit + ": " + dumpErr.text(), null);
       }
@@ -158,12 +166,20 @@ final class DumpRestore {
       Thread.currentThread().interrupt();
       throw PgTools.copyFailed("interrupted", e);
     } catch (IOException e) {
+      stopIfStopped(pulse);
       throw CutoverFailure.COPY_FAILED.failure(
           "copy pipe broke: " + e.getMessage() + "; pg_dump: " + dumpErr.text() + "; pg_restore: "
               + restoreErr.text(), e);
     } finally {
       dumper.destroyForcibly();
       restorer.destroyForcibly();
+    }
+  }
+
+  /** The tools were killed because the activity was cancelled (or its attempt ended): say that, not "failed". */
+  private static void stopIfStopped(Heartbeats.Pulse pulse) {
+    if (pulse.stopped() != null) {
+      throw pulse.stopped();
     }
   }
 
@@ -265,8 +281,8 @@ final class DumpRestore {
     }
   }
 
-  private static long pump(InputStream from, OutputStream to, Consumer<Map<String, Object>> progress)
-      throws IOException {
+  private static long pump(InputStream from, OutputStream to, AtomicLong pumped,
+      Consumer<Map<String, Object>> progress) throws IOException {
     byte[] buffer = new byte[1 << 16];
     long total = 0;
     long lastReport = System.nanoTime();
@@ -274,6 +290,7 @@ final class DumpRestore {
       for (int n; (n = from.read(buffer)) > 0; ) {
         to.write(buffer, 0, n);
         total += n;
+        pumped.set(total);
         if (System.nanoTime() - lastReport > 1_000_000_000L) {
           progress.accept(Map.of("phase", "copy", "bytes", total));
           lastReport = System.nanoTime();

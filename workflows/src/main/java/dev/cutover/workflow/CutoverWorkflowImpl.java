@@ -82,6 +82,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private final List<Finding> findings = new ArrayList<>();
   private LogicalLag replication;
   private Long estimatedBlackoutMillis;
+  /** Why the estimate rules the freeze out, or null. */
+  private String overBudget;
   private Long blackoutStartedAt;
   private Long blackoutEndedAt;
   private boolean switchStarted;
@@ -112,7 +114,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       if (rehearsal) {
         return finish(
             Outcome.REHEARSED,
-            "rehearsal done; estimated blackout " + estimatedBlackoutMillis + " ms; nothing was frozen");
+            "rehearsal done; estimated blackout " + estimatedBlackoutMillis + " ms; nothing was frozen"
+                + (overBudget == null ? "" : "; " + overBudget + ": a move would not freeze"));
       }
       if (request.autoConfirmBy() != null) {
         gate.passedBy(request.autoConfirmBy(), steps);
@@ -265,6 +268,31 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         : Math.max(both.get(0).millis(), both.get(1).millis());
     estimatedBlackoutMillis = copyMillis + fingerprintMillis;
     checkNextJob();
+    refuseOverBudget();
+  }
+
+  /**
+   * A freeze expected to overrun its budget is not begun: it could only roll back. A rehearsal says so in
+   * its summary instead. Moves recorded before the check run on without it.
+   */
+  private void refuseOverBudget() {
+    Duration budget = plan.freeze().budget(plan.frontDoor());
+    if (budget == null || estimatedBlackoutMillis <= budget.toMillis()
+        || Workflow.getVersion("budget-estimate", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      return;
+    }
+    overBudget = "the estimated blackout (" + estimatedBlackoutMillis + " ms) exceeds " + budgetWords(budget);
+    if (!rehearsal) {
+      throw new StopMove(Outcome.BLOCKED, overBudget + ": nothing was frozen; raise freeze.maxBlackout (below the"
+          + " front door's hold), or shorten the freeze (copy.strategy: logical)");
+    }
+  }
+
+  private String budgetWords(Duration budget) {
+    return plan.freeze().maxBlackout() != null
+        ? "its budget (freeze.maxBlackout " + Durations.format(budget) + ")"
+        : "its budget (" + Durations.format(budget) + ", 80 % of the front door's holdFor; set freeze.maxBlackout"
+            + " to choose another)";
   }
 
   /** With the blackout estimated, the next time-critical job (a kickoff) must not fall inside it. */
@@ -378,7 +406,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
    * before budgets existed, run the steps as they always did.
    */
   private void withinBudget(Runnable longSteps) {
-    Duration budget = plan.freeze().maxBlackout();
+    Duration budget = plan.freeze().budget(plan.frontDoor());
     if (budget == null || Workflow.getVersion("freeze-budget", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
       longSteps.run();
       return;
@@ -395,10 +423,10 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     }
     scope.cancel();
     String during = steps.current() == null ? "" : ", during '" + steps.current() + "'";
-    throw new StopMove(Outcome.ROLLED_BACK, "the freeze ran past its budget (freeze.maxBlackout "
-        + Durations.format(budget) + "): " + (Workflow.currentTimeMillis() - blackoutStartedAt)
-        + " ms since it began" + during + "; rolled back so that " + plan.source().name()
-        + " answers the held requests");
+    throw new StopMove(Outcome.ROLLED_BACK, "the freeze ran past " + budgetWords(budget) + ": "
+        + (Workflow.currentTimeMillis() - blackoutStartedAt)
+        + " ms since it began" + during + "; rolled back before the front door's hold ran out, so "
+        + plan.source().name() + " serves again");
   }
 
   private void copy() {

@@ -1,6 +1,7 @@
 package dev.cutover.workflow;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.when;
@@ -9,6 +10,7 @@ import dev.cutover.database.CopyActivities.CopyResult;
 import dev.cutover.plan.Freeze;
 import dev.cutover.plan.Plan;
 import io.temporal.activity.Activity;
+import io.temporal.client.WorkflowOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -56,6 +58,36 @@ class FreezeBudgetTest extends MockedMove {
     CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
 
     assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
+  }
+
+  @Test
+  void aFreezeEstimatedToOverrunItsBudgetIsNeverBegun() {
+    when(copies.copy(any())).thenAnswer(i -> record("copy", new CopyResult(100, 3, 10, 5_000)));
+    CutoverWorkflow workflow = start(withBudget(plan(), Duration.ofSeconds(2)));
+
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.BLOCKED, result.outcome(), result.summary());
+    assertTrue(result.summary().startsWith("the estimated blackout (5"), result.summary());
+    assertTrue(result.summary().contains(" ms) exceeds its budget (freeze.maxBlackout 2s): nothing was frozen"),
+        result.summary());
+    assertFalse(journal.contains("fence home"), journal.toString());
+    assertFalse(journal.contains("front door: hold"), journal.toString());
+    assertTrue(journal.contains("drop target"), "what the prepare did is undone: " + journal);
+  }
+
+  @Test
+  void aRehearsalSaysItsEstimateWouldOverrunTheBudget() {
+    when(copies.copy(any())).thenAnswer(i -> record("copy", new CopyResult(100, 3, 10, 5_000)));
+    Plan plan = withBudget(plan(), Duration.ofSeconds(2));
+    CutoverWorkflow workflow = client.newWorkflowStub(CutoverWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(plan.workflowId()).setTaskQueue(TaskQueues.MAIN).build());
+
+    CutoverResult result = workflow.run(CutoverRequest.move(plan, true, "test"));
+
+    assertEquals(Outcome.REHEARSED, result.outcome(), result.summary());
+    assertTrue(result.summary().endsWith("exceeds its budget (freeze.maxBlackout 2s): a move would not freeze"),
+        result.summary());
   }
 
   private static Plan withBudget(Plan p, Duration budget) {
