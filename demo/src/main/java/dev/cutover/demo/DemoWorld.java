@@ -47,7 +47,7 @@ public final class DemoWorld implements AutoCloseable {
 
   public static final String APP = "game";
   public static final String DATABASE = "game";
-  public static final String DB_USER = LocalCluster.SUPERUSER;
+  public static final String DB_USER = GameDatabase.USER;
   public static final List<String> BOXES = List.of("home", "arm");
   /** Every service on each box, as the control server and the plan name them ({@code <box>-<service>}). */
   public static final List<String> SERVICES = List.of("app", "odds-freezer", "grader", "nightly-standings");

@@ -76,7 +76,7 @@ final class GameApp implements Supervised {
     } catch (IOException e) {
       throw new UncheckedIOException("the " + box + " app cannot listen on 127.0.0.1:" + port, e);
     }
-    pool = new ConnectionPool(jdbcUrl, DemoWorld.DB_USER, THREADS);
+    pool = new ConnectionPool(jdbcUrl, GameDatabase.USER, THREADS);
     executor = Executors.newFixedThreadPool(THREADS);
     server.setExecutor(executor);
     server.createContext("/", this::handle);

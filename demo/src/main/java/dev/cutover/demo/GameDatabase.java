@@ -1,5 +1,6 @@
 package dev.cutover.demo;
 
+import dev.cutover.testing.LocalCluster;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -15,6 +16,8 @@ import java.util.List;
  */
 public final class GameDatabase {
 
+  /** The role the game's app, jobs and writer connect as (the throwaway clusters' superuser). */
+  public static final String USER = LocalCluster.SUPERUSER;
   public static final int PROFILES = 9;
   public static final int PREDICTIONS = 453;
   public static final int TRADES = 772;

@@ -98,7 +98,7 @@ final class PeriodicJob implements Supervised {
       if (!active) {
         return;
       }
-      try (Connection c = DriverManager.getConnection(jdbcUrl, DemoWorld.DB_USER, "")) {
+      try (Connection c = DriverManager.getConnection(jdbcUrl, GameDatabase.USER, "")) {
         c.setAutoCommit(false);
         Runnable committed = work.run(c);
         c.commit();
