@@ -7,7 +7,10 @@ import dev.cutover.hosts.HostActivities.StateCheckRequest;
 import dev.cutover.plan.Box;
 import dev.cutover.plan.Host;
 import dev.cutover.plan.Service;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -44,6 +47,33 @@ final class BoxControl {
 
   void start(Phase at, Box box, String what, Service service) {
     change(at, box, what, service, true);
+  }
+
+  /** One of a box's services, by the words its steps use ("app", "writer nightly", "job grader"). */
+  record Named(String what, Service service) {}
+
+  /**
+   * Stops ({@code running} false) or starts every service at once, each as {@link #stop}/{@link #start} would
+   * (undo registered first, command, check), and waits for all of them: inside the blackout a box's services
+   * cost the slowest one's time, not their sum. A failure is rethrown once every other change has settled, so
+   * the rollback never races a command still running. Undos are registered in list order.
+   */
+  void changeAll(Phase at, Box box, List<Named> services, boolean running) {
+    List<Promise<Void>> changes = new ArrayList<>();
+    for (Named service : services) {
+      changes.add(Async.procedure(() -> change(at, box, service.what(), service.service(), running)));
+    }
+    RuntimeException first = null;
+    for (Promise<Void> change : changes) {
+      try {
+        change.get();
+      } catch (RuntimeException e) {
+        first = first == null ? e : first;
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
   }
 
   /**

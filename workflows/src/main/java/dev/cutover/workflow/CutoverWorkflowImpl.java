@@ -388,12 +388,15 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
           r -> r.detail());
     }
     databaseDoor.hold();
-    boxes.stop(Phase.FREEZE, source, "app", source.app());
-    for (NamedService writer : source.writers()) {
-      boxes.stop(Phase.FREEZE, source, "writer " + writer.name(), writer.service());
-    }
-    for (NamedService job : source.jobs()) {
-      boxes.stop(Phase.FREEZE, source, "job " + job.name(), job.service());
+    List<BoxControl.Named> services = new ArrayList<>();
+    services.add(new BoxControl.Named("app", source.app()));
+    source.writers().forEach(w -> services.add(new BoxControl.Named("writer " + w.name(), w.service())));
+    source.jobs().forEach(j -> services.add(new BoxControl.Named("job " + j.name(), j.service())));
+    if (concurrentServices()) {
+      // All stopped before the fence, in whatever order they finish: the fence, not the order, is the proof.
+      boxes.changeAll(Phase.FREEZE, source, services, false);
+    } else {
+      services.forEach(service -> boxes.stop(Phase.FREEZE, source, service.what(), service.service()));
     }
     saga.addCompensation(() -> undo("unfence source database", () -> database.unfence(move.fence(source))));
     steps.run(Phase.FREEZE, "fence source database", () -> database.fence(move.fence(source)), r -> r.summary());
@@ -427,6 +430,14 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         + (Workflow.currentTimeMillis() - blackoutStartedAt)
         + " ms since it began" + during + "; rolled back before the front door's hold ran out, so "
         + plan.source().name() + " serves again");
+  }
+
+  /**
+   * Whether the freeze stops, and the switch starts, a box's services all at once (each step still recorded,
+   * with its undo and its check). Moves recorded before stopped and started them one by one.
+   */
+  private boolean concurrentServices() {
+    return Workflow.getVersion("concurrent-services", Workflow.DEFAULT_VERSION, 1) == 1;
   }
 
   private void copy() {
@@ -468,15 +479,18 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     }
     // The door's clients write as soon as the target can take them, while its jobs and app start.
     databaseDoor.switchOver();
-    // Jobs first, so nothing due between the app's start and theirs is missed; the source's jobs and
-    // writers were stopped in the freeze, so two of them never run at once.
-    for (NamedService job : target.jobs()) {
-      boxes.start(Phase.SWITCH, target, "job " + job.name(), job.service());
+    // The source's jobs and writers were stopped in the freeze, so two of them never run at once. Jobs are
+    // listed first, so that started one by one (moves recorded before concurrent starts) nothing due between
+    // the app's start and theirs is missed; started together, the front door flips only once all run.
+    List<BoxControl.Named> services = new ArrayList<>();
+    target.jobs().forEach(j -> services.add(new BoxControl.Named("job " + j.name(), j.service())));
+    target.writers().forEach(w -> services.add(new BoxControl.Named("writer " + w.name(), w.service())));
+    services.add(new BoxControl.Named("app", target.app()));
+    if (concurrentServices()) {
+      boxes.changeAll(Phase.SWITCH, target, services, true);
+    } else {
+      services.forEach(service -> boxes.start(Phase.SWITCH, target, service.what(), service.service()));
     }
-    for (NamedService writer : target.writers()) {
-      boxes.start(Phase.SWITCH, target, "writer " + writer.name(), writer.service());
-    }
-    boxes.start(Phase.SWITCH, target, "app", target.app());
     saga.addCompensation(
         () -> undo("point front door back at " + plan.source().name(), () -> frontDoor.pointAt(move.frontDoor(Side.SOURCE))));
     steps.run(Phase.SWITCH, "point front door at " + target.name(), () -> frontDoor.pointAt(move.frontDoor(Side.TARGET)),

@@ -46,7 +46,7 @@ class FreezeBudgetTest extends MockedMove {
     assertTrue(result.summary().contains("during 'dump and restore'"), result.summary());
     assertEquals(List.of("front door: hold", "home: stop app", "home: stop writer nightly", "home: stop job scoring",
         "fence home", "copy (slow)", "unfence home", "home: start job scoring", "home: start writer nightly",
-        "home: start app", "front door -> SOURCE", "drop target"), journal);
+        "home: start app", "front door -> SOURCE", "drop target"), canonical(journal));
   }
 
   @Test

@@ -149,6 +149,42 @@ abstract class MockedMove {
     }
   }
 
+  /**
+   * The journal with each run of one box's concurrent service changes ("home: stop app", "home: stop writer
+   * nightly", ...) put in one fixed order: the freeze stops them, and the switch starts them, all at once,
+   * so the order they finish in is the activity threads'. Stops read app, writers, jobs; starts jobs, writers,
+   * app: the order they ran in one by one.
+   */
+  static List<String> canonical(List<String> journal) {
+    List<String> out = new ArrayList<>();
+    List<String> entries = new ArrayList<>(journal);
+    int i = 0;
+    while (i < entries.size()) {
+      String group = serviceGroup(entries.get(i));
+      int j = i + 1;
+      while (group != null && j < entries.size() && group.equals(serviceGroup(entries.get(j)))) {
+        j++;
+      }
+      List<String> run = new ArrayList<>(entries.subList(i, j));
+      run.sort(java.util.Comparator.comparingInt(MockedMove::serviceRank));
+      out.addAll(run);
+      i = j;
+    }
+    return out;
+  }
+
+  /** "home: stop" for "home: stop writer nightly", or null for an entry that is not a service change. */
+  private static String serviceGroup(String entry) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\w+: (?:stop|start)) (?:app|writer |job ).*").matcher(entry);
+    return m.matches() ? m.group(1) : null;
+  }
+
+  private static int serviceRank(String entry) {
+    int kind = entry.contains(": stop app") || entry.contains(": start job") ? 0
+        : entry.contains(" writer ") ? 1 : 2;
+    return kind;
+  }
+
   static io.temporal.client.WorkflowStub stubOf(CutoverWorkflow workflow) {
     return io.temporal.client.WorkflowStub.fromTyped(workflow);
   }

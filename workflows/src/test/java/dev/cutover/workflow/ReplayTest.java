@@ -37,7 +37,7 @@ class ReplayTest {
       "rollback-after-switch", "logical", "logical-recheck", "logical-narrowed", "happy-path-summaries",
       "happy-path-journal", "verify-failure-journal", "rollback-after-switch-journal", "logical-journal",
       "recover-at-the-gate", "recover-in-the-copy", "database-door",
-      "verify-objects-rollback"})
+      "verify-objects-rollback", "happy-path-concurrent", "verify-failure-concurrent"})
   void recordedMovesReplayAgainstTheCurrentWorkflow(String name) throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history(name), CutoverWorkflowImpl.class);
   }
@@ -52,6 +52,39 @@ class ReplayTest {
         new UiMetadata.Scheduled("GoLive", "unfence target database and mark it live"),
         new UiMetadata.Scheduled("ClearJournal", "clear the move's journal on home")));
     assertTrue(scheduled.stream().noneMatch(a -> a.type().equals("MarkTargetLive")), scheduled.toString());
+  }
+
+  /**
+   * A real move since concurrent services: the freeze schedules every stop on home before any of them
+   * completes, and the switch every start on arm, so each side costs its slowest service, not the sum.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"stop app on home|stop writer nightly-standings on home|stop job odds-freezer on home"
+      + "|stop job grader on home", "start job odds-freezer on arm|start job grader on arm"
+      + "|start writer nightly-standings on arm|start app on arm"})
+  void aRecordedMoveChangesABoxsServicesAllAtOnce(String group) throws Exception {
+    List<String> names = List.of(group.split("\\|"));
+    List<io.temporal.api.history.v1.HistoryEvent> events = history("happy-path-concurrent").getEvents();
+    java.util.Map<Long, String> scheduled = new java.util.HashMap<>();
+    long firstCompleted = Long.MAX_VALUE;
+    long lastScheduled = -1;
+    for (io.temporal.api.history.v1.HistoryEvent e : events) {
+      if (e.hasActivityTaskScheduledEventAttributes() && e.getUserMetadata().hasSummary()) {
+        String summary = io.temporal.common.converter.DefaultDataConverter.STANDARD_INSTANCE.fromPayload(
+            e.getUserMetadata().getSummary(), String.class, String.class);
+        if (names.contains(summary)) {
+          scheduled.put(e.getEventId(), summary);
+          lastScheduled = Math.max(lastScheduled, e.getEventId());
+        }
+      }
+      if (e.hasActivityTaskCompletedEventAttributes()
+          && scheduled.containsKey(e.getActivityTaskCompletedEventAttributes().getScheduledEventId())) {
+        firstCompleted = Math.min(firstCompleted, e.getEventId());
+      }
+    }
+    assertEquals(java.util.Set.copyOf(names), java.util.Set.copyOf(scheduled.values()), scheduled.toString());
+    assertTrue(lastScheduled < firstCompleted,
+        "all scheduled (last at event " + lastScheduled + ") before the first completed (" + firstCompleted + ")");
   }
 
   /** Recoveries recorded after the service (and, in the copy, the worker too) was SIGKILLed: both rolled back. */
