@@ -40,12 +40,13 @@ public final class MoveBench {
   public record Move(String strategy, String size, long tableBytes, long blackoutMillis, long moveMillis,
       long stepMillis, long gapMillis, long freezeMillis, long freezeGapMillis, int sent, int failed, int lost,
       int oneWriterViolations, double writesPerSecond, String largestGap, List<String> failureSample,
-      String freezeSteps) {}
+      String freezeSteps, Long estimatedMillis) {}
 
   /** The runs of one strategy at one size. */
   public record Figures(String strategy, String size, double tableMb, Stats blackoutSeconds, Stats moveSeconds,
       Stats gapMillis, Stats freezeGapMillis, int failedRequests, int lost, int oneWriterViolations,
-      Stats writesPerSecond, List<String> largestGaps, List<String> failures, List<String> freezeSteps) {}
+      Stats writesPerSecond, List<String> largestGaps, List<String> failures, List<String> freezeSteps,
+      Stats estimateSeconds, Stats estimateErrorPercent) {}
 
   private final int playersPerSecond;
 
@@ -88,7 +89,10 @@ public final class MoveBench {
           ms.stream().mapToInt(Move::oneWriterViolations).sum(),
           Stats.of(ms.stream().map(Move::writesPerSecond).toList()),
           ms.stream().map(Move::largestGap).toList(), failures.get(strategy),
-          ms.stream().map(Move::freezeSteps).toList()));
+          ms.stream().map(Move::freezeSteps).toList(),
+          Stats.of(ms.stream().filter(m -> m.estimatedMillis() != null).map(m -> m.estimatedMillis() / 1000.0).toList()),
+          Stats.of(ms.stream().filter(m -> m.estimatedMillis() != null)
+              .map(m -> 100.0 * (m.estimatedMillis() - m.blackoutMillis()) / m.blackoutMillis()).toList())));
     }
     return out;
   }
@@ -144,7 +148,7 @@ public final class MoveBench {
             whole[0] - whole[1], freeze[0], freeze[0] - freeze[1], report.sentRequests(), report.failedRequests(),
             report.lost(), report.oneWriterViolations(),
             report.acknowledged() / Math.max(0.001, report.wallMillis() / 1000.0), largestGap(history),
-            failureKinds(report.failureSample()), freezeSteps(status));
+            failureKinds(report.failureSample()), freezeSteps(status), status.estimatedBlackoutMillis());
       } finally {
         stubs.shutdownNow();
       }

@@ -45,6 +45,11 @@ class BenchCommandTest {
     assertTrue(md.contains("pg_dump -Fc | pg_restore"), md);
     assertTrue(md.contains("md5(string_agg"), md);
     assertTrue(md.contains("| T | dump-restore |") && md.contains("| T | logical |"), md);
+    // Each move's row puts the gate's estimate beside the blackout, and the targets judge it.
+    assertTrue(md.contains("| blackout s | estimated at the gate s | estimate vs blackout % |"), md);
+    assertTrue(java.util.regex.Pattern.compile("\\| T \\| logical \\| [^|]+ \\| [0-9.]+ \\(1 run\\) \\| [0-9.]+ \\(1 run\\)"
+        + " \\| [+-][0-9]+ \\(1 run\\) \\|").matcher(md).find(), md);
+    assertTrue(md.contains("| the estimate at the gate within ±30 % of the blackout, every run |"), md);
     Path png = dir.resolve("benchmarks-blackout.png");
     assertTrue(md.contains("](benchmarks-blackout.png)"), md);
     assertTrue(ImageIO.read(png.toFile()).getWidth() > 100, "a readable PNG");

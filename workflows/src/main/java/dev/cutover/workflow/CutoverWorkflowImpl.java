@@ -49,6 +49,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private static final long CATCH_UP_ESTIMATE_MILLIS = 1_000;
   /** Verify before the freeze leaves the freeze a re-check of what changed: about a second (docs/benchmarks.md). */
   private static final long RECHECK_ESTIMATE_MILLIS = 1_000;
+  /** One activity step in the freeze, when the run has measured none yet (docs/benchmarks.md: 20-150 ms). */
+  private static final long FREEZE_STEP_MILLIS = 100;
   private static final String TOOK_WRITES = "the target has taken writes since the switch";
 
   private final Steps steps = new Steps();
@@ -266,7 +268,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     List<DatabaseFingerprint> both = proof.fingerprintBoth(Phase.PRESYNC, "rehearsal fingerprints (timed)");
     long fingerprintMillis = move.logical() && plan.verify().beforeFreeze() ? RECHECK_ESTIMATE_MILLIS
         : Math.max(both.get(0).millis(), both.get(1).millis());
-    estimatedBlackoutMillis = copyMillis + fingerprintMillis;
+    estimatedBlackoutMillis = copyMillis + fingerprintMillis + freezeStepsMillis();
     checkNextJob();
     refuseOverBudget();
   }
@@ -293,6 +295,30 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         ? "its budget (freeze.maxBlackout " + Durations.format(budget) + ")"
         : "its budget (" + Durations.format(budget) + ", 80 % of the front door's holdFor; set freeze.maxBlackout"
             + " to choose another)";
+  }
+
+  /**
+   * What the freeze's other steps will cost besides the copy and the verify, from what one step cost in this
+   * very run: the slowest of the prepare's commands on the target (each an activity: scheduled, run on the
+   * box, recorded), times the steps that run one after another between the hold and the front door's flip.
+   * A box's services change at once, so they count as their longest chain (a command and its check).
+   * Without it the estimate was the copy and the fingerprints alone, a third of the blackout measured at S.
+   */
+  private long freezeStepsMillis() {
+    long step = steps.list().stream()
+        .filter(s -> s.phase() == Phase.PREPARE && s.name().startsWith("stop ") && s.durationMillis() != null)
+        .mapToLong(StepStatus::durationMillis).max().orElse(FREEZE_STEP_MILLIS);
+    int singles = (move.holdsAtFrontDoor() ? 1 : 0) + (plan.databaseDoor() == null ? 0 : 2)
+        + 1 /* journal the switch */ + 1 /* fence */ + 1 /* unfence the target */ + 1 /* flip the front door */;
+    return step * (singles + chain(plan.source()) + chain(plan.target()));
+  }
+
+  /** The longest command-and-check of a box's services: what changing them all at once waits for. */
+  private static int chain(Box box) {
+    boolean checked = box.app().check() != null
+        || box.writers().stream().anyMatch(w -> w.service().check() != null)
+        || box.jobs().stream().anyMatch(j -> j.service().check() != null);
+    return checked ? 2 : 1;
   }
 
   /** With the blackout estimated, the next time-critical job (a kickoff) must not fall inside it. */

@@ -90,6 +90,23 @@ class FreezeBudgetTest extends MockedMove {
         result.summary());
   }
 
+  @Test
+  void theEstimateCountsTheFreezesOtherStepsAtWhatAStepCostInThisRun() {
+    CutoverWorkflow workflow = start(plan());
+    awaitGate(workflow);
+    CutoverStatus status = workflow.status();
+
+    long step = status.steps().stream()
+        .filter(s -> s.phase() == Phase.PREPARE && s.name().startsWith("stop ") && s.durationMillis() != null)
+        .mapToLong(StepStatus::durationMillis).max().orElseThrow();
+    // The rehearsal's copy (20 ms) and fingerprints (1 ms), then seven steps one after another: the hold, the
+    // switch's journal, the fence, the unfence, the flip, and each box's services changed at once (no checks:
+    // one step each).
+    assertEquals(20 + 1 + 7 * step, status.estimatedBlackoutMillis(), status.steps().toString());
+    workflow.abort(new CutoverWorkflow.AbortRequest("test", "done looking"));
+    assertEquals(Outcome.ABORTED, stubOf(workflow).getResult(CutoverResult.class).outcome());
+  }
+
   private static Plan withBudget(Plan p, Duration budget) {
     return new Plan(p.app(), p.source(), p.target(), p.settle(), p.copy(), p.verify(), p.frontDoor(), p.health(),
         p.confirm(), p.databaseDoor(), new Freeze(budget));
