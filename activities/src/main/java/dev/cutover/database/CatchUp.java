@@ -34,6 +34,8 @@ final class CatchUp {
   private static final String CAUGHT_UP = "logical";
   /** In the marker: target oids of the tables copied whole at the catch-up, for a rerun to copy again. */
   private static final String WHOLE = "whole";
+  /** How often a catch-up still behind makes both sides speak (see {@link #waitForSlot}). */
+  private static final long NUDGE_MILLIS = 50;
 
   private CatchUp() {}
 
@@ -89,7 +91,7 @@ final class CatchUp {
         }
         fenceLsn = fencePosition(source);
         long waitStarted = System.nanoTime();
-        waitForSlot(source, r, name, fenceLsn, w.timeout());
+        waitForSlot(source, target, r, name, fenceLsn, w.timeout());
         waitMillis = (System.nanoTime() - waitStarted) / 1_000_000;
         // Written before anything is dropped: a rerun then knows the wait already succeeded.
         TargetDatabases.comment(target, targetDb, Markers.of(r.app(), r.moveId(), Markers.COPIED) + ";" + CAUGHT_UP
@@ -131,11 +133,20 @@ final class CatchUp {
   /**
    * The slot's confirmed position is what the target reported flushed, so reaching the fence position
    * there means every earlier commit is applied on the target. Polled tightly: this is blackout time.
+   *
+   * <p>Left alone, the target reports late: its apply worker commits without waiting for the disk (the
+   * subscription's {@code synchronous_commit = off}), and answers the source's ping with the position its
+   * disk holds, then sleeps up to a second before it reports again.
+   * So while behind, every {@link #NUDGE_MILLIS} the wait makes the target flush (a commit of ours, which
+   * flushes everything applied before it) and the source send a fresh ping (a message in its WAL), and the
+   * next answer carries the fence position. What is waited for does not change. Nudged, the catch-up
+   * step took 506-531 ms at S under 200 writes/s, against 711-908 ms without, in the same hour (bench).
    */
-  private static void waitForSlot(Connection source, LogicalRequest r, String name, String lsn, Duration timeout)
-      throws SQLException {
+  private static void waitForSlot(Connection source, Connection target, LogicalRequest r, String name, String lsn,
+      Duration timeout) throws SQLException {
     long deadline = System.nanoTime() + timeout.toNanos();
     long lastBeat = 0;
+    long lastNudge = System.nanoTime();
     String sql = "SELECT pg_wal_lsn_diff(?::pg_lsn, confirmed_flush_lsn)::bigint FROM pg_replication_slots"
         + " WHERE slot_name = ?";
     try (PreparedStatement ps = source.prepareStatement(sql)) {
@@ -161,8 +172,21 @@ final class CatchUp {
           throw CutoverFailure.COPY_FAILED.failure("the target did not apply up to " + lsn + " within " + timeout
               + " (" + behind + " bytes behind)");
         }
-        Pause.millis(20);
+        if (System.nanoTime() - lastNudge > NUDGE_MILLIS * 1_000_000L) {
+          nudge(target, "flush");
+          nudge(source, "ping");
+          lastNudge = System.nanoTime();
+        }
+        Pause.millis(10);
       }
+    }
+  }
+
+  /** A message in the database's WAL, committed and flushed: nothing any table or subscriber applies. */
+  private static void nudge(Connection c, String what) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("SET synchronous_commit = on");
+      s.execute("SELECT pg_logical_emit_message(true, 'cutover', " + Sql.literal(what) + ")");
     }
   }
 
