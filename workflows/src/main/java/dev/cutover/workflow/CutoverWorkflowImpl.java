@@ -71,6 +71,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private final Rollback saga = new Rollback();
   private final BoxControl boxes = new BoxControl(steps, saga);
   private final ConfirmGate gate = new ConfirmGate();
+  private final FleetProgress fleet = new FleetProgress();
 
   private MoveRequest move;
   private Plan plan;
@@ -670,6 +671,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private void enter(Phase next) {
     phase = next;
     showProgress();
+    fleet.entered(plan.app(), next);
     if (Workflow.getTypedSearchAttributes().containsKey(CutoverSearchAttributes.PHASE)) {
       Workflow.upsertTypedSearchAttributes(CutoverSearchAttributes.PHASE.valueSet(next.name()));
     }
