@@ -1,0 +1,105 @@
+package dev.cutover.workflow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.when;
+
+import dev.cutover.database.DatabaseActivities.FenceRequest;
+import dev.cutover.database.DatabaseActivities.FenceResult;
+import dev.cutover.plan.Box;
+import dev.cutover.plan.Database;
+import dev.cutover.plan.FleetConfirm;
+import dev.cutover.plan.Plan;
+import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/** A fleet of mocked moves: outcomes per app, and the overlap of freezes read from the children's histories. */
+class FleetWorkflowTest extends MockedMove {
+
+  private final Set<String> fenced = ConcurrentHashMap.newKeySet();
+
+  @Test
+  void tenAppsAtMostThreeFreezingAndOneRollsBackAlone() {
+    org.mockito.Mockito.doAnswer(i -> {
+      FenceRequest r = i.getArgument(0);
+      fenced.add(r.app() + " " + r.box());
+      return new FenceResult(false, 0, "0/1", "unset");
+    }).when(database).fence(any());
+    when(fingerprints.fingerprint(any())).thenAnswer(i -> {
+      FingerprintRequest r = i.getArgument(0);
+      boolean tampered = r.box().equals("arm") && r.database().url().endsWith("/app4") && fenced.contains("app4 home");
+      return fingerprint(tampered ? "tampered" : "same");
+    });
+    List<Plan> plans = IntStream.range(0, 10).mapToObj(n -> planFor("app" + n)).toList();
+    FleetWorkflow fleet = client.newWorkflowStub(FleetWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(FleetWorkflow.workflowIdFor("shop")).setTaskQueue(TaskQueues.MAIN).build());
+    WorkflowClient.start(fleet::run, new FleetRequest("shop", plans, 3, FleetConfirm.BATCH, "test"));
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (fleet.status().apps().stream().filter(a -> a.gate() == FleetStatus.Gate.AT_GATE).count() < 10) {
+      assertTrue(System.currentTimeMillis() < deadline, "never all at their gates: " + fleet.status());
+      env.sleep(Duration.ofMillis(50));
+    }
+    fleet.confirmFleet(new FleetWorkflow.FleetConfirmation("ops", null));
+
+    FleetResult result = WorkflowStub.fromTyped(fleet).getResult(FleetResult.class);
+
+    assertEquals(10, result.apps().size());
+    for (FleetResult.AppOutcome app : result.apps()) {
+      assertEquals(app.app().equals("app4") ? Outcome.ROLLED_BACK : Outcome.COMPLETED, app.outcome(), app.summary());
+    }
+    assertEquals(9, result.status().totals().completed());
+    assertEquals(1, result.status().totals().rolledBack());
+    assertEquals(3, maxOverlappingFreezes(plans), "at most 3 freezes at once, and the fleet used all 3 slots");
+  }
+
+  /** From each child's history: its freeze from the first Hold/Fence scheduled to the move's end. */
+  private int maxOverlappingFreezes(List<Plan> plans) {
+    List<long[]> edges = new ArrayList<>();
+    for (Plan plan : plans) {
+      List<HistoryEvent> events = client.fetchHistory(plan.workflowId()).getEvents();
+      long start = events.stream().filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+          .filter(e -> Set.of("Hold", "Fence").contains(e.getActivityTaskScheduledEventAttributes().getActivityType().getName()))
+          .mapToLong(FleetWorkflowTest::nanos).findFirst().orElseThrow();
+      long end = nanos(events.get(events.size() - 1));
+      edges.add(new long[] {start, 1});
+      edges.add(new long[] {end, -1});
+    }
+    edges.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1])); // ends first on ties
+    int now = 0;
+    int max = 0;
+    for (long[] edge : edges) {
+      now += (int) edge[1];
+      max = Math.max(max, now);
+    }
+    return max;
+  }
+
+  private static long nanos(HistoryEvent e) {
+    return e.getEventTime().getSeconds() * 1_000_000_000L + e.getEventTime().getNanos();
+  }
+
+  static Plan planFor(String app) {
+    Plan p = plan();
+    return new Plan(app, on(p.source(), app), on(p.target(), app), p.settle(), p.copy(), p.verify(), p.frontDoor(),
+        p.health(), p.confirm(), p.databaseDoor(), p.freeze());
+  }
+
+  private static Box on(Box b, String db) {
+    Database d = b.database();
+    return new Box(b.name(), new Database(d.url().replaceAll("/[^/]+$", "/" + db), d.user(), d.passwordEnv(),
+        d.passwordFile()), b.host(), b.app(), b.writers(), b.jobs(), b.config(), b.artifact(), b.disk(), b.migrations(),
+        b.nextJob(), b.overwrite());
+  }
+}
