@@ -64,6 +64,26 @@ class FleetWorkflowTest extends MockedMove {
     assertEquals(3, maxOverlappingFreezes(plans), "at most 3 freezes at once, and the fleet used all 3 slots");
   }
 
+  @Test
+  void anAbortBeforeTheConfirmCompensatesEveryApp() {
+    List<Plan> plans = IntStream.range(0, 4).mapToObj(n -> planFor("app" + n)).toList();
+    FleetWorkflow fleet = client.newWorkflowStub(FleetWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(FleetWorkflow.workflowIdFor("shop")).setTaskQueue(TaskQueues.MAIN).build());
+    WorkflowClient.start(fleet::run, new FleetRequest("shop", plans, 2, FleetConfirm.BATCH, "test"));
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (fleet.status().apps().stream().filter(a -> a.gate() == FleetStatus.Gate.AT_GATE).count() < 4) {
+      assertTrue(System.currentTimeMillis() < deadline, "never all at their gates: " + fleet.status());
+      env.sleep(Duration.ofMillis(50));
+    }
+    fleet.abortFleet(new CutoverWorkflow.AbortRequest("ops", "not today"));
+
+    FleetResult result = WorkflowStub.fromTyped(fleet).getResult(FleetResult.class);
+
+    result.apps().forEach(app -> assertEquals(Outcome.ABORTED, app.outcome(), app.summary()));
+    assertEquals(4, journal.stream().filter("drop target"::equals).count(), "every app's target dropped");
+    assertTrue(journal.stream().noneMatch(e -> e.startsWith("front door")), "nothing froze: " + journal);
+  }
+
   /** From each child's history: its freeze from the first Hold/Fence scheduled to the move's end. */
   private int maxOverlappingFreezes(List<Plan> plans) {
     List<long[]> edges = new ArrayList<>();
