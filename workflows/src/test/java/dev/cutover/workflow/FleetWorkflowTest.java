@@ -84,6 +84,38 @@ class FleetWorkflowTest extends MockedMove {
     assertTrue(journal.stream().noneMatch(e -> e.startsWith("front door")), "nothing froze: " + journal);
   }
 
+  @Test
+  void anAbortAfterSomeSwitchedCompensatesOnlyTheUnswitched() throws Exception {
+    java.util.concurrent.CountDownLatch live = new java.util.concurrent.CountDownLatch(1);
+    when(health.verifyLive(any())).thenAnswer(i -> {
+      live.await(20, java.util.concurrent.TimeUnit.SECONDS);
+      return new dev.cutover.live.HealthActivities.LiveResult(3, 3, 0, null, 5);
+    });
+    List<Plan> plans = IntStream.range(0, 4).mapToObj(n -> planFor("app" + n)).toList();
+    FleetWorkflow fleet = client.newWorkflowStub(FleetWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(FleetWorkflow.workflowIdFor("shop")).setTaskQueue(TaskQueues.MAIN).build());
+    WorkflowClient.start(fleet::run, new FleetRequest("shop", plans, 2, FleetConfirm.BATCH, "test"));
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (fleet.status().apps().stream().filter(a -> a.gate() == FleetStatus.Gate.AT_GATE).count() < 4) {
+      assertTrue(System.currentTimeMillis() < deadline, "never all at their gates: " + fleet.status());
+      env.sleep(Duration.ofMillis(50));
+    }
+    fleet.confirmFleet(new FleetWorkflow.FleetConfirmation("ops", null));
+    while (fleet.status().apps().stream().filter(a -> a.phase() == Phase.VERIFY_LIVE).count() < 2) {
+      assertTrue(System.currentTimeMillis() < deadline, "never switched two: " + fleet.status());
+      env.sleep(Duration.ofMillis(50));
+    }
+    fleet.abortFleet(new CutoverWorkflow.AbortRequest("ops", "stop the rest"));
+    live.countDown();
+
+    FleetResult result = WorkflowStub.fromTyped(fleet).getResult(FleetResult.class);
+
+    List<Outcome> outcomes = result.apps().stream().map(FleetResult.AppOutcome::outcome).toList();
+    assertEquals(List.of(Outcome.COMPLETED, Outcome.COMPLETED, Outcome.ABORTED, Outcome.ABORTED), outcomes,
+        result.summary());
+    assertEquals(2, journal.stream().filter("drop target"::equals).count(), "only the unswitched targets dropped");
+  }
+
   /** From each child's history: its freeze from the first Hold/Fence scheduled to the move's end. */
   private int maxOverlappingFreezes(List<Plan> plans) {
     List<long[]> edges = new ArrayList<>();
