@@ -2,6 +2,7 @@ package dev.cutover.worker;
 
 import dev.cutover.workflow.CompareWorkflowImpl;
 import dev.cutover.workflow.CutoverWorkflowImpl;
+import dev.cutover.workflow.FleetWorkflowImpl;
 import dev.cutover.workflow.TaskQueues;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -21,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class InProcessWorker implements AutoCloseable {
 
-  static final List<Class<?>> WORKFLOWS = List.of(CutoverWorkflowImpl.class, CompareWorkflowImpl.class);
+  static final List<Class<?>> WORKFLOWS = List.of(CutoverWorkflowImpl.class, CompareWorkflowImpl.class, FleetWorkflowImpl.class);
 
   private final WorkflowServiceStubs stubs;
   private final WorkerFactory factory;

@@ -73,6 +73,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private final Rollback saga = new Rollback();
   private final BoxControl boxes = new BoxControl(steps, saga);
   private final ConfirmGate gate = new ConfirmGate();
+  private final FleetProgress fleet = new FleetProgress();
 
   private MoveRequest move;
   private Plan plan;
@@ -738,6 +739,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private void enter(Phase next) {
     phase = next;
     showProgress();
+    fleet.entered(plan.app(), next);
     if (Workflow.getTypedSearchAttributes().containsKey(CutoverSearchAttributes.PHASE)) {
       Workflow.upsertTypedSearchAttributes(CutoverSearchAttributes.PHASE.valueSet(next.name()));
     }

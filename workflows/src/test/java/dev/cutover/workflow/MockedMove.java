@@ -83,7 +83,7 @@ abstract class MockedMove {
   void setUp() {
     env = TestWorkflowEnvironment.newInstance();
     Worker worker = env.newWorker(TaskQueues.MAIN);
-    worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class, FleetWorkflowImpl.class);
     worker.registerActivitiesImplementations(database, copies, fingerprints, hosts, frontDoor, door, health, schedule);
     // The worker that runs on box arm itself (exec: worker); only some tests send it anything.
     env.newWorker("cutover-arm").registerActivitiesImplementations(armHosts);
