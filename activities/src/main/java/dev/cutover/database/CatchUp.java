@@ -149,6 +149,11 @@ final class CatchUp {
     long lastNudge = System.nanoTime();
     String sql = "SELECT pg_wal_lsn_diff(?::pg_lsn, confirmed_flush_lsn)::bigint FROM pg_replication_slots"
         + " WHERE slot_name = ?";
+    for (Connection side : List.of(source, target)) {
+      try (Statement s = side.createStatement()) {
+        s.execute("SET synchronous_commit = on"); // each nudge is flushed when it commits
+      }
+    }
     try (PreparedStatement ps = source.prepareStatement(sql)) {
       ps.setString(1, lsn);
       ps.setString(2, name);
@@ -182,10 +187,9 @@ final class CatchUp {
     }
   }
 
-  /** A message in the database's WAL, committed and flushed: nothing any table or subscriber applies. */
+  /** A message in the database's WAL, committed (and flushed, see above): nothing any table or subscriber applies. */
   private static void nudge(Connection c, String what) throws SQLException {
     try (Statement s = c.createStatement()) {
-      s.execute("SET synchronous_commit = on");
       s.execute("SELECT pg_logical_emit_message(true, 'cutover', " + Sql.literal(what) + ")");
     }
   }

@@ -43,14 +43,7 @@ class FleetWorkflowTest extends MockedMove {
       return fingerprint(tampered ? "tampered" : "same");
     });
     List<Plan> plans = IntStream.range(0, 10).mapToObj(n -> planFor("app" + n)).toList();
-    FleetWorkflow fleet = client.newWorkflowStub(FleetWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(FleetWorkflow.workflowIdFor("shop")).setTaskQueue(TaskQueues.MAIN).build());
-    WorkflowClient.start(fleet::run, new FleetRequest("shop", plans, 3, FleetConfirm.BATCH, "test"));
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (fleet.status().apps().stream().filter(a -> a.gate() == FleetStatus.Gate.AT_GATE).count() < 10) {
-      assertTrue(System.currentTimeMillis() < deadline, "never all at their gates: " + fleet.status());
-      env.sleep(Duration.ofMillis(50));
-    }
+    FleetWorkflow fleet = startAtTheGates(plans, 3);
     fleet.confirmFleet(new FleetWorkflow.FleetConfirmation("ops", null));
 
     FleetResult result = WorkflowStub.fromTyped(fleet).getResult(FleetResult.class);
@@ -67,14 +60,7 @@ class FleetWorkflowTest extends MockedMove {
   @Test
   void anAbortBeforeTheConfirmCompensatesEveryApp() {
     List<Plan> plans = IntStream.range(0, 4).mapToObj(n -> planFor("app" + n)).toList();
-    FleetWorkflow fleet = client.newWorkflowStub(FleetWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(FleetWorkflow.workflowIdFor("shop")).setTaskQueue(TaskQueues.MAIN).build());
-    WorkflowClient.start(fleet::run, new FleetRequest("shop", plans, 2, FleetConfirm.BATCH, "test"));
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (fleet.status().apps().stream().filter(a -> a.gate() == FleetStatus.Gate.AT_GATE).count() < 4) {
-      assertTrue(System.currentTimeMillis() < deadline, "never all at their gates: " + fleet.status());
-      env.sleep(Duration.ofMillis(50));
-    }
+    FleetWorkflow fleet = startAtTheGates(plans, 2);
     fleet.abortFleet(new CutoverWorkflow.AbortRequest("ops", "not today"));
 
     FleetResult result = WorkflowStub.fromTyped(fleet).getResult(FleetResult.class);
@@ -92,15 +78,9 @@ class FleetWorkflowTest extends MockedMove {
       return new dev.cutover.live.HealthActivities.LiveResult(3, 3, 0, null, 5);
     });
     List<Plan> plans = IntStream.range(0, 4).mapToObj(n -> planFor("app" + n)).toList();
-    FleetWorkflow fleet = client.newWorkflowStub(FleetWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(FleetWorkflow.workflowIdFor("shop")).setTaskQueue(TaskQueues.MAIN).build());
-    WorkflowClient.start(fleet::run, new FleetRequest("shop", plans, 2, FleetConfirm.BATCH, "test"));
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (fleet.status().apps().stream().filter(a -> a.gate() == FleetStatus.Gate.AT_GATE).count() < 4) {
-      assertTrue(System.currentTimeMillis() < deadline, "never all at their gates: " + fleet.status());
-      env.sleep(Duration.ofMillis(50));
-    }
+    FleetWorkflow fleet = startAtTheGates(plans, 2);
     fleet.confirmFleet(new FleetWorkflow.FleetConfirmation("ops", null));
+    long deadline = System.currentTimeMillis() + 30_000;
     while (fleet.status().apps().stream().filter(a -> a.phase() == Phase.VERIFY_LIVE).count() < 2) {
       assertTrue(System.currentTimeMillis() < deadline, "never switched two: " + fleet.status());
       env.sleep(Duration.ofMillis(50));
@@ -153,5 +133,18 @@ class FleetWorkflowTest extends MockedMove {
     return new Box(b.name(), new Database(d.url().replaceAll("/[^/]+$", "/" + db), d.user(), d.passwordEnv(),
         d.passwordFile()), b.host(), b.app(), b.writers(), b.jobs(), b.config(), b.artifact(), b.disk(), b.migrations(),
         b.nextJob(), b.overwrite());
+  }
+
+  /** A batch-confirmed fleet of {@code plans}, started and waited for until every app waits at its gate. */
+  private FleetWorkflow startAtTheGates(List<Plan> plans, int maxConcurrent) {
+    FleetWorkflow fleet = client.newWorkflowStub(FleetWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(FleetWorkflow.workflowIdFor("shop")).setTaskQueue(TaskQueues.MAIN).build());
+    WorkflowClient.start(fleet::run, new FleetRequest("shop", plans, maxConcurrent, FleetConfirm.BATCH, "test"));
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (fleet.status().apps().stream().filter(a -> a.gate() == FleetStatus.Gate.AT_GATE).count() < plans.size()) {
+      assertTrue(System.currentTimeMillis() < deadline, "never all at their gates: " + fleet.status());
+      env.sleep(Duration.ofMillis(50));
+    }
+    return fleet;
   }
 }
