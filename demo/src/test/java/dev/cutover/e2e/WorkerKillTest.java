@@ -49,7 +49,10 @@ class WorkerKillTest {
   }
 
   private void moveKillingTheWorkerDuring(int scale, String step, UnaryOperator<String> adjust) throws Exception {
-    scenario.start(DemoWorld.Options.forTests().withScale(scale), adjust);
+    // A replaced worker costs the freeze a heartbeat timeout or more: past the default budget (80 % of Caddy's
+    // hold) the move would roll back instead of completing, which is not what these tests are about.
+    scenario.start(DemoWorld.Options.forTests().withScale(scale),
+        text -> adjust.apply(text) + "\nfreeze: {maxBlackout: 5m}\n");
     String address = scenario.address;
     LauncherProcess first = LauncherProcess.worker(address, logs.resolve("worker-1.log"));
     try {
