@@ -64,9 +64,16 @@ public final class DemoWorld implements AutoCloseable {
    * @param propagation how long the Cloudflare edge takes to pick up a change
    * @param databaseDoor a PgBouncer in front of home's database, the plan's databaseDoor, and a writer that
    *     writes through it all the time and that the plan does not stop ({@link DoorWriter})
+   * @param appBoot how long each box's app takes to boot before it listens (zero: at once)
    */
   public record Options(int scale, FrontDoorKind frontDoor, boolean hold, Duration fullTimeIn, Duration gradingDelay,
-      boolean targetMissingKey, Duration propagation, int playersPerSecond, boolean databaseDoor) {
+      boolean targetMissingKey, Duration propagation, int playersPerSecond, boolean databaseDoor, Duration appBoot) {
+
+    public Options(int scale, FrontDoorKind frontDoor, boolean hold, Duration fullTimeIn, Duration gradingDelay,
+        boolean targetMissingKey, Duration propagation, int playersPerSecond, boolean databaseDoor) {
+      this(scale, frontDoor, hold, fullTimeIn, gradingDelay, targetMissingKey, propagation, playersPerSecond,
+          databaseDoor, Duration.ZERO);
+    }
 
     public Options(int scale, FrontDoorKind frontDoor, boolean hold, Duration fullTimeIn, Duration gradingDelay,
         boolean targetMissingKey, Duration propagation, int playersPerSecond) {
@@ -86,23 +93,44 @@ public final class DemoWorld implements AutoCloseable {
 
     public Options withScale(int newScale) {
       return new Options(newScale, frontDoor, hold, fullTimeIn, gradingDelay, targetMissingKey, propagation,
-          playersPerSecond, databaseDoor);
+          playersPerSecond, databaseDoor, appBoot);
     }
 
     public Options withFrontDoor(FrontDoorKind kind, boolean holding) {
       return new Options(scale, kind, holding, fullTimeIn, gradingDelay, targetMissingKey, propagation,
-          playersPerSecond, databaseDoor);
+          playersPerSecond, databaseDoor, appBoot);
     }
 
     public Options withTargetMissingKey(boolean missing) {
       return new Options(scale, frontDoor, hold, fullTimeIn, gradingDelay, missing, propagation, playersPerSecond,
-          databaseDoor);
+          databaseDoor, appBoot);
+    }
+
+    public Options withAppBoot(Duration boot) {
+      return new Options(scale, frontDoor, hold, fullTimeIn, gradingDelay, targetMissingKey, propagation,
+          playersPerSecond, databaseDoor, boot);
     }
 
     public Options withDatabaseDoor(boolean door) {
       return new Options(scale, frontDoor, hold, fullTimeIn, gradingDelay, targetMissingKey, propagation,
-          playersPerSecond, door);
+          playersPerSecond, door, appBoot);
     }
+  }
+
+  /** Arm's app start command in a written plan. */
+  private static final java.util.regex.Pattern ARM_APP_START =
+      java.util.regex.Pattern.compile("(?m)^(    start: \\[.*/services/arm-app/start\"\\])$");
+
+  /**
+   * A written plan, with arm's app declared {@code bootsReadOnly}: the game app only reads as it boots, so a
+   * logical move starts it before the freeze.
+   */
+  public static String withAppStartedAhead(String plan) {
+    java.util.regex.Matcher start = ARM_APP_START.matcher(plan);
+    if (!start.find()) {
+      throw new IllegalArgumentException("the plan has no start command for arm's app");
+    }
+    return start.replaceFirst("$1\n    bootsReadOnly: true");
   }
 
   /** A box's writers and jobs in the plan template, up to its config key. */
@@ -185,7 +213,7 @@ public final class DemoWorld implements AutoCloseable {
     for (String box : BOXES) {
       LocalCluster cluster = cluster(box);
       String url = cluster.jdbcUrl(DATABASE);
-      GameApp app = new GameApp(box, url, freePort());
+      GameApp app = new GameApp(box, url, freePort(), options.appBoot().toMillis());
       apps.put(box, app);
       // Behind the door, home's jobs and nightly writer go through PgBouncer and the plan stops none of them.
       String jobsUrl = pgbouncer != null && box.equals("home") ? pgbouncer.jdbcUrl() : url;

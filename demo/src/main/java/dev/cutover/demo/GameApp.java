@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -45,16 +46,19 @@ final class GameApp implements Supervised {
   private final String box;
   private final String jdbcUrl;
   private final int port;
+  /** How long the app takes to boot before it listens (a Rails app: 10 s and more), reading as it does. */
+  private final long bootMillis;
   private final AtomicInteger inFlight = new AtomicInteger();
   private HttpServer server;
   private ExecutorService executor;
   private ConnectionPool pool;
   private volatile boolean accepting;
 
-  GameApp(String box, String jdbcUrl, int port) {
+  GameApp(String box, String jdbcUrl, int port, long bootMillis) {
     this.box = box;
     this.jdbcUrl = jdbcUrl;
     this.port = port;
+    this.bootMillis = bootMillis;
   }
 
   @Override
@@ -71,6 +75,7 @@ final class GameApp implements Supervised {
     if (server != null) {
       return;
     }
+    boot();
     try {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), BACKLOG);
     } catch (IOException e) {
@@ -82,6 +87,35 @@ final class GameApp implements Supervised {
     server.createContext("/", this::handle);
     accepting = true;
     server.start();
+  }
+
+  /**
+   * A slow boot, as a real app's (loading code, warming caches): it reads the database, as an app checking
+   * its schema does, and only reads, so it boots against a fenced database too; then it takes the rest of
+   * its boot time before it listens. Start returns once it listens, as {@code systemctl start} does for a
+   * service that notifies its readiness.
+   */
+  private void boot() {
+    if (bootMillis <= 0) {
+      return;
+    }
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(bootMillis);
+    try (Connection c = DriverManager.getConnection(jdbcUrl, GameDatabase.USER, "");
+        PreparedStatement s = c.prepareStatement("SELECT count(*) FROM profiles");
+        ResultSet rs = s.executeQuery()) {
+      rs.next();
+    } catch (SQLException e) {
+      throw new IllegalStateException("the " + box + " app cannot boot: " + e.getMessage(), e);
+    }
+    long left = TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime());
+    if (left > 0) {
+      try {
+        Thread.sleep(left); // the boot's own work, simulated: nothing is waited for here
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("the " + box + " app's boot was interrupted", e);
+      }
+    }
   }
 
   /**

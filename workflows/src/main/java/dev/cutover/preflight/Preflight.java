@@ -25,8 +25,11 @@ import dev.cutover.hosts.HostActivities.ConfigKeysRequest;
 import dev.cutover.hosts.HostActivities.DiskRequest;
 import dev.cutover.hosts.HostActivities.MigrationsRequest;
 import dev.cutover.plan.Box;
+import dev.cutover.plan.Copy;
+import dev.cutover.plan.FrontDoor;
 import dev.cutover.plan.Host;
 import dev.cutover.plan.Plan;
+import dev.cutover.plan.Service;
 import dev.cutover.temporal.Failures;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.workflow.Async;
@@ -75,6 +78,7 @@ public final class Preflight {
 
   /** True when nothing blocks. */
   public boolean run() {
+    startAhead();
     boolean clear = inspect();
     for (Box box : List.of(plan.source(), plan.target())) {
       if (box.host().exec() == Host.Exec.WORKER && !workerPolls(box)) {
@@ -82,6 +86,33 @@ public final class Preflight {
       }
     }
     return clear;
+  }
+
+  /**
+   * An app that boots read-only is started before the freeze only by a logical move: a dump-restore
+   * replaces the target database inside the freeze. Said here, so the estimate at the gate is not a surprise.
+   */
+  private void startAhead() {
+    Service app = plan.target().app();
+    if (!app.bootsReadOnly()) {
+      return;
+    }
+    if (app.start().isEmpty()) {
+      findings.add(Finding.warning("target app", "target.app.bootsReadOnly is set but target.app has no start"
+          + " command, so there is nothing to start ahead", "add target.app.start, or remove bootsReadOnly"));
+    } else if (plan.frontDoor() instanceof FrontDoor.Caddy) {
+      findings.add(Finding.warning("target app", "target.app.bootsReadOnly: behind the caddy front door the"
+          + " target's app starts in the switch, inside the blackout: Caddy holds requests by waiting for the"
+          + " target to accept connections, so its app must not listen before the switch",
+          "use a cloudflare-tunnel or command front door to start the app before the freeze"));
+    } else if (plan.copy().strategy() != Copy.Strategy.LOGICAL) {
+      findings.add(Finding.warning("target app", "target.app.bootsReadOnly: with copy.strategy dump-restore the"
+          + " target's app starts in the switch, inside the blackout: the restore replaces its database inside"
+          + " the freeze", "use copy.strategy: logical to start the app before the freeze"));
+    } else {
+      findings.add(Finding.ok("target app", "the target's app starts before the freeze, against its fenced"
+          + " database (bootsReadOnly), so its boot is not part of the blackout"));
+    }
   }
 
   /** A box whose commands run on its own worker needs that worker polling its queue right now. */

@@ -84,6 +84,14 @@ final class BoxControl {
     registerUndo(at, box, what, service, false);
   }
 
+  /**
+   * Registers the stop of a service that a lost move may have started before its freeze (the target's app,
+   * started ahead): rolling the lost move back stops it, and stopping a service that never ran is harmless.
+   */
+  void stopOnRollback(Phase at, Box box, String what, Service service) {
+    registerUndo(at, box, what, service, true);
+  }
+
   /** Stops ({@code running} false) or starts the service, its opposite registered on the saga first. */
   private void change(Phase at, Box box, String what, Service service, boolean running) {
     registerUndo(at, box, what, service, running);

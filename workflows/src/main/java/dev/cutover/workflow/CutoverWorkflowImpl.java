@@ -90,6 +90,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private Long blackoutStartedAt;
   private Long blackoutEndedAt;
   private boolean switchStarted;
+  /** The target's app was started before the freeze by this run, so the switch does not start it. */
+  private boolean appStartedAhead;
   private Outcome outcome;
   private String failure;
 
@@ -125,6 +127,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       } else if (!awaitConfirmation()) {
         return compensate(Outcome.ABORTED, gate.abortedSummary());
       }
+      startAppAhead();
       settle();
       fingerprintBeforeFreeze();
       freeze();
@@ -314,13 +317,17 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     long slowest = measured.isEmpty() ? FREEZE_STEP_MILLIS : measured.get(measured.size() - 1);
     int singles = (move.holdsAtFrontDoor() ? 1 : 0) + (plan.databaseDoor() == null ? 0 : 2)
         + 1 /* journal the switch */ + 1 /* fence */ + 1 /* unfence the target */ + 1 /* flip the front door */;
-    int checks = chain(plan.source()) - 1 + chain(plan.target()) - 1;
-    return median * (singles + checks) + 2 * slowest;
+    Box target = plan.target();
+    // An app started ahead leaves the switch only the target's jobs and writers to start, if any.
+    boolean appInSwitch = !move.startsAppAhead();
+    boolean targetStarts = appInSwitch || !target.writers().isEmpty() || !target.jobs().isEmpty();
+    int checks = chain(plan.source(), true) - 1 + (targetStarts ? chain(target, appInSwitch) - 1 : 0);
+    return median * (singles + checks) + (targetStarts ? 2 : 1) * slowest;
   }
 
   /** The longest command-and-check of a box's services: what changing them all at once waits for. */
-  private static int chain(Box box) {
-    boolean checked = box.app().check() != null
+  private static int chain(Box box, boolean withApp) {
+    boolean checked = withApp && box.app().check() != null
         || box.writers().stream().anyMatch(w -> w.service().check() != null)
         || box.jobs().stream().anyMatch(j -> j.service().check() != null);
     return checked ? 2 : 1;
@@ -374,6 +381,23 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       throw new StopMove(Outcome.ABORTED, "preflight run again after the stale confirm found blocking problems");
     }
     enter(Phase.CONFIRM);
+  }
+
+  /**
+   * An app that boots against a read-only database ({@code target.app.bootsReadOnly}) starts now, before the
+   * freeze, against its fenced target, so a boot that takes seconds (a Rails app: 14 s) stays out of the
+   * blackout. Its stop is registered first: a rollback stops it again. Confirmed first: nothing on the
+   * target starts before the human says so.
+   */
+  private void startAppAhead() {
+    if (!move.startsAppAhead()
+        || Workflow.getVersion("start-app-ahead", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      return;
+    }
+    gate.stopIfAborted();
+    enter(Phase.SETTLE);
+    boxes.start(Phase.SETTLE, plan.target(), "app", plan.target().app());
+    appStartedAhead = true;
   }
 
   private void settle() {
@@ -516,7 +540,12 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     List<BoxControl.Named> services = new ArrayList<>();
     target.jobs().forEach(j -> services.add(new BoxControl.Named("job " + j.name(), j.service())));
     target.writers().forEach(w -> services.add(new BoxControl.Named("writer " + w.name(), w.service())));
-    services.add(new BoxControl.Named("app", target.app()));
+    if (appStartedAhead) {
+      steps.skip(Phase.SWITCH, "start app on " + target.name(),
+          "running since before the freeze (bootsReadOnly); the unfence ended its read-only sessions");
+    } else {
+      services.add(new BoxControl.Named("app", target.app()));
+    }
     if (concurrentServices()) {
       boxes.changeAll(Phase.SWITCH, target, services, true);
     } else {
@@ -625,6 +654,10 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         () -> undo("point front door back at " + source.name(), () -> frontDoor.pointAt(move.frontDoor(Side.SOURCE))));
     if (finishing) {
       return; // the freeze done again registers the rest, as the first freeze did
+    }
+    if (move.startsAppAhead() && !targetLive) {
+      // The lost run may have started the target's app before its freeze; it must not be left running.
+      boxes.stopOnRollback(Phase.SETTLE, plan.target(), "app", plan.target().app());
     }
     databaseDoor.releaseOnRollback();
     boxes.startOnRollback(Phase.FREEZE, source, "app", source.app());

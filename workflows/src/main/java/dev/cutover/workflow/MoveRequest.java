@@ -9,6 +9,7 @@ import dev.cutover.frontdoor.FrontDoorActivities.FrontDoorRequest;
 import dev.cutover.frontdoor.FrontDoorActivities.Side;
 import dev.cutover.plan.Box;
 import dev.cutover.plan.Copy;
+import dev.cutover.plan.FrontDoor;
 import dev.cutover.plan.Plan;
 import dev.cutover.verify.FingerprintActivities.ChangeLogRequest;
 import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
@@ -31,6 +32,18 @@ record MoveRequest(Plan plan, String moveId, boolean reverse) {
   /** A rollback copies with dump-restore: starting a subscription would rebuild the fallback before the freeze. */
   boolean logical() {
     return !reverse && plan.copy().strategy() == Copy.Strategy.LOGICAL;
+  }
+
+  /**
+   * Whether the target's app starts before the freeze, against its fenced database: only an app that says
+   * it boots read-only, and only with logical replication, whose target database is in place and fenced from
+   * the pre-sync on (a dump-restore replaces it inside the freeze, under the app's connections). Not behind
+   * Caddy: its hold is requests waiting for the target to accept connections, so the target's app must not
+   * be listening before the switch.
+   */
+  boolean startsAppAhead() {
+    return logical() && target().app().bootsReadOnly() && !target().app().start().isEmpty()
+        && !(plan.frontDoor() instanceof FrontDoor.Caddy);
   }
 
   /** Only a forward move claims a target the plan allows to overwrite; a rollback's target is the fallback. */

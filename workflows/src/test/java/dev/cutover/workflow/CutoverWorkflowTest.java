@@ -405,6 +405,79 @@ class CutoverWorkflowTest extends MockedMove {
         new UiMetadata.Scheduled("DropChangeLog", "drop the change logs")));
   }
 
+  /** The logical plan, with arm's app declared to boot against a read-only database. */
+  private Plan startAheadPlan() {
+    Plan base = logicalPlan();
+    Box t = base.target();
+    Box target = new Box(t.name(), t.database(), t.host(),
+        new Service(t.app().stop(), t.app().start(), t.app().check(), true), t.writers(), t.jobs(),
+        t.config(), t.artifact(), t.disk(), t.migrations(), t.nextJob(), t.overwrite());
+    return new Plan(base.app(), base.source(), target, null, base.copy(), null, base.frontDoor(), base.health(), null);
+  }
+
+  @Test
+  void anAppThatBootsReadOnlyStartsAfterTheConfirmBeforeTheFreezeAndTheSwitchOnlyStartsItsJobs() {
+    replicating();
+    when(fingerprints.verifyChanges(any())).thenAnswer(i -> record("re-check", new FingerprintActivities.ChangesVerified(
+        List.of(new FingerprintActivities.TableRecheck("public.t", false, null, 3, 0, 3, 3, "h", "h", true)), 3, 100, 5)));
+
+    CutoverWorkflow workflow = start(startAheadPlan());
+    awaitGate(workflow);
+    assertFalse(journal.contains("arm: start app"), "nothing starts on arm before the confirm: " + journal);
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
+    assertEquals(List.of("arm: stop app", "arm: stop job scoring", "create target", "start logical", "initial copy",
+        "arm: start app", "start change log", "start change log",
+        "front door: hold", "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home",
+        "catch up", "re-check",
+        "go live arm", "arm: start job scoring", "front door -> TARGET",
+        "drop change log", "drop change log"), canonical(journal));
+    assertTrue(result.status().steps().stream().anyMatch(s -> s.phase() == Phase.SWITCH
+        && s.name().equals("start app on arm") && s.state() == StepStatus.State.SKIPPED), result.status().steps().toString());
+    assertTrue(result.status().findings().stream().anyMatch(f -> f.message().contains("starts before the freeze")),
+        result.status().findings().toString());
+  }
+
+  @Test
+  void aDumpRestoreMoveSaysItCannotStartTheAppAheadAndStartsItInTheSwitch() {
+    Plan logical = startAheadPlan();
+    Plan dumpRestore = new Plan(logical.app(), logical.source(), logical.target(), null, null, null,
+        logical.frontDoor(), logical.health(), null);
+
+    CutoverWorkflow workflow = start(dumpRestore);
+    awaitGate(workflow);
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
+    assertTrue(result.status().findings().stream().anyMatch(f -> f.severity() == Finding.Severity.WARNING
+        && f.message().contains("with copy.strategy dump-restore the target's app starts in the switch")),
+        result.status().findings().toString());
+    assertTrue(journal.lastIndexOf("arm: start app") > journal.indexOf("fence home"), journal.toString());
+  }
+
+  @Test
+  void anAppStartedAheadIsStoppedAgainWhenTheFreezeFails() {
+    replicating();
+    failAt = "catch up";
+
+    CutoverWorkflow workflow = start(startAheadPlan());
+    awaitGate(workflow);
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.ROLLED_BACK, result.outcome(), result.summary());
+    List<String> after = journal.subList(journal.indexOf("catch up !"), journal.size());
+    assertTrue(after.contains("arm: stop app"), "the rollback stops arm's app again: " + journal);
+    // Home serves first (the held requests wait on nothing arm does), then arm's app stops before its database
+    // is dropped; fenced, it could not write in between.
+    assertTrue(after.indexOf("front door -> SOURCE") < after.indexOf("arm: stop app"), journal.toString());
+    assertTrue(after.indexOf("arm: stop app") < after.indexOf("drop target"), journal.toString());
+    assertFalse(after.contains("go live arm"), journal.toString());
+  }
+
   @Test
   void aRecheckThatFindsADifferenceFingerprintsEverythingAndRollsBack() {
     replicating();
