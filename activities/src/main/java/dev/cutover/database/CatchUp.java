@@ -45,6 +45,8 @@ final class CatchUp {
     String name = ReplicationNames.copy(r.app());
     String fenceLsn;
     long waitMillis = 0;
+    long checksMillis = 0;
+    long dropMillis = 0;
     boolean alreadyDone;
     try (Connection source = Connections.open(r.source()); Connection target = Connections.open(r.target())) {
       Fence.asMover(source);
@@ -89,6 +91,7 @@ final class CatchUp {
           throw CutoverFailure.COPY_FAILED.failure("the schema changed on the source during pre-sync, which"
               + " logical replication does not carry: " + ddl + "; abort and start the move again");
         }
+        checksMillis = (System.nanoTime() - started) / 1_000_000;
         fenceLsn = fencePosition(source);
         long waitStarted = System.nanoTime();
         waitForSlot(source, target, r, name, fenceLsn, w.timeout());
@@ -96,19 +99,22 @@ final class CatchUp {
         // Written before anything is dropped: a rerun then knows the wait already succeeded.
         TargetDatabases.comment(target, targetDb, Markers.of(r.app(), r.moveId(), Markers.COPIED) + ";" + CAUGHT_UP
             + "=" + fenceLsn + ";" + WHOLE + "=" + wholeOids);
+        long dropStarted = System.nanoTime();
         ReplicationCleanup.dropSubscription(target, name);
+        dropMillis = (System.nanoTime() - dropStarted) / 1_000_000;
       }
       int sequences = Sequences.copy(source, target);
       long largeObjects = LargeObjects.copy(source, target, r.copy().owner() == dev.cutover.plan.Copy.Owner.KEEP);
       long wholeBytes = Unreplicated.copy(source, target, whole);
       int views = MaterializedViews.copy(source, target);
-      ReplicationCleanup.dropSourceSide(source, name);
+      // The subscription is dropped (above, or by the attempt that wrote the marker): no worker of it is left.
+      ReplicationCleanup.dropSourceSide(source, name, true);
       ReplicationCatalog.matchIdentities(source, target);
       Fence.fence(target, r.app());
       long total = (System.nanoTime() - started) / 1_000_000;
-      log.info("caught up {} at {}: waited {} ms, {} sequences, {} large objects, {} materialized views refreshed,"
-          + " {} tables replication does not carry copied whole ({} bytes: {}), {} ms in all", r.app(), fenceLsn,
-          waitMillis, sequences, largeObjects, views, whole.size(), wholeBytes, whole, total);
+      log.info("caught up {} at {}: checks {} ms, waited {} ms, subscription dropped in {} ms, {} sequences, {} large"
+          + " objects, {} materialized views refreshed, {} tables replication does not carry copied whole ({} bytes: {}), {} ms in all", r.app(), fenceLsn,
+          checksMillis, waitMillis, dropMillis, sequences, largeObjects, views, whole.size(), wholeBytes, whole, total);
       return new LogicalCaughtUp(alreadyDone, fenceLsn, sequences, largeObjects, waitMillis, total);
     } catch (SQLException e) {
       throw CutoverFailure.DATABASE_UNAVAILABLE.failure("catching up " + r.targetBox() + ": " + e.getMessage(), e);

@@ -56,8 +56,8 @@ final class ReplicationCleanup {
       if (recorded != null) {
         subscriptions.add(Long.parseLong(recorded));
       }
-      dropSlots(source, name, subscriptions);
-      dropSourceSide(source, name);
+      dropSlots(source, name, subscriptions, false);
+      dropSourceSide(source, name, false);
     } catch (SQLException e) {
       failures.add("dropping slot and publication " + name + " on " + r.sourceBox() + " (a slot left there keeps"
           + " WAL until it is dropped: SELECT pg_drop_replication_slot('" + name + "')): " + e.getMessage());
@@ -89,12 +89,13 @@ final class ReplicationCleanup {
   /**
    * The publication, the main slot if a subscription left it, and the restored replica identities.
    * Restoring the identities and dropping the publication happen in one transaction: in between, the
-   * app's updates of a keyless table would fail.
+   * app's updates of a keyless table would fail. {@code subscriptionDropped}: the caller dropped the
+   * subscription on the target itself, so none of its workers is left to create a slot (see {@link #dropSlots}).
    */
-  static void dropSourceSide(Connection source, String name) throws SQLException {
+  static void dropSourceSide(Connection source, String name, boolean subscriptionDropped) throws SQLException {
     String comment = ReplicationCatalog.publicationComment(source, name);
     dropSlots(source, name, Markers.fields(comment).containsKey("subscription")
-        ? Set.of(Long.parseLong(Markers.fields(comment).get("subscription"))) : Set.of());
+        ? Set.of(Long.parseLong(Markers.fields(comment).get("subscription"))) : Set.of(), subscriptionDropped);
     if (!ReplicationCatalog.publicationExists(source, name)) {
       return;
     }
@@ -134,9 +135,13 @@ final class ReplicationCleanup {
   /**
    * The subscription's slot and the table-sync slots it made ({@code pg_<subscription oid>_sync_...}).
    * A slot still held by a walsender cannot be dropped: the walsender is ended and the drop retried until
-   * its session lets go.
+   * its session lets go. While the subscription may still have workers (a cleanup that could not reach the
+   * target), "none left" is believed only twice in a row, 300 ms apart; once the subscription is dropped
+   * ({@code DROP SUBSCRIPTION} stops its workers first), one look after their walsenders ended is enough. In
+   * the freeze, that second look had been 300 of the catch-up's 435 ms after its wait.
    */
-  private static void dropSlots(Connection source, String name, Set<Long> subscriptions) throws SQLException {
+  private static void dropSlots(Connection source, String name, Set<Long> subscriptions, boolean subscriptionDropped)
+      throws SQLException {
     List<String> patterns = new ArrayList<>();
     for (long oid : subscriptions) {
       patterns.add("pg\\_" + oid + "\\_sync\\_%");
@@ -159,7 +164,7 @@ final class ReplicationCleanup {
         }
       }
       if (slots.isEmpty()) {
-        if (emptyOnce) {
+        if (emptyOnce || subscriptionDropped) {
           return;
         }
         emptyOnce = true;
