@@ -96,6 +96,24 @@ class FleetWorkflowTest extends MockedMove {
     assertEquals(2, journal.stream().filter("drop target"::equals).count(), "only the unswitched targets dropped");
   }
 
+  @Test
+  void aConfirmSentToOneChildDirectlyIsRefusedSoMaxConcurrentHolds() {
+    List<Plan> plans = IntStream.range(0, 2).mapToObj(n -> planFor("app" + n)).toList();
+    FleetWorkflow fleet = startAtTheGates(plans, 1);
+    CutoverWorkflow child = client.newWorkflowStub(CutoverWorkflow.class, plans.get(0).workflowId());
+
+    io.temporal.client.WorkflowUpdateException refused = org.junit.jupiter.api.Assertions.assertThrows(
+        io.temporal.client.WorkflowUpdateException.class,
+        () -> child.confirmMove(new CutoverWorkflow.Confirmation("ops")));
+
+    assertTrue(dev.cutover.temporal.Failures.reason(refused).contains(
+        "this move belongs to the fleet workflow cutover-fleet-shop"), dev.cutover.temporal.Failures.reason(refused));
+    assertEquals(Phase.CONFIRM, child.status().phase(), "still at its gate");
+    fleet.abortFleet(new CutoverWorkflow.AbortRequest("ops", "done"));
+    FleetResult result = WorkflowStub.fromTyped(fleet).getResult(FleetResult.class);
+    result.apps().forEach(app -> assertEquals(Outcome.ABORTED, app.outcome(), app.summary()));
+  }
+
   /** From each child's history: its freeze from the first Hold/Fence scheduled to the move's end. */
   private int maxOverlappingFreezes(List<Plan> plans) {
     List<long[]> edges = new ArrayList<>();
