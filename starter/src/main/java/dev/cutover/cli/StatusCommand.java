@@ -47,7 +47,13 @@ class StatusCommand implements Callable<Integer> {
     List<Moves.PendingActivity> pending = Moves.pending(client, move);
     spec.commandLine().getOut().print(json
         ? Json.write(Json.with(status, "pendingActivities", pending)) + "\n"
-        : StatusView.render(status) + StatusView.pending(pending));
+        : StatusView.render(status) + StatusView.pending(pending) + fleetNote(move));
     return ExitCode.OK;
+  }
+
+  /** A move of a fleet is confirmed through its fleet: the gate line above names the app's own command. */
+  private static String fleetNote(Moves.Move move) {
+    return move.fleet() == null ? "" : "\nthis move belongs to the fleet " + move.fleet() + ": confirm it with `cutover"
+        + " confirm --fleet " + move.fleet() + "`; see every app with `cutover status --fleet " + move.fleet() + "`\n";
   }
 }
