@@ -74,7 +74,8 @@ class FleetIT {
       assertEquals(0, started.exitCode(), started.toString());
       assertTrue(started.out().startsWith("started the fleet pair: 2 apps (shop, blog), at most 1 past their gates at"
           + " once, confirm batch: workflow cutover-fleet-pair, run "), started.toString());
-      assertTrue(started.out().contains("it will wait for `cutover confirm --fleet pair`"), started.toString());
+      assertTrue(started.out().contains("follow it with `cutover watch --fleet pair`; it will wait for `cutover confirm"
+          + " --fleet pair`"), started.toString());
 
       awaitFleet(env, s -> s.path("totals").path("apps").asInt() == 2 && count(s, "AT_GATE") == 2, "both at the gate");
       Result direct = Shipped.run(env, QUICK, "confirm", "shop");
@@ -82,11 +83,19 @@ class FleetIT {
       assertTrue(direct.err().contains("the move of shop belongs to the fleet pair"), direct.toString());
       assertTrue(direct.out().isEmpty(), direct.toString());
 
-      Result confirmed = Shipped.run(env, QUICK, "confirm", "--fleet", "pair", "--by", "ops");
-      assertEquals(0, confirmed.exitCode(), confirmed.toString());
-      assertTrue(confirmed.out().startsWith("confirmed every app of the fleet pair as ops"), confirmed.toString());
+      try (Shipped.Running watch = Shipped.Running.start(env, Shipped.argv("watch", "--fleet", "pair"))) {
+        watch.awaitOut("blog ", QUICK);
+        Result confirmed = Shipped.run(env, QUICK, "confirm", "--fleet", "pair", "--by", "ops");
+        assertEquals(0, confirmed.exitCode(), confirmed.toString());
+        assertTrue(confirmed.out().startsWith("confirmed every app of the fleet pair as ops"), confirmed.toString());
 
-      awaitFleet(env, s -> s.path("totals").path("ended").asInt() == 2, "both ended");
+        int watched = watch.waitFor(Duration.ofMinutes(5));
+        String story = watch.out();
+        assertEquals(0, watched, "every app completed\n" + story + watch.err());
+        assertTrue(story.lines().anyMatch(l -> l.matches("blog\\s+CONFIRM\\s+queued")),
+            "blog waited for shop's slot (maxConcurrent 1)\n" + story);
+        assertTrue(story.contains("2 apps: 2 completed\n"), story);
+      }
       Result report = Shipped.run(env, QUICK, "report", "--fleet", "pair");
       assertEquals(0, report.exitCode(), report.toString());
       assertTrue(report.out().contains("**2 apps: 2 completed**"), report.toString());

@@ -132,6 +132,9 @@ class FleetEndToEndTest {
       } while (last.path("totals").path("ended").asInt() < APPS);
       long fleetMillis = (System.nanoTime() - confirmedAt) / 1_000_000;
 
+      Cli watched = Cli.run("watch", "--fleet", FLEET, "--address", address);
+      assertEquals(3, watched.exitCode(), "the worst app's code: one rolled back\n" + watched.out() + watched.err());
+      assertTrue(watched.out().contains("10 apps: 9 completed, 1 rolled back"), watched.out());
       Cli report = Cli.run("report", "--fleet", FLEET, "--address", address);
       assertEquals(0, report.exitCode(), report.out() + report.err());
       assertTrue(report.out().contains("**10 apps: 9 completed, 1 rolled back**"), report.out());

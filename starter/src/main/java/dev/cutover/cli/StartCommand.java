@@ -63,19 +63,21 @@ class StartCommand implements Callable<Integer> {
     return new Watcher(spec.commandLine().getOut(), client, p.app()).follow();
   }
 
-  private int startFleet(Fleet fleet) {
-    if (rehearsal || wait) {
-      throw new CliException(ExitCode.USAGE, (rehearsal ? "--rehearsal" : "--wait") + " is for one app's plan: rehearse"
-          + " each plan of the fleet on its own, and follow a fleet with `cutover status --fleet " + fleet.name() + "`");
+  private int startFleet(Fleet fleet) throws InterruptedException {
+    if (rehearsal) {
+      throw new CliException(ExitCode.USAGE, "--rehearsal is for one app's plan: rehearse each plan of the fleet on"
+          + " its own");
     }
-    String runId = Fleets.start(connection.client(),
+    WorkflowClient client = connection.client();
+    String runId = Fleets.start(client,
         new FleetRequest(fleet.name(), fleet.plans(), fleet.maxConcurrent(), fleet.confirm(), by));
     spec.commandLine().getOut().printf("started the fleet %s: %d apps (%s), at most %d past their gates at once,"
         + " confirm %s: workflow %s, run %s%n", fleet.name(), fleet.plans().size(),
         fleet.plans().stream().map(Plan::app).collect(Collectors.joining(", ")), fleet.maxConcurrent(),
         fleet.confirm() == FleetConfirm.EACH ? "each" : "batch", FleetWorkflow.workflowIdFor(fleet.name()), runId);
-    spec.commandLine().getOut().printf("follow it with `cutover status --fleet %s`; it will wait for `cutover confirm"
+    spec.commandLine().getOut().printf("follow it with `cutover watch --fleet %s`; it will wait for `cutover confirm"
         + " --fleet %s%s`%n", fleet.name(), fleet.name(), fleet.confirm() == FleetConfirm.EACH ? " --each APP" : "");
-    return ExitCode.OK;
+    spec.commandLine().getOut().flush();
+    return wait ? new FleetWatcher(spec.commandLine().getOut(), client, fleet.name()).follow() : ExitCode.OK;
   }
 }

@@ -63,12 +63,12 @@ class FleetCommandLineTest {
     Path fleet = Files.writeString(dir.resolve("fleet.yaml"), "fleet: f\nplans: [sites/shop.yaml]\n");
     Run r = run("start", fleet.toString(), "--rehearsal", "--address", "127.0.0.1:1");
     assertEquals(2, r.code(), r.err());
-    assertTrue(r.err().contains("--rehearsal is for one app's plan"), r.err());
+    assertTrue(r.err().contains("--rehearsal is for one app's plan: rehearse each plan of the fleet on its own"), r.err());
   }
 
   @Test
   void commandsNameAnAppOrAFleetNeverBothNorNeither() {
-    for (String command : new String[] {"status", "report", "confirm", "abort"}) {
+    for (String command : new String[] {"status", "report", "confirm", "abort", "watch"}) {
       Run neither = run(command, "--address", "127.0.0.1:1");
       assertEquals(2, neither.code(), command + ": " + neither.err());
       assertTrue(neither.err().contains("name an app (`cutover " + command + " APP`) or a fleet (`cutover " + command
@@ -83,7 +83,7 @@ class FleetCommandLineTest {
   void anUnknownFleetIsABadUsageNamingItsWorkflow() {
     try (EmbeddedTemporal temporal = EmbeddedTemporal.start(0)) {
       try {
-        for (String command : new String[] {"status", "report", "confirm", "abort"}) {
+        for (String command : new String[] {"status", "report", "confirm", "abort", "watch"}) {
           Run r = run(command, "--fleet", "small-sites", "--address", temporal.address());
           assertEquals(2, r.code(), command + ": " + r.err());
           assertTrue(r.err().contains("no fleet small-sites is known to Temporal at " + temporal.address()
