@@ -121,13 +121,12 @@ public final class FleetParser {
       }
       YamlPath path = YamlPath.ROOT.key("confirm");
       if (entry.value() instanceof YamlNode.Scalar scalar && scalar.kind() == YamlNode.Kind.STRING) {
-        for (FleetConfirm c : FleetConfirm.values()) {
-          if (Model.enumNames(FleetConfirm.class).get(c.ordinal()).equals(scalar.text())) {
-            return c;
-          }
+        List<String> names = Model.enumNames(FleetConfirm.class); // as written in YAML, in declaration order
+        int index = names.indexOf(scalar.text());
+        if (index >= 0) {
+          return FleetConfirm.values()[index];
         }
-        errors.add(entry.line(), path, "unknown value '" + scalar.text() + "' (allowed: "
-            + String.join(", ", Model.enumNames(FleetConfirm.class)) + ")");
+        errors.add(entry.line(), path, "unknown value '" + scalar.text() + "' (allowed: " + String.join(", ", names) + ")");
         return FleetConfirm.BATCH;
       }
       wrongType(entry, path, "batch or each");
