@@ -29,7 +29,8 @@ final class PlainWorker implements AutoCloseable {
     factory = WorkerFactory.newInstance(WorkflowClient.newInstance(stubs));
     Worker worker = factory.newWorker(TaskQueues.MAIN,
         WorkerOptions.newBuilder().setStickyQueueScheduleToStartTimeout(Duration.ZERO).build());
-    worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class, dev.cutover.workflow.CompareWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class, dev.cutover.workflow.CompareWorkflowImpl.class,
+        dev.cutover.workflow.FleetWorkflowImpl.class);
     worker.registerActivitiesImplementations(
         new DatabaseActivitiesImpl(), copy, new FingerprintActivitiesImpl(), new HostActivitiesImpl(), new FrontDoorActivitiesImpl(),
         new dev.cutover.frontdoor.DatabaseDoorActivitiesImpl(), new HealthActivitiesImpl(),

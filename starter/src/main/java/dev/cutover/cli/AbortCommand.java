@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Stop a move before its switch; every step taken is undone and the source serves again.",
-      "After the switch has begun, use `cutover rollback`."
+      "After the switch has begun, use `cutover rollback`.",
+      "With --fleet NAME: every app of the fleet not yet switched aborts; apps whose switch has begun complete."
     })
 class AbortCommand implements Callable<Integer> {
 
@@ -27,8 +28,11 @@ class AbortCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ConnectionOptions connection;
 
-  @Parameters(paramLabel = "APP", description = "The app whose move to abort.")
+  @Parameters(paramLabel = "APP", arity = "0..1", description = "The app whose move to abort.")
   String app;
+
+  @Option(names = "--fleet", paramLabel = "NAME", description = "Abort the fleet NAME instead.")
+  String fleet;
 
   @Option(names = "--reason", description = "Why; recorded in status and the report.")
   String reason;
@@ -38,7 +42,15 @@ class AbortCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Fleets.requireOne(app, fleet, "abort");
     WorkflowClient client = connection.client();
+    if (fleet != null) {
+      Fleets.decide(client, fleet, "abort", f -> f.abortFleet(new CutoverWorkflow.AbortRequest(by, reason)));
+      spec.commandLine().getOut().printf("asked the fleet %s to abort (by %s%s): every app not yet switched compensates"
+          + " every step taken; apps whose switch has begun complete; follow it with `cutover status --fleet %s`%n",
+          fleet, by, reason == null ? "" : ": " + reason, fleet);
+      return ExitCode.OK;
+    }
     CutoverStatus status = Moves.runningStatus(client, app, "abort");
     if (TOO_LATE.contains(status.phase())) {
       throw new CliException(ExitCode.USAGE, "the move of " + app + " is in " + status.phase()

@@ -23,6 +23,7 @@ import java.util.Optional;
 import dev.cutover.workflow.CutoverStatus;
 import dev.cutover.workflow.CutoverWorkflow;
 import dev.cutover.workflow.Decision;
+import dev.cutover.workflow.FleetWorkflow;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -45,9 +46,17 @@ final class Moves {
 
   private Moves() {}
 
-  record Move(String app, String runId, WorkflowExecutionStatus status) {
+  /** {@code parentWorkflowId}: the fleet that started this move ({@code cutover-fleet-NAME}), or null. */
+  record Move(String app, String runId, WorkflowExecutionStatus status, String parentWorkflowId) {
     boolean running() {
       return status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+    }
+
+    /** The fleet's name, when a fleet started this move. */
+    String fleet() {
+      String prefix = FleetWorkflow.workflowIdFor("");
+      return parentWorkflowId != null && parentWorkflowId.startsWith(prefix)
+          ? parentWorkflowId.substring(prefix.length()) : null;
     }
   }
 
@@ -60,7 +69,9 @@ final class Moves {
               .setNamespace(client.getOptions().getNamespace())
               .setExecution(WorkflowExecution.newBuilder().setWorkflowId(id))
               .build());
-      return new Move(app, r.getWorkflowExecutionInfo().getExecution().getRunId(), r.getWorkflowExecutionInfo().getStatus());
+      var info = r.getWorkflowExecutionInfo();
+      return new Move(app, info.getExecution().getRunId(), info.getStatus(),
+          info.hasParentExecution() ? info.getParentExecution().getWorkflowId() : null);
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
         throw new CliException(ExitCode.USAGE, "no move of " + app + " is known to Temporal at "

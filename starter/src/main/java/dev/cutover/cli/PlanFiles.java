@@ -1,9 +1,12 @@
 package dev.cutover.cli;
 
+import dev.cutover.plan.Fleet;
+import dev.cutover.plan.FleetParser;
 import dev.cutover.plan.Plan;
 import dev.cutover.plan.PlanError;
 import dev.cutover.plan.PlanException;
 import dev.cutover.plan.PlanParser;
+import dev.cutover.plan.PlanSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -33,12 +36,50 @@ final class PlanFiles {
     try {
       return PlanParser.parse(text, file.toString());
     } catch (PlanException e) {
-      int n = e.errors().size();
-      throw new CliException(
-          ExitCode.USAGE,
-          e.errors().stream().map(PlanError::toString).collect(Collectors.joining("\n"))
-              + "\n" + n + (n == 1 ? " error" : " errors") + " in " + file);
+      throw invalid(e, file);
     }
+  }
+
+  /** A plan file or a fleet file, told apart by the fleet file's {@code fleet} key. */
+  record Loaded(Plan plan, Fleet fleet) {}
+
+  static Loaded loadPlanOrFleet(Path file) {
+    String text = read(file);
+    if (!FleetParser.isFleet(text)) {
+      try {
+        return new Loaded(PlanParser.parse(text, file.toString()), null);
+      } catch (PlanException e) {
+        throw invalid(e, file);
+      }
+    }
+    try {
+      return new Loaded(null, FleetParser.parse(text, file.toString(), planBeside(file)));
+    } catch (PlanException e) {
+      throw invalid(e, file);
+    }
+  }
+
+  /** The plans a fleet file lists, each path taken relative to the fleet file's folder. */
+  private static PlanSource planBeside(Path fleetFile) {
+    Path folder = fleetFile.toAbsolutePath().getParent();
+    return path -> {
+      Path plan = fleetFile.getParent() == null ? Path.of(path) : fleetFile.getParent().resolve(path);
+      if (!Files.exists(plan)) {
+        throw new PlanSource.Unreadable("no such plan file (looked for " + folder.resolve(path).normalize() + ")");
+      }
+      try {
+        return new PlanSource.Text(plan.toString(), read(plan));
+      } catch (CliException e) {
+        throw new PlanSource.Unreadable(e.getMessage());
+      }
+    };
+  }
+
+  private static CliException invalid(PlanException e, Path file) {
+    int n = e.errors().size();
+    return new CliException(ExitCode.USAGE,
+        e.errors().stream().map(PlanError::toString).collect(Collectors.joining("\n"))
+            + "\n" + n + (n == 1 ? " error" : " errors") + " in " + file);
   }
 
   private static String read(Path file) {

@@ -166,8 +166,19 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     return ConfirmGate.answer(gate.whyNotConfirm(), () -> gate.confirm(confirmation));
   }
 
+  /**
+   * A move started by a fleet takes its confirm only from the fleet (the {@code confirm} signal), which
+   * passes it on while a maxConcurrent slot is free: a confirm update sent to the move itself would bypass
+   * that. Only the validator refuses, so no history changes: a rejected update is not recorded, and an
+   * accepted one is not validated again on replay.
+   */
   @Override
   public void validateConfirmMove(Confirmation confirmation) {
+    String fleet = Workflow.getInfo().getParentWorkflowId().orElse(null);
+    if (fleet != null) {
+      ConfirmGate.refuse("this move belongs to the fleet workflow " + fleet + ", which lets at most maxConcurrent"
+          + " apps past their gates at once: confirm it through the fleet (`cutover confirm --fleet NAME`)");
+    }
     ConfirmGate.refuse(gate.whyNotConfirm());
   }
 

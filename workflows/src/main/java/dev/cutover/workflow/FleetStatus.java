@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * What the fleet's {@code status} query answers: one line per app, in the fleet file's order, and totals.
- * A stable JSON shape for {@code cutover status fleet-NAME --json}.
+ * A stable JSON shape for {@code cutover status --fleet NAME --json}.
  */
 public record FleetStatus(
     String name,

@@ -1,6 +1,7 @@
 package dev.cutover.workflow;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.when;
@@ -96,14 +97,54 @@ class FleetWorkflowTest extends MockedMove {
     assertEquals(2, journal.stream().filter("drop target"::equals).count(), "only the unswitched targets dropped");
   }
 
+  @Test
+  void aConfirmSentToOneChildDirectlyIsRefusedSoMaxConcurrentHolds() {
+    List<Plan> plans = IntStream.range(0, 2).mapToObj(n -> planFor("app" + n)).toList();
+    FleetWorkflow fleet = startAtTheGates(plans, 1);
+    CutoverWorkflow child = client.newWorkflowStub(CutoverWorkflow.class, plans.get(0).workflowId());
+
+    io.temporal.client.WorkflowUpdateException refused = org.junit.jupiter.api.Assertions.assertThrows(
+        io.temporal.client.WorkflowUpdateException.class,
+        () -> child.confirmMove(new CutoverWorkflow.Confirmation("ops")));
+
+    assertTrue(dev.cutover.temporal.Failures.reason(refused).contains(
+        "this move belongs to the fleet workflow cutover-fleet-shop"), dev.cutover.temporal.Failures.reason(refused));
+    assertEquals(Phase.CONFIRM, child.status().phase(), "still at its gate");
+    fleet.abortFleet(new CutoverWorkflow.AbortRequest("ops", "done"));
+    FleetResult result = WorkflowStub.fromTyped(fleet).getResult(FleetResult.class);
+    result.apps().forEach(app -> assertEquals(Outcome.ABORTED, app.outcome(), app.summary()));
+  }
+
+  @Test
+  void eachModeReleasesAppsInTheOrderConfirmedAndLeavesTheUnconfirmedAtItsGate() {
+    List<Plan> plans = IntStream.range(0, 3).mapToObj(n -> planFor("app" + n)).toList();
+    FleetWorkflow fleet = startAtTheGates(plans, 1, FleetConfirm.EACH);
+    assertThrows(io.temporal.client.WorkflowUpdateException.class,
+        () -> fleet.confirmFleet(new FleetWorkflow.FleetConfirmation("ops", null)), "each mode names an app");
+    fleet.confirmFleet(new FleetWorkflow.FleetConfirmation("ops", "app2"));
+    fleet.confirmFleet(new FleetWorkflow.FleetConfirmation("ops", "app0"));
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (fleet.status().totals().completed() < 2) {
+      assertTrue(System.currentTimeMillis() < deadline, "the two confirmed never completed: " + fleet.status());
+      env.sleep(Duration.ofMillis(50));
+    }
+    assertEquals(FleetStatus.Gate.AT_GATE, fleet.status().apps().get(1).gate(), "app1 was never confirmed");
+    fleet.abortFleet(new CutoverWorkflow.AbortRequest("ops", "app1 another day"));
+
+    FleetResult result = WorkflowStub.fromTyped(fleet).getResult(FleetResult.class);
+
+    assertEquals(List.of(Outcome.COMPLETED, Outcome.ABORTED, Outcome.COMPLETED),
+        result.apps().stream().map(FleetResult.AppOutcome::outcome).toList(), result.summary());
+    assertTrue(freezeStart(plans.get(2)) < freezeStart(plans.get(0)), "released in the order confirmed");
+    assertEquals(1, maxOverlappingFreezes(List.of(plans.get(0), plans.get(2))), "one at a time");
+  }
+
   /** From each child's history: its freeze from the first Hold/Fence scheduled to the move's end. */
   private int maxOverlappingFreezes(List<Plan> plans) {
     List<long[]> edges = new ArrayList<>();
     for (Plan plan : plans) {
       List<HistoryEvent> events = client.fetchHistory(plan.workflowId()).getEvents();
-      long start = events.stream().filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
-          .filter(e -> Set.of("Hold", "Fence").contains(e.getActivityTaskScheduledEventAttributes().getActivityType().getName()))
-          .mapToLong(FleetWorkflowTest::nanos).findFirst().orElseThrow();
+      long start = freezeStart(plan);
       long end = nanos(events.get(events.size() - 1));
       edges.add(new long[] {start, 1});
       edges.add(new long[] {end, -1});
@@ -116,6 +157,13 @@ class FleetWorkflowTest extends MockedMove {
       max = Math.max(max, now);
     }
     return max;
+  }
+
+  private long freezeStart(Plan plan) {
+    return client.fetchHistory(plan.workflowId()).getEvents().stream()
+        .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+        .filter(e -> Set.of("Hold", "Fence").contains(e.getActivityTaskScheduledEventAttributes().getActivityType().getName()))
+        .mapToLong(FleetWorkflowTest::nanos).findFirst().orElseThrow();
   }
 
   private static long nanos(HistoryEvent e) {
@@ -135,11 +183,15 @@ class FleetWorkflowTest extends MockedMove {
         b.nextJob(), b.overwrite());
   }
 
-  /** A batch-confirmed fleet of {@code plans}, started and waited for until every app waits at its gate. */
+  /** A fleet of {@code plans} (batch-confirmed unless told), started and waited for until every app waits at its gate. */
   private FleetWorkflow startAtTheGates(List<Plan> plans, int maxConcurrent) {
+    return startAtTheGates(plans, maxConcurrent, FleetConfirm.BATCH);
+  }
+
+  private FleetWorkflow startAtTheGates(List<Plan> plans, int maxConcurrent, FleetConfirm confirm) {
     FleetWorkflow fleet = client.newWorkflowStub(FleetWorkflow.class, WorkflowOptions.newBuilder()
         .setWorkflowId(FleetWorkflow.workflowIdFor("shop")).setTaskQueue(TaskQueues.MAIN).build());
-    WorkflowClient.start(fleet::run, new FleetRequest("shop", plans, maxConcurrent, FleetConfirm.BATCH, "test"));
+    WorkflowClient.start(fleet::run, new FleetRequest("shop", plans, maxConcurrent, confirm, "test"));
     long deadline = System.currentTimeMillis() + 30_000;
     while (fleet.status().apps().stream().filter(a -> a.gate() == FleetStatus.Gate.AT_GATE).count() < plans.size()) {
       assertTrue(System.currentTimeMillis() < deadline, "never all at their gates: " + fleet.status());
