@@ -1,0 +1,243 @@
+package dev.cutover.network;
+
+import dev.cutover.demo.DemoWorld;
+import dev.cutover.testing.LocalCluster;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The demo world with its boxes on a network: "home" and "arm" are each a network namespace with its own
+ * address, joined to the mover (this JVM's namespace: the Temporal service, the mover worker, the front
+ * door, the players) by a veth pair, and each box's PostgreSQL listens only on its box's address. The mover
+ * reaches each box's database across a wide-area link: a {@link Relay} on the mover's end of the veth pair,
+ * which adds the link's latency and can be cut and restored. The plan names the databases by those link
+ * addresses, never 127.0.0.1. The test's own observers (the one-writer monitor, the ledger) reach the boxes
+ * directly over the veth pairs, so they see the truth while a link is cut.
+ *
+ * <p>Names carry this JVM's pid, so a crashed run's leftovers never collide; {@link #create} first deletes
+ * any {@code cutover-} namespace whose run is gone. {@link #close()} stops the world, the relays and every
+ * process left in the namespaces, and deletes the namespaces (which deletes their veth pairs).
+ */
+public final class NetworkWorld implements AutoCloseable {
+
+  static final String PREFIX = "cutover-";
+  private static final int POSTGRES_PORT = 5432;
+
+  /** One box: its namespace, the mover's and the box's ends of the veth pair, and its link to the mover. */
+  record Box(String name, String namespace, String moverAddress, String address, Relay link) {}
+
+  private final long pid = ProcessHandle.current().pid();
+  // 10.X.k.0/24 per box: X from the pid, so two live runs on one machine rarely share a network.
+  private final int net = 100 + (int) (pid % 100);
+  private final Map<String, Box> boxes = new LinkedHashMap<>();
+  private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+  private final Duration oneWay;
+  private DemoWorld world;
+  private boolean closed;
+
+  private NetworkWorld(Duration oneWay) {
+    this.oneWay = oneWay;
+  }
+
+  /** Whether this machine can build the world: root and the {@code ip} tool (as a skip reason, or null). */
+  public static String unavailable() {
+    if (!"root".equals(System.getProperty("user.name"))) {
+      return "the network world needs root (ip netns): running as " + System.getProperty("user.name");
+    }
+    if (Ip.run(List.of("ip", "-V")).exitCode() != 0) {
+      return "the network world needs the ip tool (iproute2)";
+    }
+    return null;
+  }
+
+  /** The namespaces, links and the demo world on them; on any failure all of it is removed again. */
+  public static NetworkWorld create(DemoWorld.Options options, Duration oneWay, Consumer<String> progress) {
+    sweep();
+    NetworkWorld network = new NetworkWorld(oneWay);
+    try {
+      int k = 1;
+      for (String box : DemoWorld.BOXES) {
+        network.addBox(box, k++);
+      }
+      network.world = DemoWorld.create(options, network::startCluster, progress);
+      return network;
+    } catch (RuntimeException | IOException e) {
+      network.close();
+      throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
+    }
+  }
+
+  private void addBox(String box, int k) throws IOException {
+    String ns = PREFIX + box + "-" + pid;
+    String moverEnd = "cv" + box.charAt(0) + pid;
+    String moverAddress = "10." + net + "." + k + ".1";
+    String address = "10." + net + "." + k + ".2";
+    Ip.check("ip", "netns", "add", ns);
+    resources.push(() -> deleteNamespace(ns));
+    Ip.check("ip", "link", "add", moverEnd, "type", "veth", "peer", "name", "eth0", "netns", ns);
+    Ip.check("ip", "addr", "add", moverAddress + "/24", "dev", moverEnd);
+    Ip.check("ip", "link", "set", moverEnd, "up");
+    Ip.check("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
+    Ip.check("ip", "netns", "exec", ns, "ip", "addr", "add", address + "/24", "dev", "eth0");
+    Ip.check("ip", "netns", "exec", ns, "ip", "link", "set", "eth0", "up");
+    Ip.check("ip", "netns", "exec", ns, "ip", "route", "add", "default", "via", moverAddress);
+    Relay link = new Relay(box, moverAddress, new InetSocketAddress(address, POSTGRES_PORT), oneWay);
+    resources.push(link);
+    boxes.put(box, new Box(box, ns, moverAddress, address, link));
+  }
+
+  private LocalCluster startCluster(String box) {
+    Box b = boxes.get(box);
+    return LocalCluster.startIn(box, new LocalCluster.Site(b.namespace(), b.address(), "10." + net + ".0.0/16"),
+        POSTGRES_PORT);
+  }
+
+  public DemoWorld world() {
+    return world;
+  }
+
+  /**
+   * The plan as the world wrote it, with each database reached across its box's link instead of directly:
+   * what a mover at another site sees.
+   */
+  public String acrossTheLinks(String plan) {
+    String text = plan;
+    for (Box b : boxes.values()) {
+      text = text.replace(b.address() + ":" + POSTGRES_PORT, b.link().address());
+    }
+    return text;
+  }
+
+  public Relay link(String box) {
+    return boxes.get(box).link();
+  }
+
+  /** The box's own address, where its PostgreSQL listens. */
+  public String address(String box) {
+    return boxes.get(box).address();
+  }
+
+  public String namespace(String box) {
+    return boxes.get(box).namespace();
+  }
+
+  public Duration oneWay() {
+    return oneWay;
+  }
+
+  /** The median time of {@code SELECT 1} on the box's server across its link: the link's round trip. */
+  public Duration roundTrip(String box) throws SQLException {
+    String url = "jdbc:postgresql://" + link(box).address() + "/postgres";
+    try (Connection c = DriverManager.getConnection(url, LocalCluster.SUPERUSER, "");
+        Statement s = c.createStatement()) {
+      long[] nanos = new long[9];
+      for (int i = 0; i < nanos.length; i++) {
+        long start = System.nanoTime();
+        s.execute("SELECT 1");
+        nanos[i] = System.nanoTime() - start;
+      }
+      Arrays.sort(nanos);
+      return Duration.ofNanos(nanos[nanos.length / 2]);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (world != null) {
+      world.close();
+    }
+    while (!resources.isEmpty()) {
+      try {
+        resources.pop().close();
+      } catch (Exception e) {
+        System.err.println("network cleanup: " + e.getMessage());
+      }
+    }
+  }
+
+  /** Kills what still runs in the namespace (by pid), then deletes it and with it its end of the veth pair. */
+  private static void deleteNamespace(String ns) {
+    Ip.Output pids = Ip.run(List.of("ip", "netns", "pids", ns));
+    for (String line : pids.text().split("\\s+")) {
+      if (line.matches("\\d+")) {
+        ProcessHandle.of(Long.parseLong(line)).ifPresent(ProcessHandle::destroyForcibly);
+      }
+    }
+    Ip.Output deleted = Ip.run(List.of("ip", "netns", "del", ns));
+    if (deleted.exitCode() != 0) {
+      System.err.println("could not delete namespace " + ns + ": " + deleted.text());
+    }
+  }
+
+  /** Deletes the namespaces of runs that are gone (their pid no longer lives), with what still runs there. */
+  static List<String> sweep() {
+    List<String> swept = new ArrayList<>();
+    for (String line : Ip.run(List.of("ip", "netns", "list")).text().split("\n")) {
+      String ns = line.strip().split("\\s+")[0];
+      if (!ns.startsWith(PREFIX)) {
+        continue;
+      }
+      String owner = ns.substring(ns.lastIndexOf('-') + 1);
+      boolean alive = owner.matches("\\d+") && ProcessHandle.of(Long.parseLong(owner)).isPresent();
+      if (!alive) {
+        deleteNamespace(ns);
+        swept.add(ns);
+      }
+    }
+    return swept;
+  }
+
+  /** {@code ip} as an argument list, its output read from a file rather than a pipe nobody drains. */
+  static final class Ip {
+    record Output(int exitCode, String text) {}
+
+    static Output run(List<String> argv) {
+      try {
+        Path out = Files.createTempFile("cutover-ip-", ".out");
+        try {
+          Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+          if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return new Output(-1, String.join(" ", argv) + ": timed out");
+          }
+          return new Output(p.exitValue(), Files.readString(out).strip());
+        } finally {
+          Files.deleteIfExists(out);
+        }
+      } catch (IOException e) {
+        return new Output(-1, e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return new Output(-1, "interrupted");
+      }
+    }
+
+    static void check(String... argv) {
+      Output o = run(List.of(argv));
+      if (o.exitCode() != 0) {
+        throw new IllegalStateException(String.join(" ", argv) + " failed (exit " + o.exitCode() + "): " + o.text());
+      }
+    }
+  }
+}
