@@ -7,11 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.cutover.demo.DemoReport;
 import dev.cutover.demo.DemoWorld;
 import dev.cutover.network.NetworkWorld;
+import dev.cutover.network.Relay;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
@@ -80,5 +85,94 @@ class NetworkEndToEndTest {
     assertTrue(network.link("home").accepted() > 0 && network.link("arm").accepted() > 0,
         "the mover reached both databases across their links");
     assertEquals("arm", scenario.world.servedBy());
+  }
+
+  @Test
+  void theLinkToTheTargetDroppedDuringTheCopyAndRestoredStillCompletes() throws Exception {
+    startAcrossTheNetwork(1, plan -> plan);
+    CompletableFuture<Cli> move = scenario.startMove();
+    scenario.awaitStatus(s -> Scenario.running(s, "rehearsal copy"), "the rehearsal copy running");
+    Relay arm = network.link("arm");
+    arm.cut();
+    JsonNode down;
+    try {
+      down = awaitRetrying("the copy retried with the link to arm down");
+      assertTrue(arm.refused() > 0, "the mover tried arm while its link was down");
+    } finally {
+      arm.restore();
+    }
+    scenario.awaitGate();
+    scenario.confirm();
+    Cli finished = move.get(300, TimeUnit.SECONDS);
+    DemoReport report = scenario.finish();
+    System.out.println("target link cut during the copy: status said " + retrying(down) + "; refused "
+        + arm.refused() + "; " + report);
+
+    assertEquals(0, finished.exitCode(), finished.out() + finished.err());
+    assertEquals("COMPLETED", report.outcome(), finished.out());
+    assertEquals("arm", report.liveBox());
+    assertNothingLostAndOneWriter(report);
+    assertEquals("arm", scenario.world.servedBy());
+  }
+
+  @Test
+  void theLinkToTheSourceDroppedDuringTheFreezeNeverSwitchesWhileItIsDown() throws Exception {
+    startAcrossTheNetwork(1, plan -> plan);
+    CompletableFuture<Cli> move = scenario.startMove();
+    scenario.awaitGate();
+    scenario.confirm();
+    scenario.awaitStatus(s -> s.path("phase").asText().equals("FREEZE"), "the freeze");
+    Relay home = network.link("home");
+    home.cut();
+    JsonNode down;
+    int samplesWhileDown = 0;
+    try {
+      down = awaitRetrying("a step on home retried with its link down");
+      // While the source cannot be reached its fence cannot be proven: arm must stay fenced, the move unswitched.
+      long until = System.currentTimeMillis() + 3_000;
+      while (System.currentTimeMillis() < until) {
+        JsonNode status = scenario.status();
+        assertFalse(Set.of("SWITCH", "VERIFY_LIVE", "REPORT").contains(status.path("phase").asText()),
+            "switched with the link to the source down: " + status);
+        assertFalse(scenario.world.acceptsWrites("arm"), "arm took writes with the link to home down");
+        samplesWhileDown++;
+      }
+    } finally {
+      home.restore();
+    }
+    Instant restored = Instant.now();
+    Cli finished = move.get(300, TimeUnit.SECONDS);
+    JsonNode status = scenario.status();
+    DemoReport report = scenario.finish();
+    System.out.println("source link cut during the freeze: status said " + retrying(down) + "; "
+        + samplesWhileDown + " samples while down; ended " + report.outcome() + " (" + status.path("failure").asText()
+        + "); " + report);
+
+    assertTrue(samplesWhileDown > 3, "watched while the link was down");
+    assertNothingLostAndOneWriter(report);
+    if (report.outcome().equals("COMPLETED")) {
+      assertEquals(0, finished.exitCode(), finished.out() + finished.err());
+      assertEquals("arm", report.liveBox());
+      assertTrue(Instant.parse(report.firstTargetCommit()).isAfter(restored),
+          "arm's first write came after the link returned at " + restored + ": " + report);
+    } else {
+      assertEquals("ROLLED_BACK", report.outcome(), finished.out() + finished.err());
+      assertEquals("home", report.liveBox());
+      assertFalse(status.path("failure").asText().isEmpty(), "status says why it rolled back: " + status);
+    }
+  }
+
+  /** Status until an activity is on its second attempt or later, having failed: the move noticed the fault. */
+  private JsonNode awaitRetrying(String what) throws Exception {
+    return scenario.awaitStatus(s -> retrying(s) != null, what);
+  }
+
+  private static JsonNode retrying(JsonNode status) {
+    for (JsonNode a : status.path("pendingActivities")) {
+      if (a.path("attempt").asInt() >= 2 && !a.path("lastFailure").asText().isEmpty()) {
+        return a;
+      }
+    }
+    return null;
   }
 }

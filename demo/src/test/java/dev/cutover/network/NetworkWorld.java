@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -43,8 +44,12 @@ public final class NetworkWorld implements AutoCloseable {
   /** One box: its namespace, the mover's and the box's ends of the veth pair, and its link to the mover. */
   record Box(String name, String namespace, String moverAddress, String address, Relay link) {}
 
+  private static final AtomicInteger WORLDS = new AtomicInteger();
+
   private final long pid = ProcessHandle.current().pid();
-  // 10.X.k.0/24 per box: X from the pid, so two live runs on one machine rarely share a network.
+  // A JVM builds several worlds, one after another: each has its own names and networks.
+  private final int seq = WORLDS.incrementAndGet() % 25;
+  // 10.X.(10 seq + k).0/24 per box: X from the pid, so two live runs on one machine rarely share a network.
   private final int net = 100 + (int) (pid % 100);
   private final Map<String, Box> boxes = new LinkedHashMap<>();
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
@@ -85,13 +90,16 @@ public final class NetworkWorld implements AutoCloseable {
   }
 
   private void addBox(String box, int k) throws IOException {
-    String ns = PREFIX + box + "-" + pid;
-    String moverEnd = "cv" + box.charAt(0) + pid;
-    String moverAddress = "10." + net + "." + k + ".1";
-    String address = "10." + net + "." + k + ".2";
+    String ns = PREFIX + box + "-" + pid + "-" + seq;
+    String moverEnd = "cv" + box.charAt(0) + pid + "s" + seq;
+    String subnet = "10." + net + "." + (10 * seq + k);
+    String moverAddress = subnet + ".1";
+    String address = subnet + ".2";
     Ip.check("ip", "netns", "add", ns);
     resources.push(() -> deleteNamespace(ns));
     Ip.check("ip", "link", "add", moverEnd, "type", "veth", "peer", "name", "eth0", "netns", ns);
+    // Deleted with the namespace too, but only later (the kernel frees a namespace's devices lazily).
+    resources.push(() -> Ip.run(List.of("ip", "link", "del", moverEnd)));
     Ip.check("ip", "addr", "add", moverAddress + "/24", "dev", moverEnd);
     Ip.check("ip", "link", "set", moverEnd, "up");
     Ip.check("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
@@ -198,7 +206,8 @@ public final class NetworkWorld implements AutoCloseable {
       if (!ns.startsWith(PREFIX)) {
         continue;
       }
-      String owner = ns.substring(ns.lastIndexOf('-') + 1);
+      String[] parts = ns.split("-");
+      String owner = parts.length >= 2 ? parts[parts.length - 2] : "";
       boolean alive = owner.matches("\\d+") && ProcessHandle.of(Long.parseLong(owner)).isPresent();
       if (!alive) {
         deleteNamespace(ns);
