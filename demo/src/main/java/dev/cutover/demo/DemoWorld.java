@@ -458,6 +458,11 @@ public final class DemoWorld implements AutoCloseable {
     return options;
   }
 
+  /** Caddy's admin API, where the plan's caddy front door is driven from, when the world has Caddy. */
+  public URI caddyAdminUrl() {
+    return caddy == null ? null : caddy.adminUrl();
+  }
+
   /** The Cloudflare stand-in, when the world has one. */
   public CloudflareStandIn cloudflare() {
     return cloudflare;

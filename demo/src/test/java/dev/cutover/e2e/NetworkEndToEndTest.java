@@ -15,6 +15,7 @@ import dev.cutover.network.Relay;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +35,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("slow")
 class NetworkEndToEndTest {
 
-  private static final Duration ONE_WAY = Duration.ofMillis(20);
+  /** Each way on every link; {@code -Dcutover.network.oneWayMillis=0} gives the same world without latency. */
+  private static final Duration ONE_WAY = Duration.ofMillis(Long.getLong("cutover.network.oneWayMillis", 20));
 
   @RegisterExtension final Scenario scenario = new Scenario();
   private NetworkWorld network;
@@ -67,7 +69,9 @@ class NetworkEndToEndTest {
     assertTrue(plan.contains("jdbc:postgresql://" + network.link("home").address() + "/game"), plan);
     assertTrue(plan.contains("jdbc:postgresql://" + network.link("arm").address() + "/game"), plan);
     Duration roundTrip = network.roundTrip("arm");
-    assertTrue(roundTrip.toMillis() >= 40 && roundTrip.toMillis() < 200, "the link's round trip: " + roundTrip);
+    long expected = 2 * ONE_WAY.toMillis();
+    assertTrue(roundTrip.toMillis() >= expected && roundTrip.toMillis() < expected + 150,
+        "the link's round trip: " + roundTrip);
 
     long started = System.nanoTime();
     Cli finished = scenario.confirmedMove(300);
@@ -160,6 +164,46 @@ class NetworkEndToEndTest {
       assertEquals("home", report.liveBox());
       assertFalse(status.path("failure").asText().isEmpty(), "status says why it rolled back: " + status);
     }
+  }
+
+  @Test
+  void theFrontDoorUnreachableAtTheFlipIsRetriedUntilItAnswersAndTheMoveCompletes() throws Exception {
+    startAcrossTheNetwork(1, plan -> plan);
+    Relay door = network.doorLink();
+    assertTrue(Files.readString(scenario.plan).contains("adminUrl: \"http://" + door.address() + "\""));
+    CompletableFuture<Cli> move = scenario.startMove();
+    scenario.awaitGate();
+    scenario.confirm();
+    // Cut once the requests are held and the copy runs: the next call to the door is the flip.
+    scenario.awaitStatus(s -> s.path("phase").asText().equals("COPY"), "the final copy");
+    door.cut();
+    JsonNode down;
+    try {
+      down = awaitRetrying("the flip retried with the front door unreachable");
+      JsonNode status = scenario.status();
+      assertEquals("SWITCH", status.path("phase").asText(), status.toString());
+      assertEquals("arm", liveOnly(), "arm is the one writer while the door cannot be flipped");
+    } finally {
+      door.restore();
+    }
+    Cli finished = move.get(300, TimeUnit.SECONDS);
+    DemoReport report = scenario.finish();
+    System.out.println("front door unreachable at the flip: status said " + retrying(down) + "; refused "
+        + door.refused() + "; " + report);
+
+    assertTrue(door.refused() > 0, "the mover tried the door while its link was down");
+    assertEquals(0, finished.exitCode(), finished.out() + finished.err());
+    assertEquals("COMPLETED", report.outcome(), finished.out());
+    assertEquals("arm", report.liveBox());
+    assertNothingLostAndOneWriter(report);
+    assertEquals("arm", scenario.world.servedBy());
+  }
+
+  /** The one box whose database takes writes now. */
+  private String liveOnly() {
+    List<String> live = DemoWorld.BOXES.stream().filter(scenario.world::acceptsWrites).toList();
+    assertEquals(1, live.size(), "boxes taking writes: " + live);
+    return live.get(0);
   }
 
   /** Status until an activity is on its second attempt or later, having failed: the move noticed the fault. */

@@ -5,6 +5,10 @@ import dev.cutover.testing.LocalCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -55,6 +59,7 @@ public final class NetworkWorld implements AutoCloseable {
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private final Duration oneWay;
   private DemoWorld world;
+  private Relay door;
   private boolean closed;
 
   private NetworkWorld(Duration oneWay) {
@@ -82,6 +87,7 @@ public final class NetworkWorld implements AutoCloseable {
         network.addBox(box, k++);
       }
       network.world = DemoWorld.create(options, network::startCluster, progress);
+      network.addDoorLink();
       return network;
     } catch (RuntimeException | IOException e) {
       network.close();
@@ -111,6 +117,56 @@ public final class NetworkWorld implements AutoCloseable {
     boxes.put(box, new Box(box, ns, moverAddress, address, link));
   }
 
+  /**
+   * The mover's way to the front door's API (Caddy's admin endpoint), as a link that can be cut like the
+   * boxes'. Caddy itself stays on the mover's loopback, where the players reach it. Caddy's admin API answers
+   * only requests whose Host it knows (403 "host not allowed" otherwise), so the link's address is added to
+   * its {@code admin.origins}, as a remote front door's would be.
+   */
+  private void addDoorLink() throws IOException {
+    URI admin = world.caddyAdminUrl();
+    if (admin == null) {
+      return;
+    }
+    door = new Relay("door", "127.0.0.1", new InetSocketAddress(admin.getHost(), admin.getPort()), oneWay);
+    resources.push(door);
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    String origins = "[\"" + admin.getHost() + ":" + admin.getPort() + "\",\"" + door.address() + "\"]";
+    try {
+      HttpResponse<String> put = http.send(HttpRequest.newBuilder(admin.resolve("/config/admin/origins"))
+          .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(origins)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      if (put.statusCode() != 200) {
+        throw new IllegalStateException("Caddy refused the door link's origin: " + put.statusCode() + " " + put.body());
+      }
+      // Caddy restarts its admin endpoint to apply it: wait until the link gets an answer.
+      URI across = URI.create("http://" + door.address() + "/config/");
+      long deadline = System.currentTimeMillis() + 20_000;
+      while (true) {
+        try {
+          if (http.send(HttpRequest.newBuilder(across).build(), HttpResponse.BodyHandlers.discarding())
+              .statusCode() == 200) {
+            return;
+          }
+        } catch (IOException restarting) {
+          // the admin endpoint is coming back
+        }
+        if (System.currentTimeMillis() > deadline) {
+          throw new IllegalStateException("Caddy's admin API never answered across the door link");
+        }
+        Thread.sleep(50);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /** The link to the front door's API, when the world's front door is Caddy. */
+  public Relay doorLink() {
+    return door;
+  }
+
   private LocalCluster startCluster(String box) {
     Box b = boxes.get(box);
     return LocalCluster.startIn(box, new LocalCluster.Site(b.namespace(), b.address(), "10." + net + ".0.0/16"),
@@ -122,13 +178,16 @@ public final class NetworkWorld implements AutoCloseable {
   }
 
   /**
-   * The plan as the world wrote it, with each database reached across its box's link instead of directly:
-   * what a mover at another site sees.
+   * The plan as the world wrote it, with each database (and the front door's API) reached across its link
+   * instead of directly: what a mover at another site sees.
    */
   public String acrossTheLinks(String plan) {
     String text = plan;
     for (Box b : boxes.values()) {
       text = text.replace(b.address() + ":" + POSTGRES_PORT, b.link().address());
+    }
+    if (door != null) {
+      text = text.replace("adminUrl: \"" + world.caddyAdminUrl() + "\"", "adminUrl: \"http://" + door.address() + "\"");
     }
     return text;
   }
