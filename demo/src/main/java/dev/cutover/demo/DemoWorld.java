@@ -458,6 +458,16 @@ public final class DemoWorld implements AutoCloseable {
     return options;
   }
 
+  /** The boxes' service manager, where the plan's stop and start commands and job checks go. */
+  public URI controlUrl() {
+    return URI.create("http://127.0.0.1:" + control.port());
+  }
+
+  /** The port of {@code box}'s app on loopback, where its plan check asks for {@code /healthz}. */
+  public int appPort(String box) {
+    return apps.get(box).port();
+  }
+
   /** Caddy's admin API, where the plan's caddy front door is driven from, when the world has Caddy. */
   public URI caddyAdminUrl() {
     return caddy == null ? null : caddy.adminUrl();

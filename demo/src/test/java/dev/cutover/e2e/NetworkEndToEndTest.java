@@ -13,6 +13,7 @@ import dev.cutover.demo.DemoWorld;
 import dev.cutover.network.NetworkWorld;
 import dev.cutover.network.Relay;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Moves across a network: each box in its own namespace, its database reached over a link with 40 ms round
@@ -38,6 +40,7 @@ class NetworkEndToEndTest {
   /** Each way on every link; {@code -Dcutover.network.oneWayMillis=0} gives the same world without latency. */
   private static final Duration ONE_WAY = Duration.ofMillis(Long.getLong("cutover.network.oneWayMillis", 20));
 
+  @TempDir Path logs;
   @RegisterExtension final Scenario scenario = new Scenario();
   private NetworkWorld network;
 
@@ -197,6 +200,64 @@ class NetworkEndToEndTest {
     assertEquals("arm", report.liveBox());
     assertNothingLostAndOneWriter(report);
     assertEquals("arm", scenario.world.servedBy());
+  }
+
+  @Test
+  void aBoxWorkerGoneAtTheSwitchIsWaitedForAndTheMoveCompletesWhenItIsBack() throws Exception {
+    // A writer on arm whose start takes 3 s, so the worker's death lands inside the switch's starts.
+    startAcrossTheNetwork(1, plan -> {
+      try {
+        return network.withBoxWorkers(plan).replaceFirst("(?s)(target:.*?  writers:\n)",
+            "$1    - {name: slow-starter, stop: [\"true\"], start: [sleep, \"3\"]}\n");
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    String plan = Files.readString(scenario.plan);
+    assertTrue(plan.contains("host: {exec: worker, taskQueue: cutover-home}")
+        && plan.contains("host: {exec: worker, taskQueue: cutover-arm}"), plan);
+    assertFalse(plan.contains("http://127.0.0.1"), "every box command reaches the mover's services across: " + plan);
+    try (LauncherProcess home = boxWorker("home");
+        LauncherProcess firstArm = boxWorker("arm")) {
+      CompletableFuture<Cli> move = scenario.startMove();
+      scenario.awaitGate();
+      scenario.confirm();
+      scenario.awaitStatus(s -> s.path("phase").asText().equals("SWITCH") && Scenario.running(s, "start"),
+          "the switch starting arm's services");
+      firstArm.kill();
+      JsonNode waiting = scenario.awaitStatus(s -> retrying(s) != null
+          && retrying(s).path("lastFailure").asText().contains("stopped answering"),
+          "a command on arm timed out with its worker gone, waiting for another");
+      // With no worker on arm the switch waits: arm's database is the one writer, the door still on home.
+      long until = System.currentTimeMillis() + 3_000;
+      int samples = 0;
+      while (System.currentTimeMillis() < until) {
+        assertEquals("SWITCH", scenario.status().path("phase").asText());
+        assertEquals("arm", liveOnly());
+        samples++;
+      }
+      try (LauncherProcess secondArm = boxWorker("arm")) {
+        Cli finished = move.get(300, TimeUnit.SECONDS);
+        DemoReport report = scenario.finish();
+        System.out.println("box worker gone at the switch: status said " + retrying(waiting) + "; " + samples
+            + " samples while gone; " + report);
+
+        assertTrue(samples > 3, "watched while the worker was gone");
+        assertEquals(0, finished.exitCode(), finished.out() + finished.err());
+        assertEquals("COMPLETED", report.outcome(), finished.out());
+        assertEquals("arm", report.liveBox());
+        assertNothingLostAndOneWriter(report);
+        assertEquals("arm", scenario.world.servedBy());
+        assertTrue(Files.readString(logs.resolve("worker-home.log")).contains("task queue cutover-home"));
+      }
+    }
+  }
+
+  private int boxWorkers;
+
+  private LauncherProcess boxWorker(String box) throws Exception {
+    return LauncherProcess.boxWorker(network.namespace(box), network.temporalFor(box), NetworkWorld.hostQueue(box),
+        logs.resolve("worker-" + box + (boxWorkers++ == 0 || box.equals("home") ? "" : "-" + boxWorkers) + ".log"));
   }
 
   /** The one box whose database takes writes now. */

@@ -55,6 +55,7 @@ public final class NetworkWorld implements AutoCloseable {
   private final int seq = WORLDS.incrementAndGet() % 25;
   // 10.X.(10 seq + k).0/24 per box: X from the pid, so two live runs on one machine rarely share a network.
   private final int net = 100 + (int) (pid % 100);
+  private final String mover = "10." + net + "." + (10 * seq) + ".1";
   private final Map<String, Box> boxes = new LinkedHashMap<>();
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private final Duration oneWay;
@@ -82,6 +83,7 @@ public final class NetworkWorld implements AutoCloseable {
     sweep();
     NetworkWorld network = new NetworkWorld(oneWay);
     try {
+      network.addMoverAddress();
       int k = 1;
       for (String box : DemoWorld.BOXES) {
         network.addBox(box, k++);
@@ -93,6 +95,15 @@ public final class NetworkWorld implements AutoCloseable {
       network.close();
       throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
     }
+  }
+
+  /**
+   * The mover's own address as the boxes see it (on its loopback device, reached over each box's default
+   * route): where the mover's services that a box worker needs are relayed to.
+   */
+  private void addMoverAddress() {
+    Ip.check("ip", "addr", "add", mover + "/32", "dev", "lo");
+    resources.push(() -> Ip.run(List.of("ip", "addr", "del", mover + "/32", "dev", "lo")));
   }
 
   private void addBox(String box, int k) throws IOException {
@@ -128,7 +139,7 @@ public final class NetworkWorld implements AutoCloseable {
     if (admin == null) {
       return;
     }
-    door = new Relay("door", "127.0.0.1", new InetSocketAddress(admin.getHost(), admin.getPort()), oneWay);
+    door = new Relay("door", mover, new InetSocketAddress(admin.getHost(), admin.getPort()), oneWay);
     resources.push(door);
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     String origins = "[\"" + admin.getHost() + ":" + admin.getPort() + "\",\"" + door.address() + "\"]";
@@ -160,6 +171,43 @@ public final class NetworkWorld implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
     }
+  }
+
+  /**
+   * The plan with each box's commands run by a worker on the box ({@code host: {exec: worker}}, task queues
+   * {@code cutover-<box>}): what those commands and checks call (the service manager, the box's app, the
+   * public health URL) is relayed to the mover's address, which the boxes reach.
+   */
+  public String withBoxWorkers(String plan) throws IOException {
+    String text = plan;
+    for (String box : DemoWorld.BOXES) {
+      text = text.replaceFirst("host: \\{exec: local}", "host: {exec: worker, taskQueue: " + hostQueue(box) + "}");
+      Relay app = reachable("app-" + box, world.appPort(box), Duration.ZERO);
+      text = text.replace("http://127.0.0.1:" + world.appPort(box) + "/healthz", "http://" + app.address() + "/healthz");
+    }
+    Relay control = reachable("control", world.controlUrl().getPort(), Duration.ZERO);
+    text = text.replace(world.controlUrl() + "/services/", "http://" + control.address() + "/services/");
+    Relay front = reachable("public", world.publicUrl().getPort(), Duration.ZERO);
+    return text.replace(world.publicUrl() + "/healthz", "http://" + front.address() + "/healthz");
+  }
+
+  public static String hostQueue(String box) {
+    return "cutover-" + box;
+  }
+
+  /** Temporal's frontend as a worker on {@code box} reaches it: across the box's link. */
+  public String temporalFor(String box) throws IOException {
+    int port = Integer.parseInt(world.temporal().address().replaceAll(".*:", ""));
+    Relay relay = new Relay("temporal-" + box, boxes.get(box).moverAddress(),
+        new InetSocketAddress("127.0.0.1", port), oneWay);
+    resources.push(relay);
+    return relay.address();
+  }
+
+  private Relay reachable(String name, int loopbackPort, Duration delay) throws IOException {
+    Relay relay = new Relay(name, mover, new InetSocketAddress("127.0.0.1", loopbackPort), delay);
+    resources.push(relay);
+    return relay;
   }
 
   /** The link to the front door's API, when the world's front door is Caddy. */
