@@ -59,7 +59,10 @@ class NetworkEndToEndTest {
 
   private void startAcrossTheNetwork(int scale, UnaryOperator<String> adjustPlan) throws Exception {
     network = NetworkWorld.create(DemoWorld.Options.forTests().withScale(scale), ONE_WAY, line -> { });
-    scenario.start(network.world(), plan -> adjustPlan.apply(network.acrossTheLinks(plan)));
+    // At 40 ms the demo's freeze takes 19-24 s on this machine, at the edge of the default budget (80 % of
+    // Caddy's 30 s hold, 24 s): past it a move rolls back, which is not what these tests are about.
+    scenario.start(network.world(),
+        plan -> adjustPlan.apply(network.acrossTheLinks(plan)) + "\nfreeze: {maxBlackout: 5m}\n");
     scenario.world.startWorker();
     scenario.awaitPlayers();
   }
@@ -88,7 +91,9 @@ class NetworkEndToEndTest {
     assertEquals("arm", report.liveBox());
     assertNothingLostAndOneWriter(report);
     assertNotNull(report.blackoutMillis(), report.toString());
-    assertTrue(report.blackoutMillis() > 0 && report.blackoutMillis() < 24_000, report.toString());
+    // Within Caddy's hold (30 s): the players' held requests were answered, none failed.
+    assertTrue(report.blackoutMillis() > 0 && report.blackoutMillis() < 30_000, report.toString());
+    assertEquals(0, report.failedRequests(), report.toString());
     assertTrue(network.link("home").accepted() > 0 && network.link("arm").accepted() > 0,
         "the mover reached both databases across their links");
     assertEquals("arm", scenario.world.servedBy());

@@ -34,7 +34,10 @@ import java.util.function.Consumer;
  * reaches each box's database across a wide-area link: a {@link Relay} on the mover's end of the veth pair,
  * which adds the link's latency and can be cut and restored. The plan names the databases by those link
  * addresses, never 127.0.0.1. The test's own observers (the one-writer monitor, the ledger) reach the boxes
- * directly over the veth pairs, so they see the truth while a link is cut.
+ * directly over the veth pairs, so they see the truth while a link is cut. With {@link #withBoxWorkers} and
+ * {@link #temporalFor}, each box's commands run on a worker inside the box's namespace; what they call on
+ * the mover's side is relayed to the mover's own address on its loopback device, which the boxes reach over
+ * their default routes. The kernel here has no netem: the relays are where the latency and the drops are.
  *
  * <p>Names carry this JVM's pid, so a crashed run's leftovers never collide; {@link #create} first deletes
  * any {@code cutover-} namespace whose run is gone. {@link #close()} stops the world, the relays and every
