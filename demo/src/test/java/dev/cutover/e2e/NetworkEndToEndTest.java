@@ -12,6 +12,8 @@ import dev.cutover.demo.DemoReport;
 import dev.cutover.demo.DemoWorld;
 import dev.cutover.network.NetworkWorld;
 import dev.cutover.network.Relay;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -214,8 +216,8 @@ class NetworkEndToEndTest {
       try {
         return network.withBoxWorkers(plan).replaceFirst("(?s)(target:.*?  writers:\n)",
             "$1    - {name: slow-starter, stop: [\"true\"], start: [sleep, \"3\"]}\n");
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
     });
     String plan = Files.readString(scenario.plan);
@@ -233,7 +235,7 @@ class NetworkEndToEndTest {
       JsonNode waiting = scenario.awaitStatus(s -> retrying(s) != null
           && retrying(s).path("lastFailure").asText().contains("stopped answering"),
           "a command on arm timed out with its worker gone, waiting for another");
-      // With no worker on arm the switch waits: arm's database is the one writer, the door still on home.
+      // With no worker on arm the switch waits, and arm's database (unfenced at the switch's start) is the one writer.
       long until = System.currentTimeMillis() + 3_000;
       int samples = 0;
       while (System.currentTimeMillis() < until) {
@@ -253,7 +255,8 @@ class NetworkEndToEndTest {
         assertEquals("arm", report.liveBox());
         assertNothingLostAndOneWriter(report);
         assertEquals("arm", scenario.world.servedBy());
-        assertTrue(Files.readString(logs.resolve("worker-home.log")).contains("task queue cutover-home"));
+        assertTrue(Files.readString(logs.resolve("worker-home-1.log")).contains("task queue cutover-home"),
+            "home's worker ran home's commands");
       }
     }
   }
@@ -262,7 +265,7 @@ class NetworkEndToEndTest {
 
   private LauncherProcess boxWorker(String box) throws Exception {
     return LauncherProcess.boxWorker(network.namespace(box), network.temporalFor(box), NetworkWorld.hostQueue(box),
-        logs.resolve("worker-" + box + (boxWorkers++ == 0 || box.equals("home") ? "" : "-" + boxWorkers) + ".log"));
+        logs.resolve("worker-" + box + "-" + ++boxWorkers + ".log"));
   }
 
   /** The one box whose database takes writes now. */
