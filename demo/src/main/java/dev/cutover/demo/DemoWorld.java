@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -140,6 +141,7 @@ public final class DemoWorld implements AutoCloseable {
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private final Path dir;
   private final Options options;
+  private final Function<String, LocalCluster> clusters;
   private final Map<String, Supervised> services = new LinkedHashMap<>();
   private final Map<String, GameApp> apps = new LinkedHashMap<>();
   private final Queue<Ledger.Ack> writerAcks = new ConcurrentLinkedQueue<>();
@@ -158,9 +160,10 @@ public final class DemoWorld implements AutoCloseable {
   private long playersStarted;
   private boolean closed;
 
-  private DemoWorld(Path dir, Options options) {
+  private DemoWorld(Path dir, Options options, Function<String, LocalCluster> clusters) {
     this.dir = dir;
     this.options = options;
+    this.clusters = clusters;
   }
 
   /** The story's size, Caddy holding, arm's config complete: what most tests want. */
@@ -170,9 +173,18 @@ public final class DemoWorld implements AutoCloseable {
 
   /** Builds the world; on any failure what was already started is stopped before the error leaves. */
   public static DemoWorld create(Options options, Consumer<String> progress) {
+    return create(options, LocalCluster::start, progress);
+  }
+
+  /**
+   * With each box's PostgreSQL made by {@code clusters} (given the box's name), for a world whose boxes are
+   * elsewhere than loopback; the world owns and closes them.
+   */
+  public static DemoWorld create(Options options, Function<String, LocalCluster> clusters,
+      Consumer<String> progress) {
     DemoWorld world;
     try {
-      world = new DemoWorld(Files.createTempDirectory("cutover-demo-"), options);
+      world = new DemoWorld(Files.createTempDirectory("cutover-demo-"), options, clusters);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -188,9 +200,10 @@ public final class DemoWorld implements AutoCloseable {
 
   private void build(Consumer<String> progress) throws SQLException, IOException {
     resources.push(() -> Directories.deleteRecursively(dir));
-    home = own(LocalCluster.start("home"));
-    arm = own(LocalCluster.start("arm"));
-    progress.accept("PostgreSQL box 'home' on 127.0.0.1:" + home.port() + ", box 'arm' on 127.0.0.1:" + arm.port()
+    home = own(clusters.apply("home"));
+    arm = own(clusters.apply("arm"));
+    progress.accept("PostgreSQL box 'home' on " + home.host() + ":" + home.port() + ", box 'arm' on " + arm.host()
+        + ":" + arm.port()
         + " (empty)");
     home.createDatabase(DATABASE);
     try (Connection c = home.connect(DATABASE)) {
@@ -290,6 +303,9 @@ public final class DemoWorld implements AutoCloseable {
     String controlUrl = "http://127.0.0.1:" + control.port();
     String text = Files.readString(template)
         .replace("{{frontDoor}}", frontDoorYaml())
+        // Clusters made elsewhere than loopback (in a network namespace) are named by their own address.
+        .replace("127.0.0.1:{{sourcePort}}", home.host() + ":{{sourcePort}}")
+        .replace("127.0.0.1:{{targetPort}}", arm.host() + ":{{targetPort}}")
         .replace("{{sourcePort}}", String.valueOf(home.port()))
         .replace("{{targetPort}}", String.valueOf(arm.port()))
         .replace("{{control}}", controlUrl)
@@ -468,6 +484,21 @@ public final class DemoWorld implements AutoCloseable {
 
   public Options options() {
     return options;
+  }
+
+  /** The boxes' service manager, where the plan's stop and start commands and job checks go. */
+  public URI controlUrl() {
+    return URI.create("http://127.0.0.1:" + control.port());
+  }
+
+  /** The port of {@code box}'s app on loopback, where its plan check asks for {@code /healthz}. */
+  public int appPort(String box) {
+    return apps.get(box).port();
+  }
+
+  /** Caddy's admin API, where the plan's caddy front door is driven from, when the world has Caddy. */
+  public URI caddyAdminUrl() {
+    return caddy == null ? null : caddy.adminUrl();
   }
 
   /** The Cloudflare stand-in, when the world has one. */

@@ -32,6 +32,17 @@ final class LauncherProcess implements AutoCloseable {
         "worker", "--spring.temporal.connection.target=" + temporalAddress, "--server.port=0");
   }
 
+  /**
+   * `cutover worker` on a box: inside network namespace {@code namespace}, polling Temporal at
+   * {@code temporalAddress} and also the box's own task queue ({@code CUTOVER_HOST_QUEUE}).
+   */
+  static LauncherProcess boxWorker(String namespace, String temporalAddress, String hostQueue, Path log)
+      throws IOException, InterruptedException {
+    return start(List.of("ip", "netns", "exec", namespace), log, WORKER_STARTED,
+        Map.of("CUTOVER_TEMPORAL_EMBEDDED", "true", "CUTOVER_HOST_QUEUE", hostQueue),
+        "worker", "--spring.temporal.connection.target=" + temporalAddress, "--server.port=0");
+  }
+
   /** `cutover dev-server` on 127.0.0.1:{@code port}, listening. */
   static LauncherProcess devServer(int port, Path log) throws IOException, InterruptedException {
     return start(log, SERVICE_LISTENING, Map.of(), "dev-server", "--port", String.valueOf(port));
@@ -39,9 +50,14 @@ final class LauncherProcess implements AutoCloseable {
 
   private static LauncherProcess start(Path log, Pattern ready, Map<String, String> env, String... args)
       throws IOException, InterruptedException {
+    return start(List.of(), log, ready, env, args);
+  }
+
+  private static LauncherProcess start(List<String> prefix, Path log, Pattern ready, Map<String, String> env,
+      String... args) throws IOException, InterruptedException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> argv = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-        "dev.cutover.demo.Launcher"));
+    List<String> argv = new ArrayList<>(prefix);
+    argv.addAll(List.of(java, "-cp", System.getProperty("java.class.path"), "dev.cutover.demo.Launcher"));
     argv.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

@@ -38,7 +38,12 @@ final class Scenario implements AfterEachCallback {
 
   /** The world, with the plan written from the example and {@code adjustPlan} applied, players playing. */
   Scenario start(DemoWorld.Options options, UnaryOperator<String> adjustPlan) throws Exception {
-    world = DemoWorld.create(options, line -> { });
+    return start(DemoWorld.create(options, line -> { }), adjustPlan);
+  }
+
+  /** {@link #start(DemoWorld.Options, UnaryOperator)} on a world made elsewhere (the network world). */
+  Scenario start(DemoWorld made, UnaryOperator<String> adjustPlan) throws Exception {
+    world = made;
     plan = world.writePlan(TEMPLATE);
     Files.writeString(plan, adjustPlan.apply(Files.readString(plan)));
     world.startPlayers();

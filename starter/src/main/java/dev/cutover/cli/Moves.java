@@ -165,10 +165,25 @@ final class Moves {
           ? client.getOptions().getDataConverter()
               .fromPayloads(0, Optional.of(a.getHeartbeatDetails()), Object.class, Object.class)
           : null;
-      String failure = a.hasLastFailure() ? a.getLastFailure().getMessage() : null;
+      String failure = a.hasLastFailure() ? lastFailure(a) : null;
       out.add(new PendingActivity(a.getActivityType().getName(), a.getAttempt(), failure, heartbeat));
     }
     return out;
+  }
+
+  /**
+   * A timeout's failure has no message: say which timeout, and on which worker the attempt was, so a worker
+   * that died (a heartbeat timeout) shows as that, not as a blank.
+   */
+  private static String lastFailure(PendingActivityInfo a) {
+    io.temporal.api.failure.v1.Failure f = a.getLastFailure();
+    if (!f.getMessage().isEmpty() || !f.hasTimeoutFailureInfo()) {
+      return f.getMessage();
+    }
+    String type = f.getTimeoutFailureInfo().getTimeoutType().name().replace("TIMEOUT_TYPE_", "").toLowerCase();
+    String worker = a.getLastWorkerIdentity().isEmpty() ? "" : " on worker " + a.getLastWorkerIdentity();
+    return "timed out (" + type.replace('_', '-') + ")" + worker
+        + (type.equals("heartbeat") ? ": the worker running it stopped answering" : "");
   }
 
   static CutoverWorkflow workflow(WorkflowClient client, String app) {

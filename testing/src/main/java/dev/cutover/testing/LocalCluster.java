@@ -21,11 +21,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A throwaway PostgreSQL cluster in a temp directory on a free loopback port, for the demo and tests (its
- * own module: never part of what moves a real database).
+ * A throwaway PostgreSQL cluster in a temp directory on a free loopback port (or, with {@link #startIn}, on
+ * a network namespace's address), for the demo and tests (its own module: never part of what moves a real
+ * database).
  * PostgreSQL refuses to run as root, so as root every server program runs as the {@code postgres} OS
  * user (or {@code CUTOVER_PG_OS_USER}) through {@code runuser}. Superuser {@code cutover}, trust auth on
- * 127.0.0.1 only. {@link #close()} stops the server and deletes the directory; a JVM shutdown hook does
+ * 127.0.0.1 (and the site's client network) only. {@link #close()} stops the server and deletes the directory; a JVM shutdown hook does
  * the same if the caller never gets to.
  */
 public final class LocalCluster implements AutoCloseable {
@@ -39,11 +40,21 @@ public final class LocalCluster implements AutoCloseable {
   private final int port;
   private final String osUser;
   private final String walLevel;
+  private final Site site;
   private final Thread cleanup;
   private boolean running;
 
-  private LocalCluster(String name, Path dir, Path bin, int port, String osUser, String walLevel) {
+  /**
+   * Where a cluster runs: a network namespace ({@code ip netns}), the one address it listens on there, and the
+   * network its clients come from (trusted like loopback). The default is the host's loopback.
+   */
+  public record Site(String namespace, String address, String clients) {
+    static final Site LOOPBACK = new Site(null, "127.0.0.1", null);
+  }
+
+  private LocalCluster(String name, Path dir, Path bin, int port, String osUser, String walLevel, Site site) {
     this.walLevel = walLevel;
+    this.site = site;
     this.name = name;
     this.dir = dir;
     this.bin = bin;
@@ -59,6 +70,18 @@ public final class LocalCluster implements AutoCloseable {
 
   /** With another {@code wal_level} ({@code replica}, {@code minimal}), as a source not ready for logical. */
   public static LocalCluster start(String name, String walLevel) {
+    return start(name, walLevel, Site.LOOPBACK, null);
+  }
+
+  /**
+   * In a network namespace, listening only on {@code site}'s address at {@code port} (the namespace has its own
+   * ports, so a fixed one is fine); its programs run through {@code ip netns exec}.
+   */
+  public static LocalCluster startIn(String name, Site site, int port) {
+    return start(name, "logical", site, port);
+  }
+
+  private static LocalCluster start(String name, String walLevel, Site site, Integer fixedPort) {
     Path bin = serverPrograms();
     String osUser = isRoot() ? System.getenv().getOrDefault("CUTOVER_PG_OS_USER", "postgres") : null;
     try {
@@ -66,7 +89,8 @@ public final class LocalCluster implements AutoCloseable {
       if (osUser != null) {
         check(exec(List.of("chown", "-R", osUser, dir.toString())), "chown");
       }
-      LocalCluster cluster = new LocalCluster(name, dir, bin, freePort(), osUser, walLevel);
+      LocalCluster cluster = new LocalCluster(name, dir, bin,
+          fixedPort != null ? fixedPort : freePort(), osUser, walLevel, site);
       Runtime.getRuntime().addShutdownHook(cluster.cleanup);
       cluster.init();
       cluster.startServer();
@@ -82,7 +106,7 @@ public final class LocalCluster implements AutoCloseable {
     // Settings go in the config file rather than through pg_ctl -o, which pg_ctl hands to a shell.
     String conf = String.join("\n",
         "port = " + port,
-        "listen_addresses = '127.0.0.1'",
+        "listen_addresses = '" + site.address() + "'",
         "unix_socket_directories = '" + dir + "'",
         "fsync = off",
         "synchronous_commit = off",
@@ -99,6 +123,10 @@ public final class LocalCluster implements AutoCloseable {
         "");
     // Appending keeps the file's owner (the server's OS user) even when written by root.
     Files.writeString(data().resolve("postgresql.conf"), conf, StandardOpenOption.APPEND);
+    if (site.clients() != null) {
+      Files.writeString(data().resolve("pg_hba.conf"), "host all all " + site.clients() + " trust\n"
+          + "host replication all " + site.clients() + " trust\n", StandardOpenOption.APPEND);
+    }
   }
 
   public void startServer() {
@@ -130,8 +158,13 @@ public final class LocalCluster implements AutoCloseable {
     return port;
   }
 
+  /** The address it listens on: 127.0.0.1, or its namespace's address. */
+  public String host() {
+    return site.address();
+  }
+
   public String jdbcUrl(String database) {
-    return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
+    return "jdbc:postgresql://" + site.address() + ":" + port + "/" + database;
   }
 
   public Connection connect(String database) throws SQLException {
@@ -199,6 +232,9 @@ public final class LocalCluster implements AutoCloseable {
 
   private Output run(List<String> argv) {
     List<String> full = new ArrayList<>();
+    if (site.namespace() != null) {
+      full.addAll(List.of("ip", "netns", "exec", site.namespace()));
+    }
     if (osUser != null) {
       full.addAll(List.of("runuser", "-u", osUser, "--"));
     }
