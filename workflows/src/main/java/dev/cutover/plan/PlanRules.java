@@ -151,9 +151,13 @@ final class PlanRules {
   }
 
   private static String appNameProblem(JsonNode app) {
-    return APP_NAME.matcher(app.asText()).matches() ? null
-        : "'" + app.asText() + "' is not a valid app name: use 1 to 63 lowercase letters, digits and '-',"
-            + " starting with a letter or digit (it names the workflow cutover-<app>)";
+    if (!APP_NAME.matcher(app.asText()).matches()) {
+      return "'" + app.asText() + "' is not a valid app name: use 1 to 63 lowercase letters, digits and '-',"
+          + " starting with a letter or digit (it names the workflow cutover-<app>)";
+    }
+    // The fleet NAME runs as cutover-fleet-NAME: an app named fleet-NAME would take the same workflow id.
+    return app.asText().startsWith("fleet-") ? "'" + app.asText() + "' is not a valid app name: names starting"
+        + " with 'fleet-' are kept for fleets (the fleet NAME runs as the workflow cutover-fleet-NAME)" : null;
   }
 
   private static String jdbcUrlProblem(JsonNode url) {

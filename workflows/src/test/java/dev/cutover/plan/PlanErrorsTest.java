@@ -185,6 +185,13 @@ class PlanErrorsTest {
   }
 
   @Test
+  void anAppNameCannotTakeAFleetsWorkflowId() {
+    assertErrors(minimalWith("app: game", "app: fleet-game"),
+        "plan.yaml:1: app: 'fleet-game' is not a valid app name: names starting with 'fleet-' are kept for fleets"
+            + " (the fleet NAME runs as the workflow cutover-fleet-NAME)");
+  }
+
+  @Test
   void sourceAndTargetMustBeDifferentBoxes() {
     assertErrors(minimalWith("  name: arm", "  name: home"),
         "plan.yaml:6: target.name: the target must be another box than the source: both are named 'home'");
