@@ -71,6 +71,10 @@ final class CatchUp {
         fenceLsn = marker.get(CAUGHT_UP);
         whole = Unreplicated.names(target, ReplicationCatalog.oids(marker.get(WHOLE)));
       } else {
+        // The end of what the target must apply, marked first: the target applies up to it while the checks
+        // below read both catalogs (they took 64-147 ms of the freeze before the wait began). The source is
+        // fenced, so nothing it commits later can come before the mark.
+        fenceLsn = fencePosition(source);
         // Tables made on the source after the publication: the subscription never learnt of them, and DDL
         // does not replicate. Their definitions come now, their rows below, both inside the freeze.
         Map<Long, String> added = Unreplicated.missingOnTarget(source, target);
@@ -92,7 +96,6 @@ final class CatchUp {
               + " logical replication does not carry: " + ddl + "; abort and start the move again");
         }
         checksMillis = (System.nanoTime() - started) / 1_000_000;
-        fenceLsn = fencePosition(source);
         long waitStarted = System.nanoTime();
         waitForSlot(source, target, r, name, fenceLsn, w.timeout());
         waitMillis = (System.nanoTime() - waitStarted) / 1_000_000;
