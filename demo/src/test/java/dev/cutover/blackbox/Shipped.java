@@ -147,9 +147,10 @@ final class Shipped {
     /** Waits for the end; a process still running after {@code timeout} is killed and the test fails. */
     int waitFor(Duration timeout) throws IOException, InterruptedException {
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        // Read before close(), which deletes the files: the failure must say what the process printed.
+        String printed = "--- stdout\n" + out() + "--- stderr\n" + err();
         close();
-        throw new AssertionError("still running after " + timeout.toSeconds() + " s\n--- stdout\n" + out()
-            + "--- stderr\n" + err());
+        throw new AssertionError("still running after " + timeout.toSeconds() + " s\n" + printed);
       }
       return process.exitValue();
     }

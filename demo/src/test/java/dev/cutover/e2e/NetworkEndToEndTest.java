@@ -177,50 +177,6 @@ class NetworkEndToEndTest {
   }
 
   @Test
-  void theLinkToTheSourceDownThroughEveryRetryInTheFreezeRollsBackOnceItReturns() throws Exception {
-    startAcrossTheNetwork(1, plan -> plan);
-    CompletableFuture<Cli> move = scenario.startMove();
-    scenario.awaitGate();
-    scenario.confirm();
-    scenario.awaitStatus(s -> s.path("phase").asText().equals("FREEZE"), "the freeze");
-    Relay home = network.link("home");
-    home.cut();
-    JsonNode last;
-    int samplesWhileDown = 0;
-    try {
-      // Down until the freeze gives up on home (its retries run out, about 70 s) and the move rolls back.
-      long deadline = System.currentTimeMillis() + 180_000;
-      while (true) {
-        last = scenario.status();
-        String phase = last.path("phase").asText();
-        assertFalse(Set.of("SWITCH", "VERIFY_LIVE", "REPORT").contains(phase),
-            "switched with the link to the source down: " + last);
-        assertFalse(scenario.world.acceptsWrites("arm"), "arm took writes with the link to home down");
-        samplesWhileDown++;
-        if (phase.equals("ROLLBACK") || phase.equals("DONE")) {
-          break;
-        }
-        assertTrue(System.currentTimeMillis() < deadline, "the move never gave up on home: " + last);
-        Thread.sleep(200);
-      }
-    } finally {
-      home.restore();
-    }
-    Cli finished = move.get(300, TimeUnit.SECONDS);
-    JsonNode status = scenario.status();
-    DemoReport report = scenario.finish();
-    System.out.println("source link down through the freeze's retries: " + samplesWhileDown
-        + " samples while down; ended " + report.outcome() + " (" + status.path("failure").asText() + "); " + report);
-
-    assertTrue(samplesWhileDown > 10, "watched while the link was down");
-    assertEquals("ROLLED_BACK", report.outcome(), finished.out() + finished.err());
-    assertEquals("home", report.liveBox());
-    assertTrue(status.path("failure").asText().contains("home"), "status says what failed: " + status);
-    assertNothingLostAndOneWriter(report);
-    assertEquals("home", scenario.world.servedBy());
-  }
-
-  @Test
   void theFrontDoorUnreachableAtTheFlipIsRetriedUntilItAnswersAndTheMoveCompletes() throws Exception {
     startAcrossTheNetwork(1, plan -> plan);
     Relay door = network.doorLink();
