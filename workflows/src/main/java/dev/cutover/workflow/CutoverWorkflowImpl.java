@@ -45,10 +45,13 @@ import org.slf4j.Logger;
 public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   private static final Logger log = Workflow.getLogger(CutoverWorkflowImpl.class);
-  /** The catch-up step in the freeze: 506-531 ms at S under 200 writes/s (bench, 2026-12-02), 0.6-0.8 s at M and L. */
-  private static final long CATCH_UP_ESTIMATE_MILLIS = 600;
-  /** The freeze's re-check of what changed since the baselines: 154-448 ms at S (same runs), 1.3 s at L. */
-  private static final long RECHECK_ESTIMATE_MILLIS = 400;
+  /**
+   * The catch-up step in the freeze: 156-211 ms at S under 200 writes/s (bench, 2026-12-02, after the slot
+   * drop's second look and the checks left the wait; 475-755 ms before).
+   */
+  private static final long CATCH_UP_ESTIMATE_MILLIS = 200;
+  /** The freeze's re-check of what changed since the baselines: 165-266 ms at S (same runs), 1.3 s at L. */
+  private static final long RECHECK_ESTIMATE_MILLIS = 250;
   /** One activity step in the freeze, when the run has measured none yet (docs/benchmarks.md: 20-150 ms). */
   private static final long FREEZE_STEP_MILLIS = 100;
   private static final String TOOK_WRITES = "the target has taken writes since the switch";
