@@ -54,7 +54,7 @@ class FleetEndToEndTest {
   private static final int APPS = 10;
   private static final String FLEET = "sites";
   /** Database names no other test class uses: the clusters are shared with them. */
-  private static final String PREFIX = "fleet-site";
+  private static final String PREFIX = "flt-site";
   private static final String TAMPERED = PREFIX + 4;
   private static final int ROWS_BEFORE = 500;
   private static final int ROWS_AT_GATE = 50;
@@ -91,7 +91,7 @@ class FleetEndToEndTest {
 
       Cli start = Cli.run("start", fleetFile.toString(), "--by", "ops", "--address", address);
       assertEquals(0, start.exitCode(), start.out() + start.err());
-      assertTrue(start.out().startsWith("started the fleet sites: 10 apps (fleet-site0, "), start.out());
+      assertTrue(start.out().startsWith("started the fleet sites: 10 apps (flt-site0, "), start.out());
 
       JsonNode atGates = awaitFleet(address, s -> count(s, a -> a.path("gate").asText().equals("AT_GATE")) == APPS,
           "every app at its gate");
@@ -109,7 +109,7 @@ class FleetEndToEndTest {
       }
       Cli direct = Cli.run("confirm", PREFIX + 0, "--address", address);
       assertEquals(2, direct.exitCode(), direct.out() + direct.err());
-      assertTrue(direct.err().contains("the move of fleet-site0 belongs to the fleet sites, which lets at most"
+      assertTrue(direct.err().contains("the move of flt-site0 belongs to the fleet sites, which lets at most"
           + " maxConcurrent apps past their gates at once: confirm it through the fleet, `cutover confirm --fleet"
           + " sites`"), direct.err());
       Cli each = Cli.run("confirm", "--fleet", FLEET, "--each", PREFIX + 0, "--address", address);
