@@ -17,7 +17,6 @@ final class FleetWatcher {
 
   private static final long POLL_MILLIS = 500;
   /** As {@link Watcher}: a real cluster restarting answers again within this. */
-  private static final long OUTAGE_GRACE_MILLIS = 30_000;
 
   private final PrintWriter out;
   private final WorkflowClient client;
@@ -50,7 +49,7 @@ final class FleetWatcher {
   }
 
   private int followUntilEnd() throws InterruptedException {
-    Long outageSince = null;
+    OutageGrace outage = new OutageGrace(out);
     while (true) {
       try {
         if (!Fleets.running(client, fleet)) {
@@ -64,7 +63,7 @@ final class FleetWatcher {
               .mapToInt(o -> o == null ? Outcome.FAILED.exitCode() : o.exitCode()).max().orElse(ExitCode.OK);
         }
         show(Fleets.status(client, fleet));
-        outageSince = null;
+        outage.answered();
       } catch (CliException noWorker) {
         if (noWorker.exitCode() != ExitCode.NEEDS_HUMAN) {
           throw noWorker;
@@ -75,18 +74,7 @@ final class FleetWatcher {
           out.flush();
         }
       } catch (RuntimeException e) {
-        if (TemporalOutage.of(e).isEmpty()) {
-          throw e;
-        }
-        long now = System.currentTimeMillis();
-        if (outageSince == null) {
-          outageSince = now;
-          out.println("(Temporal is not answering: " + ConnectionOptions.rootMessage(e) + "; trying again for "
-              + OUTAGE_GRACE_MILLIS / 1000 + " s)");
-          out.flush();
-        } else if (now - outageSince > OUTAGE_GRACE_MILLIS) {
-          throw e;
-        }
+        outage.failed(e);
       }
       Thread.sleep(POLL_MILLIS);
     }

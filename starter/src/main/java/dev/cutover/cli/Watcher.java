@@ -18,7 +18,6 @@ public final class Watcher {
 
   private static final long POLL_MILLIS = 500;
   /** A real cluster restarting answers again within this; past it, the command says so and exits 5. */
-  private static final long OUTAGE_GRACE_MILLIS = 30_000;
 
   private final PrintWriter out;
   private final WorkflowClient client;
@@ -85,31 +84,16 @@ public final class Watcher {
   }
 
   private int followUntilEnd() throws InterruptedException {
-    Long outageSince = null;
+    OutageGrace outage = new OutageGrace(out);
     while (true) {
       try {
         Integer ended = poll();
         if (ended != null) {
           return ended;
         }
-        if (outageSince != null) {
-          outageSince = null;
-          out.println("(Temporal answers again)");
-          out.flush();
-        }
+        outage.answered();
       } catch (RuntimeException e) {
-        if (TemporalOutage.of(e).isEmpty()) {
-          throw e;
-        }
-        long now = System.currentTimeMillis();
-        if (outageSince == null) {
-          outageSince = now;
-          out.println("(Temporal is not answering: " + ConnectionOptions.rootMessage(e) + "; trying again for "
-              + OUTAGE_GRACE_MILLIS / 1000 + " s)");
-          out.flush();
-        } else if (now - outageSince > OUTAGE_GRACE_MILLIS) {
-          throw e;
-        }
+        outage.failed(e);
       }
       Thread.sleep(POLL_MILLIS);
     }
