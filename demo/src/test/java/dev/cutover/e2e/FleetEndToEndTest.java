@@ -1,5 +1,11 @@
 package dev.cutover.e2e;
 
+import static dev.cutover.demo.SmallApps.drop;
+import static dev.cutover.demo.SmallApps.exists;
+import static dev.cutover.demo.SmallApps.maxOverlappingFreezes;
+import static dev.cutover.demo.SmallApps.rows;
+import static dev.cutover.demo.SmallApps.sum;
+import static dev.cutover.demo.SmallApps.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,26 +15,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.cutover.cli.EmbeddedTemporal;
 import dev.cutover.database.CopyActivitiesImpl;
+import dev.cutover.demo.SmallApps;
 import dev.cutover.testing.LocalCluster;
 import dev.cutover.testing.SharedClusters;
-import io.temporal.api.enums.v1.EventType;
-import io.temporal.api.history.v1.HistoryEvent;
-import io.temporal.client.WorkflowClient;
-import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -67,27 +63,18 @@ class FleetEndToEndTest {
     LocalCluster home = clusters.home();
     LocalCluster arm = clusters.arm();
     List<String> apps = IntStream.range(0, APPS).mapToObj(n -> PREFIX + n).toList();
-    HttpServer health = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    health.createContext("/", exchange -> {
-      byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
-    health.start();
+    HttpServer health = SmallApps.healthServer();
     long started = System.nanoTime();
     try (EmbeddedTemporal temporal = EmbeddedTemporal.start(0);
         PlainWorker worker = new PlainWorker(temporal.address(), new TamperingCopy(arm))) {
       String address = temporal.address();
-      List<String> files = new ArrayList<>();
+      List<Path> files = new ArrayList<>();
       for (String app : apps) {
         home.createDatabase(app);
         write(home, app, 1, ROWS_BEFORE);
-        files.add(plan(app, home, arm, health.getAddress().getPort()).toString());
+        files.add(SmallApps.plan(dir, app, home, arm, health.getAddress().getPort()));
       }
-      Path fleetFile = Files.writeString(dir.resolve("fleet.yaml"), "fleet: " + FLEET + "\nmaxConcurrent: 3\n"
-          + "confirm: batch\nplans:\n" + files.stream().map(f -> "  - " + dir.relativize(Path.of(f)) + "\n")
-              .reduce("", String::concat));
+      Path fleetFile = SmallApps.fleet(dir, FLEET, 3, files);
 
       Cli start = Cli.run("start", fleetFile.toString(), "--by", "ops", "--address", address);
       assertEquals(0, start.exitCode(), start.out() + start.err());
@@ -179,18 +166,6 @@ class FleetEndToEndTest {
     }
   }
 
-  private Path plan(String app, LocalCluster home, LocalCluster arm, int healthPort) throws Exception {
-    Path folder = Files.createDirectories(dir.resolve("plans"));
-    return Files.writeString(folder.resolve(app + ".yaml"), String.join("\n",
-        "app: " + app,
-        "source: {name: home, database: {url: \"" + home.jdbcUrl(app) + "\", user: " + LocalCluster.SUPERUSER + "}}",
-        "target: {name: arm, database: {url: \"" + arm.jdbcUrl(app) + "\", user: " + LocalCluster.SUPERUSER + "}}",
-        "copy: {strategy: dump-restore, jobs: 1}",
-        "frontDoor: {type: command, switch: [\"true\"], revert: [\"true\"]}",
-        "health: {url: \"http://127.0.0.1:" + healthPort + "/" + app + "/healthz\", consecutive: 2, interval: 50ms}",
-        ""));
-  }
-
   private static JsonNode awaitFleet(String address, Predicate<JsonNode> condition, String what) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
     String last = "";
@@ -214,82 +189,6 @@ class FleetEndToEndTest {
       n += app.test(a) ? 1 : 0;
     }
     return n;
-  }
-
-  /**
-   * From each child's history: its freeze from the first Fence scheduled to the move's last event (a slot
-   * frees only when the move ends). Ends sort before starts at the same instant.
-   */
-  private static int maxOverlappingFreezes(String address, List<String> apps) {
-    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder().setTarget(address).build());
-    try {
-      WorkflowClient client = WorkflowClient.newInstance(stubs);
-      List<long[]> edges = new ArrayList<>();
-      for (String app : apps) {
-        List<HistoryEvent> events = client.fetchHistory("cutover-" + app).getEvents();
-        long start = events.stream().filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
-            .filter(e -> Set.of("Hold", "Fence").contains(
-                e.getActivityTaskScheduledEventAttributes().getActivityType().getName()))
-            .mapToLong(FleetEndToEndTest::nanos).findFirst().orElseThrow(() -> new AssertionError(app + " never froze"));
-        edges.add(new long[] {start, 1});
-        edges.add(new long[] {nanos(events.get(events.size() - 1)), -1});
-      }
-      edges.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
-      int now = 0;
-      int max = 0;
-      for (long[] edge : edges) {
-        now += (int) edge[1];
-        max = Math.max(max, now);
-      }
-      return max;
-    } finally {
-      stubs.shutdownNow();
-    }
-  }
-
-  private static long nanos(HistoryEvent e) {
-    return e.getEventTime().getSeconds() * 1_000_000_000L + e.getEventTime().getNanos();
-  }
-
-  private static void write(LocalCluster cluster, String database, int from, int count) throws SQLException {
-    try (Connection c = cluster.connect(database); Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE IF NOT EXISTS ledger (id bigint PRIMARY KEY, amount bigint NOT NULL, note text)");
-      s.execute("INSERT INTO ledger SELECT g, g * 7, 'entry ' || g FROM generate_series(" + from + ", "
-          + (from + count - 1) + ") g");
-    }
-  }
-
-  private static long rows(LocalCluster cluster, String database) throws SQLException {
-    return query(cluster, database, "SELECT count(*) FROM ledger");
-  }
-
-  private static long sum(LocalCluster cluster, String database) throws SQLException {
-    return query(cluster, database, "SELECT sum(amount + id) FROM ledger");
-  }
-
-  private static long query(LocalCluster cluster, String database, String sql) throws SQLException {
-    try (Connection c = cluster.connect(database); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
-
-  private static boolean exists(LocalCluster cluster, String database) throws SQLException {
-    try (Connection c = cluster.connect("postgres"); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_database WHERE datname = '" + database + "'")) {
-      rs.next();
-      return rs.getLong(1) > 0;
-    }
-  }
-
-  /** Test cleanup on shared clusters: a database left behind would make the next run's move refuse. */
-  private static void drop(LocalCluster cluster, String database) {
-    try (Connection c = cluster.connect("postgres"); Statement s = c.createStatement()) {
-      s.execute("DROP DATABASE IF EXISTS \"" + database + "\" WITH (FORCE)");
-    } catch (SQLException e) {
-      System.err.println("could not drop " + database + " on " + cluster.name() + ": " + e.getMessage());
-    }
   }
 
   /** The real copy; for one app, its freeze's copy (its second) is followed by a change on the target. */
