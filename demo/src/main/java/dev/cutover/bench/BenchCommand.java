@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
       "Benchmark copy, fingerprint and blackout against the tools people use, on this machine.",
       "Copy and fingerprint speed against pg_dump | pg_restore, pg_dump -Fd -j2, pgcopydb and",
       "md5(string_agg(...)), and the blackout of full moves under player load, on this machine; writes",
-      "the page and a PNG plot. Sizes: S (tens of MB), M (about 1 GB), L (about 5 GB, opt-in), T (tiny)."
+      "the page and a PNG plot; and a fleet of small apps against the same apps moved one by one.",
+      "Sizes: S (tens of MB), M (about 1 GB), L (about 5 GB, opt-in), T (tiny)."
     })
 public class BenchCommand implements Callable<Integer> {
 
@@ -66,6 +67,15 @@ public class BenchCommand implements Callable<Integer> {
           + " holds a blackout of minutes, which M already shows growing with the data).")
   List<String> logicalOnly;
 
+  @Option(names = "--fleet-apps", defaultValue = "10", paramLabel = "N",
+      description = "Apps in the fleet benchmark: one fleet of N small apps against the same N moved one after"
+          + " the other, --runs times (default ${DEFAULT-VALUE}; 0 to skip).")
+  int fleetApps;
+
+  @Option(names = "--fleet-concurrency", defaultValue = "3", paramLabel = "K",
+      description = "The fleet's maxConcurrent (default ${DEFAULT-VALUE}).")
+  int fleetConcurrency;
+
   @Option(names = "--out", paramLabel = "FILE", description = "The page to write (default docs/benchmarks.md).")
   Path out;
 
@@ -82,6 +92,9 @@ public class BenchCommand implements Callable<Integer> {
     }
     if (runs < 1 || runs > 20 || (moveRuns != null && moveRuns < 1) || players < 1 || players > 200) {
       throw new CliException(ExitCode.USAGE, "--runs is 1-20, --move-runs at least 1, --players 1-200");
+    }
+    if (fleetApps < 0 || fleetApps > 50 || (fleetApps > 0 && (fleetConcurrency < 1 || fleetConcurrency > fleetApps))) {
+      throw new CliException(ExitCode.USAGE, "--fleet-apps is 0-50, --fleet-concurrency 1 to --fleet-apps");
     }
     Path page = out != null ? out : Checkout.root().resolve("docs/benchmarks.md");
     Prerequisites.ensure(line -> say(console, line));
@@ -123,6 +136,11 @@ public class BenchCommand implements Callable<Integer> {
         List<String> strategies = logicalOnly.stream().anyMatch(size.name()::equalsIgnoreCase)
             ? moveStrategies.stream().filter("logical"::equals).toList() : moveStrategies;
         results.moves(moves.measure(size, n, strategies, line -> say(console, line)));
+      }
+      if (fleetApps > 0) {
+        say(console, "a fleet of " + fleetApps + " apps at maxConcurrent " + fleetConcurrency + " against "
+            + fleetApps + " moves one after the other");
+        results.fleet(new FleetBench(fleetApps, fleetConcurrency).measure(runs, line -> say(console, line)));
       }
       results.finish(load.describe(), (System.nanoTime() - began) / 1_000_000_000L);
     } finally {

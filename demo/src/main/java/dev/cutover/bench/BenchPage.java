@@ -29,6 +29,7 @@ final class BenchPage {
     final Instant started = Instant.now();
     final List<SizeResult> sizes = new ArrayList<>();
     final List<MoveBench.Figures> moves = new ArrayList<>();
+    FleetBench.Figures fleet;
     boolean pgcopydb;
     String load = "unknown";
     long seconds;
@@ -48,6 +49,10 @@ final class BenchPage {
 
     void moves(List<MoveBench.Figures> figures) {
       moves.addAll(figures);
+    }
+
+    void fleet(FleetBench.Figures figures) {
+      fleet = figures;
     }
 
     void finish(String loadDescription, long tookSeconds) {
@@ -206,6 +211,8 @@ final class BenchPage {
     }
     md.append("\n");
 
+    fleet(r, md);
+
     md.append("## Targets\n\n| target (DESIGN.md) | measured | verdict |\n|---|---|---|\n");
     List<String> missed = new ArrayList<>();
     targets(r, md, missed);
@@ -319,6 +326,96 @@ final class BenchPage {
     }
     moonshot(r, md, missed);
     estimates(r, md, missed);
+    fleetTargets(r, md, missed);
+  }
+
+  /** Issue 18: one fleet against the same apps moved one after the other, in this run. */
+  private static void fleet(Results r, StringBuilder md) {
+    md.append("## Fleet\n\n");
+    FleetBench.Figures f = r.fleet;
+    if (f == null) {
+      md.append("Not run in this run (`--fleet-apps 0`).\n\n");
+      return;
+    }
+    md.append("One fleet of small apps (").append(FleetBench.ROWS_BEFORE).append(" rows each, ")
+        .append(FleetBench.ROWS_AT_GATE).append(" more written at the gate, dump-restore, a no-op front door), confirmed")
+        .append(" once (`confirm: batch`), against the same number of apps (fresh databases, same clusters, service")
+        .append(" and worker) moved one after the other, each started, confirmed at its gate and waited for. Fleet")
+        .append(" wall: `cutover start fleet.yaml` to every app ended (from the one confirm in brackets); sequential")
+        .append(" wall: the sum of the moves, each from its start to its end. Ratio: sequential / fleet, per run; median (min-max) of `--runs` runs, each a fleet then the moves one by one.\n\n");
+    md.append("| apps | maxConcurrent | fleet wall s | sequential wall s | ratio | per move s | overlapping freezes |")
+        .append(" outcomes | lost | cores busy % |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    if (f.runs() > 0) {
+      md.append(String.format(Locale.ROOT, "| %d | %d | %s; from confirm %s | %s | %s | %s | %s | %s | %s | %s / %s |%n",
+          f.apps(), f.maxConcurrent(), f.fleetSeconds().format(1), f.fleetConfirmedSeconds().format(1),
+          f.sequentialSeconds().format(1), times(f.ratio()), f.moveSeconds().format(2),
+          f.overlap() < 0 ? "unread" : String.valueOf(f.overlap()),
+          cell("fleet: " + outcomes(f.fleet()) + "; sequential: " + outcomes(f.sequential())),
+          lost(f.fleet()) + " / " + lost(f.sequential()), percent(f.fleetCpuPercent()),
+          percent(f.sequentialCpuPercent())));
+    }
+    if (f.failure() != null) {
+      md.append(String.format(Locale.ROOT, "| %d | %d | %s | | | | | | | |%n", f.apps(), f.maxConcurrent(),
+          cell("failed after " + f.runs() + " runs: " + f.failure())));
+    }
+    md.append("\nOverlapping freezes: the most apps at once between their first Hold or Fence and their move's last")
+        .append(" event, read from the histories. Lost: rows on the source that are not on the target, fleet /")
+        .append(" sequential. Cores busy: the whole machine's CPU over each wall time (/proc/stat), fleet /")
+        .append(" sequential: a fleet can only gain where the moves one by one left cores idle.\n\n");
+  }
+
+  private static String percent(Stats p) {
+    return p == null ? "unread" : p.format(0);
+  }
+
+  /** {@code 1.14x (1 run)}, {@code 1.14x (0.99-1.20)}. */
+  private static String times(Stats x) {
+    return x.runs() == 1 ? String.format(Locale.ROOT, "%.2fx (1 run)", x.median())
+        : String.format(Locale.ROOT, "%.2fx (%.2f-%.2f)", x.median(), x.min(), x.max());
+  }
+
+  /** {@code 10 COMPLETED}, or each outcome with its count: a failure shows, it is not averaged away. */
+  private static String outcomes(List<FleetBench.AppOutcome> apps) {
+    java.util.Map<String, Long> counts = new java.util.TreeMap<>();
+    for (FleetBench.AppOutcome a : apps) {
+      counts.merge(a.outcome(), 1L, Long::sum);
+    }
+    List<String> out = new ArrayList<>();
+    counts.forEach((outcome, n) -> out.add(n + " " + outcome));
+    List<String> bad = apps.stream().filter(a -> !a.outcome().equals("COMPLETED")).map(a -> a.app() + " " + a.outcome())
+        .toList();
+    return String.join(", ", out) + (bad.isEmpty() ? "" : " (" + String.join(", ", bad) + ")");
+  }
+
+  private static String lost(List<FleetBench.AppOutcome> apps) {
+    boolean unknown = apps.stream().anyMatch(a -> a.lost() < 0);
+    return apps.stream().mapToLong(a -> Math.max(0, a.lost())).sum() + (unknown ? " (some targets missing)" : "");
+  }
+
+  private static void fleetTargets(Results r, StringBuilder md, List<String> missed) {
+    FleetBench.Figures f = r.fleet;
+    if (f == null) {
+      return;
+    }
+    if (f.runs() == 0) {
+      verdict(md, missed, "a fleet of " + f.apps() + " faster than " + f.apps() + " sequential moves",
+          "failed: " + f.failure(), false, "The fleet benchmark failed: " + f.failure());
+      return;
+    }
+    verdict(md, missed, "a fleet of " + f.apps() + " at maxConcurrent " + f.maxConcurrent() + " faster than "
+        + f.apps() + " sequential moves", String.format(Locale.ROOT, "%s (%.1f s against %.1f s, medians)", times(f.ratio()),
+            f.fleetSeconds().median(), f.sequentialSeconds().median()), f.ratio().median() > 1,
+        String.format(Locale.ROOT, "The fleet of %d was %s the moves one by one. The cores were %s %% busy during"
+            + " the fleet and %s %% during the moves one by one (Fleet section): where the moves one by one already"
+            + " keep the machine's cores busy (pg_dump, pg_restore, both servers, the fingerprints), running them"
+            + " side by side has little idle CPU to use.", f.apps(), times(f.ratio()), percent(f.fleetCpuPercent()),
+            percent(f.sequentialCpuPercent())));
+    verdict(md, missed, "at most maxConcurrent freezes at once, every app completed, 0 lost",
+        (f.overlap() < 0 ? "overlap unread" : f.overlap() + " at once") + "; " + outcomes(f.fleet()) + ", lost "
+            + lost(f.fleet()) + "; sequential " + outcomes(f.sequential()) + ", lost " + lost(f.sequential()),
+        f.overlap() >= 0 && f.overlap() <= f.maxConcurrent() && f.allCompleted(),
+        "The fleet benchmark's apps did not all complete with every row, or more freezes overlapped than"
+            + " maxConcurrent: see the Fleet section.");
   }
 
   /**

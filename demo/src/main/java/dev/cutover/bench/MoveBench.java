@@ -307,7 +307,7 @@ public final class MoveBench {
     return new long[] {last - first, covered};
   }
 
-  private static CutoverStatus awaitStatus(CutoverWorkflow workflow, Predicate<CutoverStatus> done, Duration limit)
+  static CutoverStatus awaitStatus(CutoverWorkflow workflow, Predicate<CutoverStatus> done, Duration limit)
       throws InterruptedException {
     long deadline = System.currentTimeMillis() + limit.toMillis();
     CutoverStatus last = null;
@@ -326,9 +326,10 @@ public final class MoveBench {
         + (last == null ? "none" : last.phase()));
   }
 
-  private record Run(int code, String out, String err) {}
+  record Run(int code, String out, String err) {}
 
-  private static Run cli(String... args) {
+  /** The real command line in this JVM, output captured. */
+  static Run cli(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     var cli = Cutover.commandLine(Map.of());

@@ -21,7 +21,10 @@ import picocli.CommandLine;
 /** The benchmark end to end at the tiny size, so the command and its page keep working. */
 class BenchCommandTest {
 
-  /** Runs every benchmark at the tiny size (about 40 s): slow, so not on every change. */
+  /**
+   * Runs every benchmark at the tiny size, and a fleet of 3 apps against 3 sequential moves
+   * (about 20 s more): slow, so not on every change.
+   */
   @Test
   @Tag("slow")
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
@@ -33,13 +36,14 @@ class BenchCommandTest {
     cli.setErr(new PrintWriter(out, true));
 
     long started = System.nanoTime();
-    int code = cli.execute("bench", "--sizes", "T", "--runs", "1", "--out", page.toString());
+    int code = cli.execute("bench", "--sizes", "T", "--runs", "1", "--fleet-apps", "3", "--fleet-concurrency", "2",
+        "--out", page.toString());
     long seconds = (System.nanoTime() - started) / 1_000_000_000L;
 
     assertEquals(0, code, out.toString());
     String md = Files.readString(page);
     for (String heading : List.of("## Machine", "## Commands", "## Sizes", "## Copy", "## Fingerprint",
-        "## Blackout", "## Orchestration overhead", "## Targets", "## Notes")) {
+        "## Blackout", "## Orchestration overhead", "## Fleet", "## Targets", "## Notes")) {
       assertTrue(md.contains(heading), heading + " in:\n" + md);
     }
     assertTrue(md.contains("pg_dump -Fc | pg_restore"), md);
@@ -50,6 +54,12 @@ class BenchCommandTest {
     assertTrue(java.util.regex.Pattern.compile("\\| T \\| logical \\| [^|]+ \\| [0-9.]+ \\(1 run\\) \\| [0-9.]+ \\(1 run\\)"
         + " \\| [+-][0-9]+ \\(1 run\\) \\|").matcher(md).find(), md);
     assertTrue(md.contains("| the estimate at the gate within ±30 % of the blackout, every run |"), md);
+    // The fleet's row: real wall times and ratio, at most 2 freezes at once, every app completed with every row.
+    assertTrue(java.util.regex.Pattern.compile("\\| 3 \\| 2 \\| [0-9.]+ \\(1 run\\); from confirm [0-9.]+ \\(1 run\\)"
+        + " \\| [0-9.]+ \\(1 run\\) \\| [0-9.]+x \\(1 run\\) \\| [0-9.]+ \\([0-9.]+-[0-9.]+\\) \\| [12] \\| fleet: 3 COMPLETED;"
+        + " sequential: 3 COMPLETED \\| 0 / 0 \\| [0-9]+ \\(1 run\\) / [0-9]+ \\(1 run\\) \\|")
+        .matcher(md).find(), md);
+    assertTrue(md.contains("| at most maxConcurrent freezes at once, every app completed, 0 lost |"), md);
     Path png = dir.resolve("benchmarks-blackout.png");
     assertTrue(md.contains("](benchmarks-blackout.png)"), md);
     assertTrue(ImageIO.read(png.toFile()).getWidth() > 100, "a readable PNG");
