@@ -70,4 +70,9 @@ public class CopyActivitiesImpl implements CopyActivities {
   public ReverseClosed closeReverse(ReverseRequest request) {
     return ReverseStream.close(request);
   }
+
+  @Override
+  public LogicalStarted adoptReverse(LogicalRequest request) {
+    return ReverseStream.adoptOrFail(request);
+  }
 }

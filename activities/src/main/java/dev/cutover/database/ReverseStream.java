@@ -32,4 +32,8 @@ final class ReverseStream {
   static LogicalStarted adopt(LogicalRequest r, String name) {
     return null;
   }
+
+  static LogicalStarted adoptOrFail(LogicalRequest r) {
+    throw new UnsupportedOperationException("not yet");
+  }
 }

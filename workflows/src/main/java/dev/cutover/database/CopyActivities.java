@@ -79,6 +79,14 @@ public interface CopyActivities {
   ReverseClosed closeReverse(ReverseRequest request);
 
   /**
+   * A rollback's pre-sync ({@code request}: source = the live box, target = the fallback, this rollback's move
+   * id): takes over the reverse stream the move kept, so the rollback's catch-up and cleanup treat it as their
+   * own subscription; ends the watch. Fails, not retryable, naming why, when there is no healthy stream to take
+   * (the rollback then copies in its freeze); a broken stream it finds is removed first.
+   */
+  LogicalStarted adoptReverse(LogicalRequest request);
+
+  /**
    * {@code live}: the box the move switched to, the stream's source. {@code fallback}: the old box, fenced,
    * the stream's target. {@code moveId}: the move that switched.
    */
@@ -103,6 +111,10 @@ public interface CopyActivities {
    */
   record ReverseState(boolean exists, String broken, Long bytesBehind, Long lagMillis, String lastApplied,
       long applyErrors, long strayWrites, List<String> straySample) {
+
+    public ReverseState {
+      straySample = straySample == null ? List.of() : List.copyOf(straySample);
+    }
 
     @JsonIgnore
     public boolean streaming() {
