@@ -20,8 +20,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Move an app back to the box it came from, after its switch, losing nothing.",
       "It is a full move in reverse (freeze, copy, verify, switch) over the fenced fallback, so what users",
-      "did on the new box comes back with it. Asking for it is the confirmation. Before a switch, use",
-      "`cutover abort` instead."
+      "did on the new box comes back with it. With a rollback window (copy.rollbackWindow) it takes over",
+      "the reverse stream that kept the fallback current, and its freeze only catches up. Asking for it is",
+      "the confirmation. Before a switch, use `cutover abort` instead."
     })
 class RollbackCommand implements Callable<Integer> {
 
