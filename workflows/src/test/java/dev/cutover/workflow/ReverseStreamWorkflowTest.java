@@ -168,6 +168,34 @@ class ReverseStreamWorkflowTest extends MockedMove {
         && adopted.detail().contains("the freeze copies everything"), adopted.detail());
   }
 
+  @Test
+  void aLongWindowContinuesAsNewAndKeepsItsAlarmAcrossRuns() {
+    AtomicInteger looks = new AtomicInteger();
+    when(copies.watchReverse(any())).thenAnswer(i -> {
+      boolean stray = looks.incrementAndGet() == FallbackWorkflowImpl.LOOKS_PER_RUN - 10;
+      return new ReverseState(true, null, 0L, null, null, 0, stray ? 1 : 0, stray ? List.of("xid 9: DELETE public.t") : List.of());
+    });
+    when(copies.closeReverse(any())).thenAnswer(i -> record("close reverse", new ReverseClosed(true, List.of("slot"), 1)));
+    // A window of 1.5 runs' worth of looks: the watcher must continue as new once and still close at its end.
+    long window = FallbackWatch.EVERY_MILLIS * FallbackWorkflowImpl.LOOKS_PER_RUN * 3 / 2;
+    FallbackWorkflow watcher = client.newWorkflowStub(FallbackWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(FallbackWorkflow.workflowIdFor("game")).setTaskQueue(TaskQueues.MAIN).build());
+    var request = new FallbackWorkflow.FallbackRequest(new CopyActivities.ReverseRequest("game", "run-1", "arm", null,
+        "home", null, null), env.currentTimeMillis() + window, FallbackWatch.EVERY_MILLIS, null);
+    String firstRun = WorkflowClient.start(watcher::run, request).getRunId();
+
+    FallbackStatus ended = client.newUntypedWorkflowStub(FallbackWorkflow.workflowIdFor("game"))
+        .getResult(FallbackStatus.class);
+
+    assertEquals(State.CLOSED, ended.state());
+    assertEquals(1, ended.strayWrites(), "the first run's alarm came through: " + ended);
+    assertEquals(List.of("xid 9: DELETE public.t"), ended.straySample());
+    assertTrue(looks.get() > FallbackWorkflowImpl.LOOKS_PER_RUN, "looked on after the first run: " + looks.get());
+    String lastRun = client.newUntypedWorkflowStub(FallbackWorkflow.workflowIdFor("game")).getExecution().getRunId();
+    assertFalse(firstRun.equals(lastRun), "continued as new");
+    assertEquals(1, journal.stream().filter("close reverse"::equals).count());
+  }
+
   /** The state a completed move leaves: home, the fallback, fenced by it; arm live, marked by its move. */
   private CutoverResult rollBack(Plan plan) {
     org.mockito.Mockito.doAnswer(i -> {
