@@ -92,7 +92,9 @@ class ReverseStreamEndToEndTest {
     assertEquals(1, count(world.arm(), "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'cutover_game'"));
 
     // A superuser gets round the fence: exactly the second writer the watch is there to see.
-    execute(world.home(), "SET default_transaction_read_only = off; " + MARK);
+    // With its own id: the stream carries rows, not sequences, so home's sequence is where the switch left it.
+    execute(world.home(), "SET default_transaction_read_only = off",
+        "INSERT INTO standings_history (id, run, profile_id, points) VALUES (900000007, 9000007, 3, 71)");
     Cli alarmed = awaitFallback(f -> f.path("strayWrites").asLong() >= 1, "the alarm");
     assertTrue(alarmed.out().contains("ALARM: 1 commit(s) on home did not come from the reverse stream: a second"
         + " writer (xid "), alarmed.out());
@@ -148,9 +150,12 @@ class ReverseStreamEndToEndTest {
     }
   }
 
-  private static void execute(LocalCluster cluster, String sql) throws SQLException {
+  /** Each statement on its own, in one session: a SET must come before the transaction it is to change. */
+  private static void execute(LocalCluster cluster, String... statements) throws SQLException {
     try (Connection c = cluster.connect(DemoWorld.DATABASE); Statement s = c.createStatement()) {
-      s.execute(sql);
+      for (String sql : statements) {
+        s.execute(sql);
+      }
     }
   }
 
