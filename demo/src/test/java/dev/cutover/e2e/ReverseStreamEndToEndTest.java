@@ -78,9 +78,47 @@ class ReverseStreamEndToEndTest {
     JsonNode fallback = JSON.readTree(Cli.run("status", DemoWorld.APP, "--json", "--address", scenario.address).out())
         .path("fallback");
     long freeze = back.path("blackoutEndedAt").asLong() - back.path("blackoutStartedAt").asLong();
-    System.out.println("rollback over the kept stream: freeze to flip " + freeze + " ms, database blackout "
-        + report.blackoutMillis() + " ms, " + report.failedRequests() + " failed requests, watcher " + fallback
-        .path("state").asText());
+    assertEquals("HANDED_OVER", fallback.path("state").asText(), fallback.toString());
+    System.out.println("rollback over the kept stream: freeze to flip " + freeze + " ms (" + freezeSteps(back)
+        + "), database blackout " + report.blackoutMillis() + " ms, " + report.failedRequests() + " failed requests");
+  }
+
+  @Test
+  void aBrokenStreamMakesTheRollbackCopyEverythingAndSaySo() throws Exception {
+    DemoWorld world = startKeeping();
+    Cli moved = scenario.confirmedMove(180);
+    assertEquals(0, moved.exitCode(), moved.out() + moved.err());
+    execute(world.home(), "SET default_transaction_read_only = off", "ALTER SUBSCRIPTION cutover_game DISABLE");
+    Cli broken = awaitFallback(f -> f.path("state").asText().equals("BROKEN"), "the stream shown broken");
+    assertTrue(broken.out().contains("BROKEN: the subscription cutover_game on home is disabled"), broken.out());
+    assertTrue(broken.out().contains("would copy everything again in its freeze"), broken.out());
+    execute(world.arm(), MARK);
+
+    Cli rollback = Cli.run("rollback", DemoWorld.APP, "--wait", "--by", "tester", "--address", scenario.address);
+    DemoReport report = scenario.finish();
+
+    assertEquals(0, rollback.exitCode(), rollback.out() + rollback.err());
+    assertTrue(rollback.out().contains("the reverse stream is broken (the subscription cutover_game on home is"
+        + " disabled): the rollback removes it and copies everything in its freeze"), rollback.out());
+    assertTrue(rollback.out().contains("not taken over (the reverse stream is broken"), rollback.out());
+    assertTrue(rollback.out().contains("dump and restore"), rollback.out());
+    assertNothingLostAndOneWriter(report);
+    assertEquals("home", report.liveBox());
+    awaitRow(world.home(), "the row written on arm while the stream was down came back by the copy");
+    assertEquals(0, count(world.arm(), "SELECT count(*) FROM pg_replication_slots"), "no slot left on arm");
+  }
+
+  /** "step 120 ms, ..." for the steps between the freeze and the flip. */
+  private static String freezeSteps(JsonNode status) {
+    StringBuilder out = new StringBuilder();
+    for (JsonNode step : status.path("steps")) {
+      if (java.util.Set.of("FREEZE", "COPY", "VERIFY", "SWITCH").contains(step.path("phase").asText())
+          && step.path("endedAt").isNumber()) {
+        out.append(out.length() == 0 ? "" : ", ").append(step.path("name").asText()).append(' ')
+            .append(step.path("endedAt").asLong() - step.path("startedAt").asLong()).append(" ms");
+      }
+    }
+    return out.toString();
   }
 
   @Test
