@@ -55,4 +55,24 @@ public class CopyActivitiesImpl implements CopyActivities {
   public void cleanupLogical(LogicalRequest request) {
     ReplicationCleanup.run(request);
   }
+
+  @Override
+  public ReverseStarted startReverse(ReverseRequest request) {
+    return ReverseStream.start(request);
+  }
+
+  @Override
+  public ReverseState watchReverse(ReverseRequest request) {
+    return ReverseStream.watch(request);
+  }
+
+  @Override
+  public ReverseClosed closeReverse(ReverseRequest request) {
+    return ReverseStream.close(request);
+  }
+
+  @Override
+  public LogicalStarted adoptReverse(LogicalRequest request) {
+    return ReverseStream.adoptOrFail(request);
+  }
 }

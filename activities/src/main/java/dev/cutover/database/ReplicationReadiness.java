@@ -105,6 +105,18 @@ final class ReplicationReadiness {
             + ": logical replication does not carry them, so the catch-up copies them inside the blackout",
             "move large objects into bytea columns to keep them out of the blackout"));
       }
+      if (r.copy().keepsFallbackCurrent()
+          && Integer.parseInt(Jdbc.query(c, "SELECT current_setting('max_logical_replication_workers')")) < 1) {
+        issues.add(new LogicalIssue(true, "source workers", "max_logical_replication_workers is 0 on " + r.sourceBox()
+            + ": it cannot apply the reverse stream of copy.rollbackWindow",
+            "raise max_logical_replication_workers on " + r.sourceBox() + " and restart, or leave copy.rollbackWindow out"));
+      }
+      if (r.copy().keepsFallbackCurrent() && (r.target().passwordEnv() != null || r.target().passwordFile() != null)) {
+        issues.add(new LogicalIssue(false, "reverse stream password", "after the switch " + r.sourceBox()
+            + " connects to " + r.targetBox() + " itself for the reverse stream, and cutover writes no password into"
+            + " its catalog", "give the OS user running PostgreSQL on " + r.sourceBox() + " a ~/.pgpass line for the"
+                + " target (host:port:database:user:password), or let its address in by pg_hba.conf"));
+      }
       if (r.source().passwordEnv() != null || r.source().passwordFile() != null) {
         issues.add(new LogicalIssue(false, "replication password", "the target server connects to the source"
             + " itself, and cutover does not write the source's password into the target's catalog",
@@ -130,7 +142,13 @@ final class ReplicationReadiness {
             "raise max_replication_slots on " + r.targetBox() + " and restart"));
       }
       String targetWalLevel = Jdbc.query(c, "SELECT current_setting('wal_level')");
-      if (!"logical".equals(targetWalLevel)) {
+      boolean window = r.copy().keepsFallbackCurrent();
+      if (window && !"logical".equals(targetWalLevel)) {
+        issues.add(new LogicalIssue(true, "target wal_level", "wal_level is " + targetWalLevel + " on " + r.targetBox()
+            + ": copy.rollbackWindow streams it back to " + r.sourceBox() + " after the switch, which needs logical",
+            "ALTER SYSTEM SET wal_level = logical on " + r.targetBox() + " and restart PostgreSQL there, or leave"
+                + " copy.rollbackWindow out"));
+      } else if (!"logical".equals(targetWalLevel)) {
         issues.add(new LogicalIssue(false, "target wal_level", "wal_level is " + targetWalLevel + " on " + r.targetBox()
             + ": verify before the freeze cannot record the target's changes, so the freeze fingerprints every row"
             + " and the blackout grows with the database",
@@ -140,6 +158,14 @@ final class ReplicationReadiness {
       if (workers < 1) {
         issues.add(new LogicalIssue(true, "target workers", "max_logical_replication_workers is 0 on " + r.targetBox(),
             "raise max_logical_replication_workers on " + r.targetBox() + " and restart"));
+      }
+      if (window) {
+        int senders = Integer.parseInt(Jdbc.query(c, "SELECT current_setting('max_wal_senders')::int"
+            + " - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'walsender')"));
+        if (senders < 1) {
+          issues.add(new LogicalIssue(true, "target wal senders", "no free WAL sender on " + r.targetBox()
+              + " for the reverse stream of copy.rollbackWindow", "raise max_wal_senders on " + r.targetBox()));
+        }
       }
     } catch (SQLException e) {
       throw CutoverFailure.DATABASE_UNAVAILABLE.failure("checking " + r.targetBox() + " for logical replication: "

@@ -30,7 +30,7 @@ final class PlainWorker implements AutoCloseable {
     Worker worker = factory.newWorker(TaskQueues.MAIN,
         WorkerOptions.newBuilder().setStickyQueueScheduleToStartTimeout(Duration.ZERO).build());
     worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class, dev.cutover.workflow.CompareWorkflowImpl.class,
-        dev.cutover.workflow.FleetWorkflowImpl.class);
+        dev.cutover.workflow.FleetWorkflowImpl.class, dev.cutover.workflow.FallbackWorkflowImpl.class);
     worker.registerActivitiesImplementations(
         new DatabaseActivitiesImpl(), copy, new FingerprintActivitiesImpl(), new HostActivitiesImpl(), new FrontDoorActivitiesImpl(),
         new dev.cutover.frontdoor.DatabaseDoorActivitiesImpl(), new HealthActivitiesImpl(),

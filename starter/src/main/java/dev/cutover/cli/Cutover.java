@@ -63,6 +63,7 @@ public class Cutover implements Runnable {
     commands.put("status", new StatusCommand());
     commands.put("watch", new WatchCommand());
     commands.put("rollback", new RollbackCommand());
+    commands.put("close", new CloseCommand());
     commands.put("recover", new RecoverCommand());
     commands.put("report", new ReportCommand());
     commands.put("compare", new CompareCommand());

@@ -1,7 +1,9 @@
 package dev.cutover.cli;
 
 import dev.cutover.workflow.CutoverStatus;
+import dev.cutover.workflow.FallbackWorkflow.FallbackStatus;
 import dev.cutover.workflow.FleetStatus;
+import java.time.Instant;
 import io.temporal.client.WorkflowClient;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -45,9 +47,12 @@ class StatusCommand implements Callable<Integer> {
     Moves.Move move = Moves.describe(client, app);
     CutoverStatus status = Moves.status(client, move);
     List<Moves.PendingActivity> pending = Moves.pending(client, move);
+    // A completed move may keep its old box current: its watcher says how the reverse stream stands.
+    FallbackStatus kept = move.running() ? null : Fallbacks.find(client, app);
     spec.commandLine().getOut().print(json
-        ? Json.write(Json.with(status, "pendingActivities", pending)) + "\n"
-        : StatusView.render(status) + StatusView.pending(pending) + fleetNote(move));
+        ? Json.write(Json.with(Json.with(status, "pendingActivities", pending), "fallback", kept)) + "\n"
+        : StatusView.render(status) + StatusView.pending(pending) + fleetNote(move)
+            + (kept == null ? "" : Fallbacks.render(kept, app, Instant.now())));
     return ExitCode.OK;
   }
 

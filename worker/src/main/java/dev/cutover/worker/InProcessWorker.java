@@ -2,6 +2,7 @@ package dev.cutover.worker;
 
 import dev.cutover.workflow.CompareWorkflowImpl;
 import dev.cutover.workflow.CutoverWorkflowImpl;
+import dev.cutover.workflow.FallbackWorkflowImpl;
 import dev.cutover.workflow.FleetWorkflowImpl;
 import dev.cutover.workflow.TaskQueues;
 import io.temporal.client.WorkflowClient;
@@ -22,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class InProcessWorker implements AutoCloseable {
 
-  static final List<Class<?>> WORKFLOWS = List.of(CutoverWorkflowImpl.class, CompareWorkflowImpl.class, FleetWorkflowImpl.class);
+  static final List<Class<?>> WORKFLOWS = List.of(CutoverWorkflowImpl.class, CompareWorkflowImpl.class, FleetWorkflowImpl.class,
+      FallbackWorkflowImpl.class);
 
   private final WorkflowServiceStubs stubs;
   private final WorkerFactory factory;

@@ -53,6 +53,83 @@ public interface CopyActivities {
    */
   void cleanupLogical(LogicalRequest request);
 
+  // ---- the reverse stream: the old box kept current after the switch (copy.rollbackWindow) ------------
+
+  /**
+   * At the switch, after the catch-up and before the new box takes its first write: a publication of every
+   * table on the new box (keyless tables set to REPLICA IDENTITY FULL in the same transaction, recorded in
+   * its comment), and on the old box, which stays fenced, a subscription without initial copy whose slot is
+   * created now, so every write the new box takes is streamed back; plus a watch slot on the old box that
+   * sees only commits that did not come from the stream. Named {@code cutover_<app>} (the names a rollback's
+   * logical move looks for, so it adopts the stream instead of copying). Idempotent for this move.
+   */
+  ReverseStarted startReverse(ReverseRequest request);
+
+  /**
+   * Where the reverse stream stands, and any commit on the old box that did not come from it (read and
+   * consumed from the watch slot: each is reported once). Changes nothing else.
+   */
+  ReverseState watchReverse(ReverseRequest request);
+
+  /**
+   * Ends the reverse stream: the subscription and the watch slot on the old box, the slot and publication on
+   * the new box, the replica identities restored. Idempotent; never leaves a slot on the new box unless it
+   * cannot reach it, and then fails (retryable) saying so.
+   */
+  ReverseClosed closeReverse(ReverseRequest request);
+
+  /**
+   * A rollback's pre-sync ({@code request}: source = the live box, target = the fallback, this rollback's move
+   * id): takes over the reverse stream the move kept, so the rollback's catch-up and cleanup treat it as their
+   * own subscription; ends the watch. Fails, not retryable, naming why, when there is no healthy stream to take
+   * (the rollback then copies in its freeze); a broken stream it finds is removed first.
+   */
+  LogicalStarted adoptReverse(LogicalRequest request);
+
+  /**
+   * {@code live}: the box the move switched to, the stream's source. {@code fallback}: the old box, fenced,
+   * the stream's target. {@code moveId}: the move that switched.
+   */
+  record ReverseRequest(String app, String moveId, String liveBox, Database live, String fallbackBox,
+      Database fallback, Copy copy) {}
+
+  /** {@code startLsn}: the new box's position the stream starts from: nothing it took before is missed. */
+  record ReverseStarted(String name, boolean reused, String startLsn, List<String> identityFull, long millis) {
+
+    @JsonIgnore
+    public String summary() {
+      return (reused ? "kept " : "started ") + name + " from " + startLsn + " back to the fallback";
+    }
+  }
+
+  /**
+   * {@code broken}: why the stream no longer carries the new box's writes (no subscription, disabled, its
+   * worker gone, its slot gone or invalidated, apply errors), or null while it streams. {@code lastApplied}:
+   * when the old box last reported applying (ISO-8601, the server's clock), null if never. {@code strayWrites}:
+   * commits on the old box since the last watch that did not come from the stream (must stay 0: each is a
+   * second writer); {@code straySample}: a few of them, e.g. "xid 812: INSERT public.accounts".
+   */
+  record ReverseState(boolean exists, String broken, Long bytesBehind, Long lagMillis, String lastApplied,
+      long applyErrors, long strayWrites, List<String> straySample) {
+
+    public ReverseState {
+      straySample = straySample == null ? List.of() : List.copyOf(straySample);
+    }
+
+    @JsonIgnore
+    public boolean streaming() {
+      return exists && broken == null;
+    }
+  }
+
+  record ReverseClosed(boolean existed, List<String> dropped, long millis) {
+
+    @JsonIgnore
+    public String summary() {
+      return existed ? "dropped " + String.join(", ", dropped) : "nothing was left";
+    }
+  }
+
   record CopyRequest(
       String app, String moveId, String sourceBox, Database source, String targetBox, Database target, Copy copy) {}
 
@@ -95,11 +172,21 @@ public interface CopyActivities {
    * {@code name}: the publication, subscription and slot. {@code reused}: a retry found this move's
    * subscription already running. {@code identityFull}: keyless tables pre-sync set to REPLICA IDENTITY FULL.
    */
-  record LogicalStarted(String name, boolean reused, int tables, List<String> identityFull, long millis) {
+  record LogicalStarted(String name, boolean reused, int tables, List<String> identityFull, long millis,
+      String adoptedFrom, String notAdopted) {
+
+    public LogicalStarted(String name, boolean reused, int tables, List<String> identityFull, long millis) {
+      this(name, reused, tables, identityFull, millis, null, null);
+    }
 
     @JsonIgnore
     public String summary() {
-      return (reused ? "reused " : "created ") + name + " for " + tables + " tables";
+      if (adoptedFrom != null) {
+        return "adopted the reverse stream " + name + " kept since the switch of move " + adoptedFrom
+            + ": nothing to copy";
+      }
+      return (notAdopted == null ? "" : notAdopted + ", so everything is copied again; ")
+          + (reused ? "reused " : "created ") + name + " for " + tables + " tables";
     }
   }
 

@@ -84,7 +84,10 @@ final class PlanRules {
           "configFile", pattern(ABSOLUTE_PATH, "an absolute path to the PgBouncer file holding the entry"),
           "pauseTimeout", new FieldRule(PlanRules::pauseTimeoutProblem,
               schema -> schema.put("description", "at most " + Durations.format(MAX_PAUSE_TIMEOUT))))),
-      Map.entry(Copy.class, Map.of("jobs", range(1, 64))),
+      Map.entry(Copy.class, Map.of("jobs", range(1, 64),
+          "rollbackWindow", new FieldRule(PlanRules::rollbackWindowProblem,
+              schema -> schema.put("description", "logical only; from " + Durations.format(Copy.LEAST_WINDOW)
+                  + " to " + Durations.format(Copy.MOST_WINDOW))))),
       Map.entry(Freeze.class, Map.of("maxBlackout", new FieldRule(PlanRules::maxBlackoutProblem,
           schema -> schema.put("description", "from " + Durations.format(Freeze.LEAST) + " to "
               + Durations.format(Freeze.MOST) + "; below the front door's hold (Caddy: 30s)")))),
@@ -108,6 +111,7 @@ final class PlanRules {
           "an image reference cannot be inspected without asking a registry"),
       Database.class, secretReference("password", false),
       DatabaseDoor.class, new RecordRule(PlanRules::adminConsole, schema -> {}),
+      Copy.class, new RecordRule(PlanRules::windowNeedsLogical, schema -> {}),
       FrontDoor.CloudflareTunnel.class, both(secretReference("token", true),
           new RecordRule(PlanRules::modeNeeds, PlanRules::modeNeedsSchema)));
 
@@ -156,8 +160,14 @@ final class PlanRules {
           + " starting with a letter or digit (it names the workflow cutover-<app>)";
     }
     // The fleet NAME runs as cutover-fleet-NAME: an app named fleet-NAME would take the same workflow id.
-    return app.asText().startsWith("fleet-") ? "'" + app.asText() + "' is not a valid app name: names starting"
-        + " with 'fleet-' are kept for fleets (the fleet NAME runs as the workflow cutover-fleet-NAME)" : null;
+    if (app.asText().startsWith("fleet-")) {
+      return "'" + app.asText() + "' is not a valid app name: names starting with 'fleet-' are kept for fleets"
+          + " (the fleet NAME runs as the workflow cutover-fleet-NAME)";
+    }
+    // Likewise the watcher of a fallback kept current (copy.rollbackWindow) runs as cutover-fallback-APP.
+    return app.asText().startsWith("fallback-") ? "'" + app.asText() + "' is not a valid app name: names starting"
+        + " with 'fallback-' are kept for the watchers of kept fallbacks (app NAME's runs as the workflow"
+        + " cutover-fallback-NAME)" : null;
   }
 
   private static String jdbcUrlProblem(JsonNode url) {
@@ -176,6 +186,25 @@ final class PlanRules {
               + ": a freeze cannot be shorter than its steps, and an hour without writes is not a blackout of seconds";
     } catch (IllegalArgumentException e) {
       return null; // reported by the duration check already
+    }
+  }
+
+  private static String rollbackWindowProblem(JsonNode value) {
+    try {
+      java.time.Duration window = Durations.parse(value.asText());
+      return window.compareTo(Copy.LEAST_WINDOW) >= 0 && window.compareTo(Copy.MOST_WINDOW) <= 0 ? null
+          : "from " + Durations.format(Copy.LEAST_WINDOW) + " to " + Durations.format(Copy.MOST_WINDOW)
+              + ": the reverse stream's slot keeps the new box's WAL for as long as the window lasts";
+    } catch (IllegalArgumentException e) {
+      return null; // reported by the duration check already
+    }
+  }
+
+  /** The reverse stream is logical replication: after a dump-restore nothing could keep the old box current. */
+  private static void windowNeedsLogical(ObjectNode copy, YamlNode.Mapping mapping, YamlPath path, Errors errors) {
+    if (copy.has("rollbackWindow") && !"logical".equals(copy.path("strategy").asText("dump-restore"))) {
+      errors.add(lineOf(mapping, "rollbackWindow"), path.key("rollbackWindow"), "a rollback window keeps the old box"
+          + " current by logical replication from the new one: it needs copy.strategy: logical");
     }
   }
 

@@ -97,7 +97,12 @@ final class ActivityPolicies {
           Map.entry("AwaitInitialCopy", longStep(INITIAL_COPY.outer(), Duration.ofSeconds(30))),
           Map.entry("Lag", QUICK_READ),
           Map.entry("CatchUp", longStep(CATCH_UP.outer(), Duration.ofSeconds(30))),
-          Map.entry("CleanupLogical", SLOT_REMOVAL));
+          Map.entry("CleanupLogical", SLOT_REMOVAL),
+          // Creating the stream's slot waits for the new box's open transactions: none, while it is fenced.
+          Map.entry("StartReverse", within(Limit.of(Duration.ofMinutes(5), Duration.ofMinutes(5)))),
+          Map.entry("WatchReverse", QUICK_READ),
+          Map.entry("CloseReverse", SLOT_REMOVAL),
+          Map.entry("AdoptReverse", longStep(Duration.ofMinutes(10), Duration.ofMinutes(2))));
 
   static final Map<String, ActivityOptions> FINGERPRINT =
       Map.ofEntries(

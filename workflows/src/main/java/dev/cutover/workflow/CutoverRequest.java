@@ -8,10 +8,13 @@ import dev.cutover.plan.Plan;
  * is pointed at the plan's source. {@code autoConfirmBy}, when set, passes the confirm gate in that
  * person's name: the rollback command itself is the human decision. {@code recover}, when set, makes the
  * run a recovery of a move whose history was lost ({@code cutover recover}): it reads the journal the lost
- * move left on the databases and finishes or undoes that move, as {@link Recover} asks.
+ * move left on the databases and finishes or undoes that move, as {@link Recover} asks. {@code adoptStream}
+ * (a rollback only): take over the reverse stream the move kept since its switch ({@code copy.rollbackWindow}),
+ * so the rollback's freeze catches up instead of copying everything; if it cannot be taken over, the rollback
+ * copies as without it, and says so.
  */
-public record CutoverRequest(
-    Plan plan, boolean rehearsal, String requestedBy, boolean reverse, String autoConfirmBy, Recover recover) {
+public record CutoverRequest(Plan plan, boolean rehearsal, String requestedBy, boolean reverse, String autoConfirmBy,
+    Recover recover, boolean adoptStream) {
 
   /** What a recovery may do. AUTO is the safe default: finish a move whose target is live, else roll back. */
   public enum Recover {
@@ -21,7 +24,17 @@ public record CutoverRequest(
   }
 
   public CutoverRequest(Plan plan, boolean rehearsal, String requestedBy, boolean reverse, String autoConfirmBy) {
-    this(plan, rehearsal, requestedBy, reverse, autoConfirmBy, null);
+    this(plan, rehearsal, requestedBy, reverse, autoConfirmBy, null, false);
+  }
+
+  public CutoverRequest(Plan plan, boolean rehearsal, String requestedBy, boolean reverse, String autoConfirmBy,
+      Recover recover) {
+    this(plan, rehearsal, requestedBy, reverse, autoConfirmBy, recover, false);
+  }
+
+  /** The rollback of a move: the plan swapped, confirmed by asking for it. */
+  public static CutoverRequest rollback(Plan swapped, String by, boolean reverse, boolean adoptStream) {
+    return new CutoverRequest(swapped, false, by, reverse, by, null, adoptStream);
   }
 
   public static CutoverRequest move(Plan plan, boolean rehearsal, String requestedBy) {

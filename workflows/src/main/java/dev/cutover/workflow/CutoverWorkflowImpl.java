@@ -2,6 +2,7 @@ package dev.cutover.workflow;
 
 import dev.cutover.database.CopyActivities;
 import dev.cutover.database.CopyActivities.LogicalLag;
+import dev.cutover.database.CopyActivities.LogicalStarted;
 import dev.cutover.database.CopyActivities.LogicalWaitRequest;
 import dev.cutover.database.DatabaseActivities;
 import dev.cutover.database.DatabaseActivities.DatabaseInfo;
@@ -23,6 +24,7 @@ import dev.cutover.preflight.ScheduleActivities.NextJobDue;
 import dev.cutover.preflight.ScheduleActivities.NextJobRequest;
 import dev.cutover.verify.DatabaseFingerprint;
 import dev.cutover.verify.FingerprintActivities;
+import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.workflow.Async;
@@ -95,6 +97,9 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private boolean switchStarted;
   /** The target's app was started before the freeze by this run, so the switch does not start it. */
   private boolean appStartedAhead;
+  /** The switch started the reverse stream (copy.rollbackWindow); {@code fallbackUntil}: when it ends. */
+  private boolean reverseStream;
+  private Long fallbackUntil;
   private Outcome outcome;
   private String failure;
 
@@ -102,7 +107,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   public CutoverResult run(CutoverRequest request) {
     plan = request.plan();
     rehearsal = request.rehearsal();
-    move = new MoveRequest(plan, Workflow.getInfo().getRunId(), request.reverse());
+    move = new MoveRequest(plan, Workflow.getInfo().getRunId(), request.reverse(), request.adoptStream());
     proof = new FingerprintGate(move, steps, fingerprints);
     journals = new MoveJournals(database, steps, move);
     databaseDoor = new DatabaseDoorControl(move, steps, saga, summarized);
@@ -144,7 +149,9 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       return finish(
           Outcome.COMPLETED,
           "moved " + plan.app() + " from " + plan.source().name() + " to " + plan.target().name()
-              + "; blackout " + (blackoutEndedAt - blackoutStartedAt) + " ms; all fingerprints match");
+              + "; blackout " + (blackoutEndedAt - blackoutStartedAt) + " ms; all fingerprints match"
+              + (fallbackUntil == null ? "" : "; " + plan.source().name() + " is kept current until "
+                  + Instant.ofEpochMilli(fallbackUntil) + " (`cutover close " + plan.app() + "` ends it)"));
     } catch (StopMove stop) {
       return compensate(stop.outcome, stop.getMessage());
     } catch (CanceledFailure cancelled) {
@@ -246,7 +253,11 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     for (NamedService job : target.jobs()) {
       boxes.command(Phase.PREPARE, target, "stop job " + job.name(), job.stop());
     }
-    saga.addCompensation(() -> undo("drop target database", () -> database.dropTarget(move.targetRequest())));
+    // A rollback that adopts the reverse stream marks the fallback as its copy before the freeze; undone, it
+    // must keep that database, which is current, rather than drop it.
+    if (!move.adopting()) {
+      saga.addCompensation(() -> undo("drop target database", () -> database.dropTarget(move.targetRequest())));
+    }
     if (move.claimsTarget()) {
       steps.run(Phase.PREPARE, "claim the existing target database (target.overwrite)",
           () -> database.claimTarget(move.targetRequest()),
@@ -264,6 +275,9 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private void presync() {
     enter(Phase.PRESYNC);
     if (!move.rehearsesOnTarget()) {
+      if (move.adopting() && adoptReverseStream()) {
+        return;
+      }
       steps.skip(Phase.PRESYNC, "rehearsal copy (timed)", "a rollback copies once, in the freeze, over the fallback");
       return;
     }
@@ -289,6 +303,33 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     estimatedBlackoutMillis = copyMillis + fingerprintMillis + freezeStepsMillis();
     checkNextJob();
     refuseOverBudget();
+  }
+
+  /**
+   * A rollback's pre-sync when its move kept the fallback current: the reverse stream becomes this move's
+   * subscription, so the freeze catches up and re-checks what changed instead of copying. A stream that
+   * cannot be taken over (broken, gone) leaves the rollback to copy in the freeze as before, and the step
+   * says why. False then.
+   */
+  private boolean adoptReverseStream() {
+    // Registered first: whether or not it is taken over, a failed rollback must not leave the stream's slot.
+    saga.addCompensation(() -> undo("remove logical replication", () -> copies.cleanupLogical(move.logicalRequest())));
+    String[] why = new String[1];
+    LogicalStarted adopted = steps.run(Phase.PRESYNC, "adopt the reverse stream kept since the switch", () -> {
+      try {
+        return copies.adoptReverse(move.logicalRequest());
+      } catch (ActivityFailure failed) {
+        why[0] = Steps.reason(failed);
+        return null;
+      }
+    }, r -> r != null ? r.summary() : "not taken over (" + why[0] + "): the freeze copies everything (dump-restore)");
+    if (adopted == null) {
+      move = move.withoutAdoption();
+      return false;
+    }
+    estimatedBlackoutMillis = plan.verify().beforeFreeze()
+        ? CATCH_UP_ESTIMATE_MILLIS + RECHECK_ESTIMATE_MILLIS + freezeStepsMillis() : null;
+    return true;
   }
 
   /**
@@ -532,6 +573,14 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     enter(Phase.SWITCH);
     switchStarted = true;
     Box target = plan.target();
+    if (move.keepsFallbackCurrent()
+        && Workflow.getVersion("reverse-stream", Workflow.DEFAULT_VERSION, 1) == 1) {
+      // Before the target's first write, so the stream's slot starts where nothing it took is missed.
+      saga.addCompensation(() -> undo("end the reverse stream", () -> copies.closeReverse(move.reverseRequest())));
+      steps.run(Phase.SWITCH, "start the reverse stream to " + plan.source().name(),
+          () -> copies.startReverse(move.reverseRequest()), r -> r.summary());
+      reverseStream = true;
+    }
     if (journals.on()) {
       journals.switching();
       // Unfenced and marked live in one commit: no moment when it takes writes but a later move may drop it.
@@ -590,10 +639,13 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     }
     if (journals.on()) {
       journals.clear(Phase.REPORT);
-      return;
+    } else {
+      steps.run(Phase.REPORT, "mark target database live", () -> database.markTargetLive(move.targetRequest()),
+          "no later move may drop it; the source stays fenced and stopped as the fallback");
     }
-    steps.run(Phase.REPORT, "mark target database live", () -> database.markTargetLive(move.targetRequest()),
-        "no later move may drop it; the source stays fenced and stopped as the fallback");
+    if (reverseStream) {
+      fallbackUntil = FallbackWatch.start(steps, copies, move);
+    }
   }
 
   // ---- recovery of a move whose history was lost -------------------------------------------------

@@ -2,6 +2,7 @@ package dev.cutover.workflow;
 
 import dev.cutover.database.CopyActivities.CopyRequest;
 import dev.cutover.database.CopyActivities.LogicalRequest;
+import dev.cutover.database.CopyActivities.ReverseRequest;
 import dev.cutover.database.DatabaseActivities.FenceRequest;
 import dev.cutover.database.DatabaseActivities.TargetRequest;
 import dev.cutover.frontdoor.DatabaseDoorActivities.DoorRequest;
@@ -17,9 +18,18 @@ import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
 /**
  * One run of the move, and the activity requests it makes. A rollback ({@code reverse}) runs on the swapped
  * plan: this record is the one place that knows what that changes, so the phases ask it instead of
- * branching on the flag themselves.
+ * branching on the flag themselves. {@code adopting}: a rollback taking over the reverse stream its move kept.
  */
-record MoveRequest(Plan plan, String moveId, boolean reverse) {
+record MoveRequest(Plan plan, String moveId, boolean reverse, boolean adopting) {
+
+  MoveRequest(Plan plan, String moveId, boolean reverse) {
+    this(plan, moveId, reverse, false);
+  }
+
+  /** After a stream that could not be taken over: the rollback copies as it always did. */
+  MoveRequest withoutAdoption() {
+    return new MoveRequest(plan, moveId, reverse, false);
+  }
 
   Box source() {
     return plan.source();
@@ -29,9 +39,23 @@ record MoveRequest(Plan plan, String moveId, boolean reverse) {
     return plan.target();
   }
 
-  /** A rollback copies with dump-restore: starting a subscription would rebuild the fallback before the freeze. */
+  /**
+   * A rollback copies with dump-restore: starting a subscription would rebuild the fallback before the freeze.
+   * Unless it adopts the reverse stream, which has kept the fallback current: then it only catches up.
+   */
   boolean logical() {
-    return !reverse && plan.copy().strategy() == Copy.Strategy.LOGICAL;
+    return (!reverse || adopting) && plan.copy().strategy() == Copy.Strategy.LOGICAL;
+  }
+
+  /** A forward move whose plan keeps the old box current after the switch (copy.rollbackWindow). */
+  boolean keepsFallbackCurrent() {
+    return !reverse && plan.copy().keepsFallbackCurrent();
+  }
+
+  /** The reverse stream: from this move's target, which goes live, back to its source, the fallback. */
+  ReverseRequest reverseRequest() {
+    return new ReverseRequest(plan.app(), moveId, target().name(), target().database(), source().name(),
+        source().database(), plan.copy());
   }
 
   /**

@@ -45,7 +45,7 @@ class PlanErrorsTest {
   @Test
   void unknownKeyWithoutNearMatchListsKnownKeys() {
     assertErrors(minimalPlus("copy: {parallel: 4}\n"),
-        "plan.yaml:10: copy.parallel: unknown key 'parallel' (known keys: strategy, jobs, owner, replicaIdentityFull)");
+        "plan.yaml:10: copy.parallel: unknown key 'parallel' (known keys: strategy, jobs, owner, replicaIdentityFull, rollbackWindow)");
   }
 
   @Test
@@ -189,6 +189,26 @@ class PlanErrorsTest {
     assertErrors(minimalWith("app: game", "app: fleet-game"),
         "plan.yaml:1: app: 'fleet-game' is not a valid app name: names starting with 'fleet-' are kept for fleets"
             + " (the fleet NAME runs as the workflow cutover-fleet-NAME)");
+  }
+
+  @Test
+  void aRollbackWindowNeedsLogicalAndABoundedLength() throws Exception {
+    assertErrors(minimalPlus("copy:\n  rollbackWindow: 24h\n"),
+        "plan.yaml:11: copy.rollbackWindow: a rollback window keeps the old box current by logical replication from"
+            + " the new one: it needs copy.strategy: logical");
+    assertErrors(minimalPlus("copy: {strategy: logical, rollbackWindow: 31d}\n"),
+        "plan.yaml:10: copy.rollbackWindow: from 1m to 720h: the reverse stream's slot keeps the new box's WAL for as"
+            + " long as the window lasts");
+    assertEquals(java.time.Duration.ofHours(24), PlanParser.parse(minimalPlus(
+        "copy: {strategy: logical, replicaIdentityFull: true, rollbackWindow: 24h}\n"), "plan.yaml")
+        .copy().rollbackWindow());
+  }
+
+  @Test
+  void anAppNameCannotTakeAFallbackWatchersWorkflowId() {
+    assertErrors(minimalWith("app: game", "app: fallback-game"),
+        "plan.yaml:1: app: 'fallback-game' is not a valid app name: names starting with 'fallback-' are kept for the"
+            + " watchers of kept fallbacks (app NAME's runs as the workflow cutover-fallback-NAME)");
   }
 
   @Test

@@ -352,13 +352,6 @@ class CutoverWorkflowTest extends MockedMove {
         f.severity() == Finding.Severity.BLOCKING && f.message().contains("was not created by a cutover move")));
   }
 
-  private Plan logicalPlan() {
-    Plan base = plan();
-    return new Plan(base.app(), base.source(), base.target(), null,
-        new dev.cutover.plan.Copy(dev.cutover.plan.Copy.Strategy.LOGICAL, 1, null, null), null, base.frontDoor(),
-        base.health(), null);
-  }
-
   @Test
   void aSourceNotReadyForLogicalReplicationBlocksWithTheFix() {
     when(copies.checkLogical(any())).thenReturn(new CopyActivities.LogicalReadiness("replica", 10, 10, List.of(), 0,
@@ -538,27 +531,6 @@ class CutoverWorkflowTest extends MockedMove {
     assertTrue(journal.indexOf("narrow") < journal.indexOf("fence home"), "narrowed before the freeze: " + journal);
     assertEquals(Map.of(), rechecked.get(0).ranges(), "the range is not re-read in the freeze");
     assertEquals(Map.of("public.t", List.of(List.of("7"))), rechecked.get(0).keys());
-  }
-
-  /** Logical replication that works: ready, started, copied, caught up, removable; change logs recording. */
-  private void replicating() {
-    when(copies.checkLogical(any())).thenReturn(new CopyActivities.LogicalReadiness("logical", 10, 10, List.of(), 0, List.of()));
-    when(copies.startLogical(any())).thenAnswer(i -> record("start logical",
-        new CopyActivities.LogicalStarted("cutover_game", false, 3, List.of(), 5)));
-    CopyActivities.LogicalLag done = new CopyActivities.LogicalLag(true, 3, Map.of("r", 3), List.of(), "0/1", "0/1",
-        0L, 0L, 0, true);
-    when(copies.awaitInitialCopy(any())).thenAnswer(i -> record("initial copy", done));
-    when(copies.lag(any())).thenReturn(done);
-    when(copies.catchUp(any())).thenAnswer(i -> record("catch up",
-        new CopyActivities.LogicalCaughtUp(false, "0/2", 4, 0, 10, 20)));
-    org.mockito.Mockito.doAnswer(i -> record("cleanup logical", null)).when(copies).cleanupLogical(any());
-    recordingChangeLogs();
-  }
-
-  private void recordingChangeLogs() {
-    when(fingerprints.startChangeLog(any())).thenAnswer(i -> record("start change log",
-        new FingerprintActivities.ChangeLogStarted(true, null, "cutover_game_changes", "0/1", Map.of("public.t", "d"))));
-    org.mockito.Mockito.doAnswer(i -> record("drop change log", null)).when(fingerprints).dropChangeLog(any());
   }
 
   @Test

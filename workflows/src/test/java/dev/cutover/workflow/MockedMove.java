@@ -83,7 +83,8 @@ abstract class MockedMove {
   void setUp() {
     env = TestWorkflowEnvironment.newInstance();
     Worker worker = env.newWorker(TaskQueues.MAIN);
-    worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class, FleetWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class, FleetWorkflowImpl.class,
+        FallbackWorkflowImpl.class);
     worker.registerActivitiesImplementations(database, copies, fingerprints, hosts, frontDoor, door, health, schedule);
     // The worker that runs on box arm itself (exec: worker); only some tests send it anything.
     env.newWorker("cutover-arm").registerActivitiesImplementations(armHosts);
@@ -125,6 +126,34 @@ abstract class MockedMove {
     });
     when(frontDoor.hold(any())).thenAnswer(i -> record("front door: hold", new FrontDoorResult("command", Side.TARGET, "ok")));
     when(health.verifyLive(any())).thenReturn(new LiveResult(3, 3, 0, null, 5));
+  }
+
+  Plan logicalPlan() {
+    Plan base = plan();
+    return new Plan(base.app(), base.source(), base.target(), null,
+        new dev.cutover.plan.Copy(dev.cutover.plan.Copy.Strategy.LOGICAL, 1, null, null), null, base.frontDoor(),
+        base.health(), null);
+  }
+
+  /** Logical replication that works: ready, started, copied, caught up, removable; change logs recording. */
+  void replicating() {
+    when(copies.checkLogical(any())).thenReturn(new CopyActivities.LogicalReadiness("logical", 10, 10, List.of(), 0, List.of()));
+    when(copies.startLogical(any())).thenAnswer(i -> record("start logical",
+        new CopyActivities.LogicalStarted("cutover_game", false, 3, List.of(), 5)));
+    CopyActivities.LogicalLag done = new CopyActivities.LogicalLag(true, 3, Map.of("r", 3), List.of(), "0/1", "0/1",
+        0L, 0L, 0, true);
+    when(copies.awaitInitialCopy(any())).thenAnswer(i -> record("initial copy", done));
+    when(copies.lag(any())).thenReturn(done);
+    when(copies.catchUp(any())).thenAnswer(i -> record("catch up",
+        new CopyActivities.LogicalCaughtUp(false, "0/2", 4, 0, 10, 20)));
+    org.mockito.Mockito.doAnswer(i -> record("cleanup logical", null)).when(copies).cleanupLogical(any());
+    recordingChangeLogs();
+  }
+
+  void recordingChangeLogs() {
+    when(fingerprints.startChangeLog(any())).thenAnswer(i -> record("start change log",
+        new FingerprintActivities.ChangeLogStarted(true, null, "cutover_game_changes", "0/1", Map.of("public.t", "d"))));
+    org.mockito.Mockito.doAnswer(i -> record("drop change log", null)).when(fingerprints).dropChangeLog(any());
   }
 
   @AfterEach

@@ -37,7 +37,8 @@ class ReplayTest {
       "rollback-after-switch", "logical", "logical-recheck", "logical-narrowed", "happy-path-summaries",
       "happy-path-journal", "verify-failure-journal", "rollback-after-switch-journal", "logical-journal",
       "recover-at-the-gate", "recover-in-the-copy", "database-door",
-      "verify-objects-rollback", "happy-path-concurrent", "verify-failure-concurrent", "start-app-ahead"})
+      "verify-objects-rollback", "happy-path-concurrent", "verify-failure-concurrent", "start-app-ahead",
+      "reverse-stream", "rollback-adopting"})
   void recordedMovesReplayAgainstTheCurrentWorkflow(String name) throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history(name), CutoverWorkflowImpl.class);
   }
