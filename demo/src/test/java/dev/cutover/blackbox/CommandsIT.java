@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CommandsIT {
 
   static final List<String> COMMANDS = List.of("demo", "dev-server", "worker", "validate", "start", "confirm",
-      "abort", "status", "watch", "rollback", "recover", "report", "compare", "bench");
+      "abort", "status", "watch", "rollback", "close", "recover", "report", "compare", "bench");
   private static final Duration QUICK = Duration.ofSeconds(90);
 
   @TempDir Path dir;
@@ -130,7 +130,7 @@ class CommandsIT {
     String nowhere = "127.0.0.1:" + Shipped.freePort();
     for (List<String> command : List.of(List.of("status", "game"), List.of("status", "game", "--json"),
         List.of("confirm", "game"), List.of("abort", "game"), List.of("report", "game"), List.of("watch", "game"),
-        List.of("rollback", "game"), List.of("recover", minimalPlan().toString()))) {
+        List.of("rollback", "game"), List.of("close", "game"), List.of("recover", minimalPlan().toString()))) {
       Result r = Shipped.run(Shipped.env(nowhere), QUICK, command.toArray(String[]::new));
       assertEquals(5, r.exitCode(), command + ": " + r);
       assertTrue(r.err().contains("Temporal is not answering at " + nowhere), command + ": " + r);

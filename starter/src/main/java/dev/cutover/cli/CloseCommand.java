@@ -15,9 +15,10 @@ import picocli.CommandLine.Spec;
     name = "close",
     mixinStandardHelpOptions = true,
     description = {
-      "End a completed move's rollback window now: the reverse stream that keeps the old box current stops,",
-      "and its slot, subscription and publication are dropped on both boxes. The old box stays fenced, a",
-      "fallback as of this moment; `cutover rollback` then copies everything again."
+      "End a completed move's rollback window now, removing its reverse stream from both boxes.",
+      "The stream that kept the old box current stops, and its slot, subscription and publication are",
+      "dropped. The old box stays fenced, a fallback as of this moment; `cutover rollback` then copies",
+      "everything again."
     })
 class CloseCommand implements Callable<Integer> {
 

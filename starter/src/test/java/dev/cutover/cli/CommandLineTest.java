@@ -143,7 +143,7 @@ class CommandLineTest {
   @Test
   void everyCommandHasHelp() {
     for (String command : List.of("demo", "dev-server", "worker", "validate", "start", "confirm", "abort", "status",
-        "watch", "rollback", "report", "compare", "bench")) {
+        "watch", "rollback", "close", "report", "compare", "bench")) {
       Run r = run(command, "--help");
       assertEquals(0, r.code(), command);
       assertTrue(r.out().startsWith("Usage: cutover " + command), command + ": " + r.out());
