@@ -59,7 +59,9 @@ public class BenchCommand implements Callable<Integer> {
   int players;
 
   @Option(names = "--move-strategies", split = ",", defaultValue = "dump-restore,logical",
-      description = "Copy strategies of the full moves (default ${DEFAULT-VALUE}).")
+      description = "Copy strategies of the full moves (default ${DEFAULT-VALUE}; " + MoveBench.ROLLBACK
+          + ": a logical move with a rollback window, then its rollback over the kept stream, which is what is"
+          + " measured).")
   List<String> moveStrategies;
 
   @Option(names = "--logical-only-sizes", split = ",", defaultValue = "L",
@@ -85,9 +87,9 @@ public class BenchCommand implements Callable<Integer> {
     List<Size> copySizes = parse(sizes);
     List<Size> movesAt = moveSizes == null ? copySizes : parse(moveSizes);
     for (String strategy : moveStrategies) {
-      if (!List.of("dump-restore", "logical").contains(strategy)) {
+      if (!List.of("dump-restore", "logical", MoveBench.ROLLBACK).contains(strategy)) {
         throw new CliException(ExitCode.USAGE, "--move-strategies: unknown strategy '" + strategy
-            + "' (dump-restore, logical)");
+            + "' (dump-restore, logical, " + MoveBench.ROLLBACK + ")");
       }
     }
     if (runs < 1 || runs > 20 || (moveRuns != null && moveRuns < 1) || players < 1 || players > 200) {

@@ -307,6 +307,15 @@ final class BenchPage {
       }
     }
     for (MoveBench.Figures f : r.moves) {
+      if (f.strategy().equals(MoveBench.ROLLBACK) && f.blackoutSeconds() != null) {
+        double b = f.blackoutSeconds().median();
+        verdict(md, missed, "rollback over the kept reverse stream at " + f.size() + " under 1 s",
+            String.format(Locale.ROOT, "%.2f s", b), b < 1,
+            "The rollback at " + f.size() + " took " + String.format(Locale.ROOT, "%.2f s", b) + " from the last commit"
+                + " on arm to the first on home: it adopts the stream that kept home current, so its freeze only"
+                + " catches up and re-checks what changed since its own fingerprints before the freeze.");
+        continue;
+      }
       boolean s = f.size().equals("S") || f.size().equals("T");
       boolean logicalM = f.size().equals("M") && f.strategy().equals("logical");
       if ((s || logicalM) && f.blackoutSeconds() != null) {

@@ -48,6 +48,9 @@ public final class MoveBench {
       Stats writesPerSecond, List<String> largestGaps, List<String> failures, List<String> freezeSteps,
       Stats estimateSeconds, Stats estimateErrorPercent) {}
 
+  /** The strategy name of a logical move's rollback over its kept reverse stream (copy.rollbackWindow). */
+  static final String ROLLBACK = "logical-rollback";
+
   private final int playersPerSecond;
 
   public MoveBench(int playersPerSecond) {
@@ -110,9 +113,11 @@ public final class MoveBench {
       }
       world.startWorker();
       Path plan = world.writePlan(DemoWorld.planTemplate());
-      if (strategy.equals("logical")) {
+      boolean rollback = strategy.equals(ROLLBACK);
+      if (strategy.equals("logical") || rollback) {
+        // The rollback's figures are those of the move back over the reverse stream the first move kept.
         Files.writeString(plan, Files.readString(plan).replace("copy: {strategy: dump-restore, jobs: 2}",
-            "copy: {strategy: logical}"));
+            rollback ? "copy: {strategy: logical, rollbackWindow: 1h}" : "copy: {strategy: logical}"));
       }
       world.startPlayers();
       long deadline = System.currentTimeMillis() + 30_000;
@@ -134,6 +139,9 @@ public final class MoveBench {
         awaitStatus(workflow, s -> s.waitingForConfirm() || s.outcome() != null, limit);
         workflow.confirm(new CutoverWorkflow.Confirmation("bench"));
         CutoverStatus status = awaitStatus(workflow, s -> s.outcome() != null, limit);
+        if (rollback) {
+          status = rollBack(world, workflow, status, address, limit);
+        }
         DemoReport report = world.finish(status.outcome().name(), copyEnded(status), null);
         if (!"COMPLETED".equals(report.outcome()) || report.blackoutMillis() == null) {
           throw new IllegalStateException("the move ended " + report.outcome() + ": " + status.failure());
@@ -153,6 +161,28 @@ public final class MoveBench {
         stubs.shutdownNow();
       }
     }
+  }
+
+  /**
+   * After a completed move that kept home current: players act on arm for a few seconds, then the move goes
+   * back, and what the bench measures is that rollback.
+   */
+  private static CutoverStatus rollBack(DemoWorld world, CutoverWorkflow workflow, CutoverStatus moved, String address,
+      Duration limit) throws InterruptedException {
+    if (moved.outcome() != dev.cutover.workflow.Outcome.COMPLETED) {
+      throw new IllegalStateException("the move before the rollback ended " + moved.outcome() + ": " + moved.failure());
+    }
+    long acknowledged = world.acknowledgedSoFar();
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (world.acknowledgedSoFar() < acknowledged + 200 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    Run back = cli("rollback", DemoWorld.APP, "--address", address, "--by", "bench");
+    if (back.code != 0) {
+      throw new IllegalStateException("the rollback did not start: " + back.err);
+    }
+    // The same workflow id, a new run: wait for the run whose source is arm to end.
+    return awaitStatus(workflow, s -> "arm".equals(s.source()) && s.outcome() != null, limit);
   }
 
   /** The distinct reasons in a sample of failed requests ("/packs?player=3 -> HTTP 503 ... after 9 ms"). */

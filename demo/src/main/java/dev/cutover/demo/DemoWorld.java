@@ -401,8 +401,11 @@ public final class DemoWorld implements AutoCloseable {
       }
     }
     Blackout blackout = new Blackout(null, null);
-    if (copyEnded != null && live.equals("arm")) {
-      try (Connection source = home.connect(DATABASE); Connection target = arm.connect(DATABASE)) {
+    // A completed move's source is the box not live now: home for a move, arm for a rollback after one.
+    boolean moved = live.equals("arm") || "COMPLETED".equals(outcome);
+    if (copyEnded != null && moved) {
+      try (Connection source = cluster(live.equals("arm") ? "home" : "arm").connect(DATABASE);
+          Connection target = cluster(live).connect(DATABASE)) {
         blackout = Blackout.measure(source, target, copyEnded);
       }
     }
