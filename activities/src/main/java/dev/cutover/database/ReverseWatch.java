@@ -17,7 +17,9 @@ import java.util.Set;
  * slot read with {@code only-local}, which leaves out every change that carries a replication origin. The
  * stream's apply worker sets its subscription's origin on every transaction it applies, so whatever the watch
  * still decodes was committed on the fallback by someone else: a second writer. The slot is consumed as it is
- * read, so each stray commit is reported once. Cutover itself writes no rows there after the switch (its
+ * read, so each stray commit is reported once; decoding stops at the flushed WAL, so an asynchronous commit shows
+ * up at the next look after the WAL writer flushed it (ReverseStreamTest measured a later look needed). Cutover
+ * itself writes no rows there after the switch (its
  * journal and markers are database settings and comments, which are not decoded).
  */
 final class ReverseWatch {
