@@ -105,7 +105,7 @@ public interface CopyActivities {
   /**
    * {@code broken}: why the stream no longer carries the new box's writes (no subscription, disabled, its
    * worker gone, its slot gone or invalidated, apply errors), or null while it streams. {@code lastApplied}:
-   * when the old box last reported applying (ISO-8601, the server's clock), null if never. {@code strayWrites}:
+   * when the old box last reported applying (timestamptz text, the old box's clock), null if never. {@code strayWrites}:
    * commits on the old box since the last watch that did not come from the stream (must stay 0: each is a
    * second writer); {@code straySample}: a few of them, e.g. "xid 812: INSERT public.accounts".
    */
