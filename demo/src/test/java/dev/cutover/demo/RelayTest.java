@@ -1,4 +1,4 @@
-package dev.cutover.network;
+package dev.cutover.demo;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

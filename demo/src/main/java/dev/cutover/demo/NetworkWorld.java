@@ -1,6 +1,5 @@
-package dev.cutover.network;
+package dev.cutover.demo;
 
-import dev.cutover.demo.DemoWorld;
 import dev.cutover.testing.LocalCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -65,6 +64,8 @@ public final class NetworkWorld implements AutoCloseable {
   private DemoWorld world;
   private Relay door;
   private boolean closed;
+  /** Ctrl-C runs no finally block: the namespaces and addresses go with the JVM's shutdown instead. */
+  private final Thread hook = new Thread(this::close, "cutover-network-cleanup");
 
   private NetworkWorld(Duration oneWay) {
     this.oneWay = oneWay;
@@ -85,6 +86,7 @@ public final class NetworkWorld implements AutoCloseable {
   public static NetworkWorld create(DemoWorld.Options options, Duration oneWay, Consumer<String> progress) {
     sweep();
     NetworkWorld network = new NetworkWorld(oneWay);
+    Runtime.getRuntime().addShutdownHook(network.hook);
     try {
       network.addMoverAddress();
       int k = 1;
@@ -291,6 +293,11 @@ public final class NetworkWorld implements AutoCloseable {
       } catch (Exception e) {
         System.err.println("network cleanup: " + e.getMessage());
       }
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook is what is closing us
     }
   }
 

@@ -1,4 +1,4 @@
-package dev.cutover.network;
+package dev.cutover.demo;
 
 import java.io.IOException;
 import java.io.InputStream;
