@@ -59,6 +59,9 @@ class NetworkDemoIT {
     assertEquals(0, json.path("oneWriterViolations").asInt(-1), json.toString());
     assertTrue(json.path("acknowledged").asInt() > 0, json.toString());
     assertTrue(json.path("blackoutMillis").asLong() > 0, "the blackout is reported: " + json);
+    // Within Caddy's hold (30 s): the players' held requests were answered, none failed.
+    assertTrue(json.path("blackoutMillis").asLong() < 30_000, json.toString());
+    assertEquals(0, json.path("failedRequests").asInt(-1), json.toString());
     assertTrue(demo.out().contains("stopped every cluster, server, proxy and worker the demo started"), demo.out());
     Process list = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
     String left = new String(list.getInputStream().readAllBytes());

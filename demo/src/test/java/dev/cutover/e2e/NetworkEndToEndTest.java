@@ -3,7 +3,6 @@ package dev.cutover.e2e;
 import static dev.cutover.e2e.Scenario.assertNothingLostAndOneWriter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -33,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Moves across a network: each box in its own namespace, its database reached over a link with 40 ms round
- * trip from the mover ({@link NetworkWorld}), the players playing through the front door all along.
+ * trip from the mover ({@link NetworkWorld}), the players playing through the front door all along. The plain
+ * move across it is the shipped `./cutover demo --network` (NetworkDemoIT); these are its faults.
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 @Tag("slow")
@@ -67,38 +67,6 @@ class NetworkEndToEndTest {
         plan -> adjustPlan.apply(network.acrossTheLinks(plan)) + "\nfreeze: {maxBlackout: 5m}\n");
     scenario.world.startWorker();
     scenario.awaitPlayers();
-  }
-
-  @Test
-  void aMoveBetweenBoxesOnALinkWithLatencyCompletesWithNothingLost() throws Exception {
-    startAcrossTheNetwork(1, plan -> plan);
-    String plan = Files.readString(scenario.plan);
-    assertFalse(plan.contains("jdbc:postgresql://127.0.0.1"), plan);
-    assertTrue(plan.contains("jdbc:postgresql://" + network.link("home").address() + "/game"), plan);
-    assertTrue(plan.contains("jdbc:postgresql://" + network.link("arm").address() + "/game"), plan);
-    Duration roundTrip = network.roundTrip("arm");
-    long expected = 2 * ONE_WAY.toMillis();
-    assertTrue(roundTrip.toMillis() >= expected && roundTrip.toMillis() < expected + 150,
-        "the link's round trip: " + roundTrip);
-
-    long started = System.nanoTime();
-    Cli finished = scenario.confirmedMove(300);
-    long moveMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-    DemoReport report = scenario.finish();
-    System.out.println("network move: round trip " + roundTrip.toMillis() + " ms, move " + moveMillis
-        + " ms, " + report);
-
-    assertEquals(0, finished.exitCode(), finished.out() + finished.err());
-    assertEquals("COMPLETED", report.outcome(), finished.out());
-    assertEquals("arm", report.liveBox());
-    assertNothingLostAndOneWriter(report);
-    assertNotNull(report.blackoutMillis(), report.toString());
-    // Within Caddy's hold (30 s): the players' held requests were answered, none failed.
-    assertTrue(report.blackoutMillis() > 0 && report.blackoutMillis() < 30_000, report.toString());
-    assertEquals(0, report.failedRequests(), report.toString());
-    assertTrue(network.link("home").accepted() > 0 && network.link("arm").accepted() > 0,
-        "the mover reached both databases across their links");
-    assertEquals("arm", scenario.world.servedBy());
   }
 
   @Test
