@@ -11,6 +11,7 @@ import dev.cutover.plan.Database;
 import dev.cutover.plan.Verify;
 import dev.cutover.verify.KeyRange;
 import dev.cutover.verify.TableFingerprint;
+import dev.cutover.support.DaemonPool;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Connection;
@@ -26,6 +27,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
@@ -56,55 +60,147 @@ final class Recheck {
     }
   }
 
+  /**
+   * The freeze's re-check. The two sides are read at once, each on its own thread and connection: the
+   * blackout waits for the slower side, not for the sum (each side is catalog queries, a change-log read
+   * and a few small fingerprints, mostly round trips).
+   */
   static ChangesVerified verify(ChangesRequest r, Fingerprinter.Options options, Consumer<String> progress)
       throws SQLException {
     long started = System.nanoTime();
-    try (Connection source = Connections.open(r.source());
-        Connection target = Connections.open(r.target())) {
-      // The snapshots come first and the change logs are read after them: every change a snapshot sees
-      // has been written to the WAL by then, so the read includes it.
-      Snapshots.snapshot(source);
-      Snapshots.snapshot(target);
-      Map<String, Described> onSource = layouts(source, r.verify());
-      Map<String, Described> onTarget = layouts(target, r.verify());
-      ChangeLog.Changes sourceChanges = read(r.source(), ReplicationNames.changeLog(r.app(), "source"), onSource);
-      ChangeLog.Changes targetChanges = read(r.target(), ReplicationNames.changeLog(r.app(), "target"), onTarget);
-      progress.accept("read " + (sourceChanges.changes() + targetChanges.changes()) + " changes");
-      Set<String> names = new TreeSet<>(onSource.keySet());
-      names.addAll(onTarget.keySet());
-      List<TableRecheck> out = new ArrayList<>();
-      long[] bytes = {0};
+    ExecutorService other = DaemonPool.of(1, "recheck-target");
+    try (Side source = new Side(r.source(), ReplicationNames.changeLog(r.app(), "source"));
+        Side target = new Side(r.target(), ReplicationNames.changeLog(r.app(), "target"))) {
+      both(other, () -> source.open(r.verify()), () -> target.open(r.verify()));
+      progress.accept("read " + (source.changes.changes() + target.changes.changes()) + " changes");
+      Set<String> names = new TreeSet<>(source.tables.keySet());
+      names.addAll(target.tables.keySet());
+      Map<String, TableRecheck> out = new LinkedHashMap<>();
+      Map<String, Reread> rereads = new LinkedHashMap<>();
       for (String name : names) {
-        Described s = onSource.get(name);
-        Described t = onTarget.get(name);
+        Described s = source.tables.get(name);
+        Described t = target.tables.get(name);
         if (s == null || t == null) {
-          out.add(new TableRecheck(name, true, "missing on the " + (s == null ? "source" : "target"), 0, 0, 0, 0,
-              null, null, false));
+          out.put(name, new TableRecheck(name, true, "missing on the " + (s == null ? "source" : "target"), 0, 0,
+              0, 0, null, null, false));
           continue;
         }
-        String whole = wholeBecause(r, name, s, t, sourceChanges, targetChanges);
-        Set<List<String>> keys = new HashSet<>(sourceChanges.keysOf(name));
-        keys.addAll(targetChanges.keysOf(name));
+        String whole = wholeBecause(r, name, s, t, source.changes, target.changes);
+        Set<List<String>> keys = new HashSet<>(source.changes.keysOf(name));
+        keys.addAll(target.changes.keysOf(name));
         keys.addAll(r.keys().getOrDefault(name, List.of()));
         List<KeyRange> ranges = r.ranges().getOrDefault(name, List.of());
         if (whole == null && keys.isEmpty() && ranges.isEmpty()) {
-          out.add(new TableRecheck(name, false, null, 0, 0, 0, 0, null, null, true));
+          out.put(name, new TableRecheck(name, false, null, 0, 0, 0, 0, null, null, true));
           continue;
         }
-        TableFingerprint fs = fingerprint(source, s.layout(), whole, keys, ranges, options, bytes);
-        TableFingerprint ft = fingerprint(target, t.layout(), whole, keys, ranges, options, bytes);
-        out.add(new TableRecheck(name, whole != null, whole, whole != null ? 0 : keys.size(),
-            whole != null ? 0 : ranges.size(), fs.rows(), ft.rows(), fs.hash(), ft.hash(), fs.hash().equals(ft.hash())));
-        progress.accept(out.size() + "/" + names.size() + " tables re-checked");
+        out.put(name, null);
+        rereads.put(name, new Reread(whole, keys, ranges));
       }
-      // The objects whole, in the same snapshots: they are small next to the rows (a catalog read, the
+      both(other, () -> source.reread(rereads, r, options), () -> target.reread(rereads, r, options));
+      rereads.forEach((name, reread) -> {
+        TableFingerprint fs = source.fingerprints.get(name);
+        TableFingerprint ft = target.fingerprints.get(name);
+        boolean whole = reread.whole() != null;
+        out.put(name, new TableRecheck(name, whole, reread.whole(), whole ? 0 : reread.keys().size(),
+            whole ? 0 : reread.ranges().size(), fs.rows(), ft.rows(), fs.hash(), ft.hash(), fs.hash().equals(ft.hash())));
+      });
+      progress.accept(rereads.size() + "/" + names.size() + " tables re-checked");
+      return new ChangesVerified(new ArrayList<>(out.values()), source.changes.changes() + target.changes.changes(),
+          source.bytes[0] + target.bytes[0], (System.nanoTime() - started) / 1_000_000, source.objects,
+          target.objects);
+    } finally {
+      other.shutdownNow();
+    }
+  }
+
+  /** What the freeze re-reads of one table, the same on both sides. */
+  private record Reread(String whole, Set<List<String>> keys, List<KeyRange> ranges) {}
+
+  /** One side of the re-check: its snapshot, its tables, its change log, and what it re-read. */
+  private static final class Side implements AutoCloseable {
+    private final Database database;
+    private final String slot;
+    private Connection c;
+    private Map<String, Described> tables;
+    private ChangeLog.Changes changes;
+    private final Map<String, TableFingerprint> fingerprints = new LinkedHashMap<>();
+    private List<DatabaseObject> objects;
+    private final long[] bytes = {0};
+
+    Side(Database database, String slot) {
+      this.database = database;
+      this.slot = slot;
+    }
+
+    void open(Verify verify) throws SQLException {
+      c = Connections.open(database);
+      // The snapshot comes first and the change log is read after it: every change the snapshot sees
+      // has been written to the WAL by then, so the read includes it.
+      Snapshots.snapshot(c);
+      tables = layouts(c, verify);
+      changes = read(database, slot, tables);
+    }
+
+    void reread(Map<String, Reread> rereads, ChangesRequest r, Fingerprinter.Options options) throws SQLException {
+      for (Map.Entry<String, Reread> e : rereads.entrySet()) {
+        Reread reread = e.getValue();
+        fingerprints.put(e.getKey(), fingerprint(c, tables.get(e.getKey()).layout(), reread.whole(), reread.keys(),
+            reread.ranges(), options, bytes));
+      }
+      // The objects whole, in the same snapshot: they are small next to the rows (a catalog read, the
       // sequences, large objects and materialized views), and no change log sees DDL or sequences.
-      List<DatabaseObject> sourceObjects = r.objects() ? SchemaObjects.read(source, r.owners(), Fingerprinter.rowHasher(options, bytes)) : null;
-      List<DatabaseObject> targetObjects = r.objects() ? SchemaObjects.read(target, r.owners(), Fingerprinter.rowHasher(options, bytes)) : null;
-      source.rollback();
-      target.rollback();
-      return new ChangesVerified(out, sourceChanges.changes() + targetChanges.changes(), bytes[0],
-          (System.nanoTime() - started) / 1_000_000, sourceObjects, targetObjects);
+      objects = r.objects() ? SchemaObjects.read(c, r.owners(), Fingerprinter.rowHasher(options, bytes)) : null;
+      c.rollback();
+    }
+
+    @Override
+    public void close() throws SQLException {
+      if (c != null) {
+        c.close();
+      }
+    }
+  }
+
+  private interface SqlWork {
+    void run() throws SQLException;
+  }
+
+  /**
+   * Runs {@code first} on the other thread and {@code second} here, and returns once both have ended, so
+   * neither side's connection is closed while the other still reads. The first failure is rethrown.
+   */
+  private static void both(ExecutorService other, SqlWork first, SqlWork second) throws SQLException {
+    Future<?> elsewhere = other.submit(() -> {
+      first.run();
+      return null;
+    });
+    SQLException failed = null;
+    try {
+      second.run();
+    } catch (SQLException e) {
+      failed = e;
+    }
+    try {
+      elsewhere.get();
+    } catch (InterruptedException e) {
+      elsewhere.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new SQLException("interrupted while re-checking", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (failed == null) {
+        if (cause instanceof RuntimeException runtime) {
+          throw runtime;
+        }
+        if (cause instanceof Error error) {
+          throw error;
+        }
+        throw cause instanceof SQLException sql ? sql : new SQLException(String.valueOf(cause.getMessage()), cause);
+      }
+    }
+    if (failed != null) {
+      throw failed;
     }
   }
 
