@@ -14,6 +14,7 @@ import dev.cutover.live.HealthActivities;
 import dev.cutover.live.HealthActivities.LiveRequest;
 import dev.cutover.plan.Box;
 import dev.cutover.plan.Durations;
+import dev.cutover.plan.FrontDoor;
 import dev.cutover.plan.NamedService;
 import dev.cutover.plan.Plan;
 import dev.cutover.preflight.Finding;
@@ -48,12 +49,18 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   private static final Logger log = Workflow.getLogger(CutoverWorkflowImpl.class);
   /**
-   * The catch-up step in the freeze: 156-211 ms at S under 200 writes/s (bench, 2026-12-02, after the slot
-   * drop's second look and the checks left the wait; 475-755 ms before).
+   * The catch-up step in the freeze: 134-192 ms at S under 200 writes/s (bench, 2026-12-03; 156-211 ms
+   * on 2026-12-02 before the sequences were read and set in one round trip each).
    */
-  private static final long CATCH_UP_ESTIMATE_MILLIS = 200;
-  /** The freeze's re-check of what changed since the baselines: 165-266 ms at S (same runs), 1.3 s at L. */
-  private static final long RECHECK_ESTIMATE_MILLIS = 250;
+  private static final long CATCH_UP_ESTIMATE_MILLIS = 150;
+  /**
+   * The freeze's re-check reads every change since the baselines, which were taken about as long before
+   * the freeze as a fingerprint of the database takes: a fixed part, and a part per second of that
+   * fingerprint (the rehearsal's, timed). Fitted on the bench's moves under 200 writes/s: 148-207 ms at S
+   * (0.3-0.5 s fingerprints), 388 ms at M (17 s), 1291 ms at L; a busier app re-reads more per second.
+   */
+  private static final long RECHECK_ESTIMATE_MILLIS = 120;
+  private static final double RECHECK_MILLIS_PER_FINGERPRINT_SECOND = 16;
   /** One activity step in the freeze, when the run has measured none yet (docs/benchmarks.md: 20-150 ms). */
   private static final long FREEZE_STEP_MILLIS = 100;
   private static final String TOOK_WRITES = "the target has taken writes since the switch";
@@ -298,8 +305,10 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
           r -> r.summary()).totalMillis();
     }
     List<DatabaseFingerprint> both = proof.fingerprintBoth(Phase.PRESYNC, "rehearsal fingerprints (timed)");
-    long fingerprintMillis = move.logical() && plan.verify().beforeFreeze() ? RECHECK_ESTIMATE_MILLIS
-        : Math.max(both.get(0).millis(), both.get(1).millis());
+    long slowerSide = Math.max(both.get(0).millis(), both.get(1).millis());
+    long fingerprintMillis = move.logical() && plan.verify().beforeFreeze()
+        ? RECHECK_ESTIMATE_MILLIS + Math.round(RECHECK_MILLIS_PER_FINGERPRINT_SECOND * slowerSide / 1000.0)
+        : slowerSide;
     estimatedBlackoutMillis = copyMillis + fingerprintMillis + freezeStepsMillis();
     checkNextJob();
     refuseOverBudget();
@@ -357,12 +366,14 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   }
 
   /**
-   * What the freeze's other steps will cost besides the copy and the verify, from what the prepare's
-   * commands on the target cost in this very run (each an activity: scheduled, run on the box, recorded):
-   * the single steps between the hold and the front door's flip at the median of them, and each box's
-   * services, changed at once, at the slowest (a stop that takes seconds costs the freeze those seconds once,
-   * not once per step), plus a check. Without it the estimate was the copy and the fingerprints alone, a
-   * third of the blackout measured at S.
+   * What the freeze's other steps will cost the blackout besides the copy and the verify, from what the
+   * prepare's commands on the target cost in this very run (each an activity: scheduled, run on the box,
+   * recorded): the single steps at the median of them, and each box's services, changed at once, at the
+   * slowest (a stop that takes seconds costs the freeze those seconds once, not once per step), plus a
+   * check. Only what falls between the source's last commit and the target's first counts: the hold
+   * comes before the stops, and behind a holding front door requests flow the moment the target's app
+   * accepts, before its check and the flip (counting them put the estimate 36-42 % over the blackout at S).
+   * Without any of this the estimate was the copy and the fingerprints alone, a third of the blackout.
    */
   private long freezeStepsMillis() {
     List<Long> measured = steps.list().stream()
@@ -370,13 +381,16 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         .map(StepStatus::durationMillis).sorted().toList();
     long median = measured.isEmpty() ? FREEZE_STEP_MILLIS : measured.get(measured.size() / 2);
     long slowest = measured.isEmpty() ? FREEZE_STEP_MILLIS : measured.get(measured.size() - 1);
-    int singles = (move.holdsAtFrontDoor() ? 1 : 0) + (plan.databaseDoor() == null ? 0 : 2)
-        + 1 /* journal the switch */ + 1 /* fence */ + 1 /* unfence the target */ + 1 /* flip the front door */;
+    // Only Caddy's hold forwards to the target by itself; other doors send nobody there before the flip.
+    boolean flowsAtStart = move.holdsAtFrontDoor() && plan.frontDoor() instanceof FrontDoor.Caddy;
+    int singles = (plan.databaseDoor() == null ? 0 : 2) + 1 /* fence */ + 1 /* journal the switch */
+        + 1 /* unfence the target */ + (flowsAtStart ? 0 : 1) /* flip the front door */;
     Box target = plan.target();
     // An app started ahead leaves the switch only the target's jobs and writers to start, if any.
     boolean appInSwitch = !move.startsAppAhead();
     boolean targetStarts = appInSwitch || !target.writers().isEmpty() || !target.jobs().isEmpty();
-    int checks = chain(plan.source(), true) - 1 + (targetStarts ? chain(target, appInSwitch) - 1 : 0);
+    int checks = chain(plan.source(), true) - 1
+        + (targetStarts && !flowsAtStart ? chain(target, appInSwitch) - 1 : 0);
     return median * (singles + checks) + (targetStarts ? 2 : 1) * slowest;
   }
 
