@@ -237,8 +237,10 @@ class DemoCommand implements Callable<Integer> {
     out.printf("  blackout           %s (last commit on home %s, first commit on arm %s; estimated %s ms)%n",
         r.blackoutMillis() == null ? "none (arm never wrote)" : r.blackoutMillis() + " ms",
         r.lastSourceCommit(), r.firstTargetCommit(), r.estimatedBlackoutMillis());
-    out.printf("  requests           %d sent, %d held (answered after >= %d ms), %d failed, slowest %d ms%n",
-        r.sentRequests(), r.heldRequests(), Players.HELD_MILLIS, r.failedRequests(), r.slowestRequestMillis());
+    out.printf("  requests           %d sent, %d held (answered after >= %d ms), %d failed, slowest %d ms%s%n",
+        r.sentRequests(), r.heldRequests(), Players.HELD_MILLIS, r.failedRequests(), r.slowestRequestMillis(),
+        r.resentRequests() == 0 ? "" : "; " + r.resentRequests() + " sent again after Caddy closed their idle"
+            + " connection before any answer, as a browser does");
     out.printf("  acknowledged       %d (%d player actions, %d nightly-writer runs); found on %s: %d; lost: %d%n",
         r.acknowledged(), r.playerActions(), r.writerRuns(), r.liveBox(), r.foundOnTarget(), r.lost());
     if (r.doorWriter() != null) {

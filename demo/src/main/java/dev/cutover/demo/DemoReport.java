@@ -27,6 +27,7 @@ public record DemoReport(
     int sentRequests,
     int heldRequests,
     int failedRequests,
+    int resentRequests,
     long slowestRequestMillis,
     int playerActions,
     int writerRuns,

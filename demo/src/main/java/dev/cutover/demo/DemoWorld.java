@@ -412,7 +412,8 @@ public final class DemoWorld implements AutoCloseable {
     return new DemoReport(outcome, live, blackout.millis(),
         blackout.lastSourceCommit() == null ? null : blackout.lastSourceCommit().toString(),
         blackout.firstTargetCommit() == null ? null : blackout.firstTargetCommit().toString(),
-        estimatedBlackoutMillis, played.sent(), played.held(), played.failed(), played.slowestMillis(),
+        estimatedBlackoutMillis, played.sent(), played.held(), played.failed(), played.resent(),
+        played.slowestMillis(),
         played.acknowledged().size(), writerRuns, lookup.acknowledged(), lookup.found(), lookup.lost().size(),
         lookup.lost().stream().limit(10).map(Object::toString).toList(), watched.samples(),
         watched.violations().size(), played.failures(), System.currentTimeMillis() - playersStarted, door);

@@ -24,14 +24,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * steady rate, each on the game's real endpoints. Every action the server acknowledged (2xx) is kept with
  * the id it got, for the lookup after the move; everything else is a failed request. A request that
  * succeeded after {@value #HELD_MILLIS} ms or more (normal is a few ms) was held at the front door.
+ *
+ * <p>A request whose kept-alive connection closed before a single byte of an answer came back is sent
+ * once more on a new connection, as browsers do (Chromium resends on a reused connection closed before
+ * any response, whatever the method): nothing read it, so nothing acted on it. Caddy closes its idle
+ * connections whenever its configuration changes, the front door's hold included, and a request sent at
+ * that instant meets the close (1 of 2258 in a bench move at S). Resends are counted apart; a second
+ * close, or any other error, is a failed request.
  */
 public final class Players implements AutoCloseable {
 
   public static final long HELD_MILLIS = 250;
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  public record Result(int sent, List<Ledger.Ack> acknowledged, int failed, int held, long slowestMillis,
-      List<String> failures) {}
+  public record Result(int sent, List<Ledger.Ack> acknowledged, int failed, int held, int resent,
+      long slowestMillis, List<String> failures) {}
 
   private final URI publicUrl;
   private final int perSecond;
@@ -48,6 +55,7 @@ public final class Players implements AutoCloseable {
   private final Queue<String> failures = new ConcurrentLinkedQueue<>();
   private final AtomicInteger sent = new AtomicInteger();
   private final AtomicInteger held = new AtomicInteger();
+  private final AtomicInteger resent = new AtomicInteger();
   private volatile long slowest;
 
   public Players(URI publicUrl, int perSecond, List<Integer> openMatches) {
@@ -70,7 +78,8 @@ public final class Players implements AutoCloseable {
       failures.add("not every request was answered within 90 s: " + e);
     }
     List<String> firstFailures = failures.stream().limit(20).toList();
-    return new Result(sent.get(), new ArrayList<>(acknowledged), failures.size(), held.get(), slowest, firstFailures);
+    return new Result(sent.get(), new ArrayList<>(acknowledged), failures.size(), held.get(), resent.get(), slowest,
+        firstFailures);
   }
 
   public int acknowledgedSoFar() {
@@ -103,12 +112,27 @@ public final class Players implements AutoCloseable {
     sent.incrementAndGet();
     CompletableFuture<Void> answer = http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
         .handle((response, error) -> {
+          if (error != null && closedBeforeAnswer(error)) {
+            resent.incrementAndGet();
+            return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+          }
+          return CompletableFuture.completedFuture(response);
+        })
+        .thenCompose(again -> again)
+        .handle((response, error) -> {
           long millis = (System.nanoTime() - start) / 1_000_000;
           record(kind, player, path, response, error, millis);
           return null;
         });
     pending.add(answer);
     pending.removeIf(CompletableFuture::isDone);
+  }
+
+  /** The JDK client's words for a connection that ended before any byte of the answer. */
+  private static boolean closedBeforeAnswer(Throwable error) {
+    Throwable cause = unwrap(error);
+    return cause instanceof IOException && cause.getMessage() != null
+        && cause.getMessage().contains("received no bytes");
   }
 
   private void record(Ledger.Kind kind, int player, String path, HttpResponse<String> response, Throwable error,
@@ -139,9 +163,13 @@ public final class Players implements AutoCloseable {
 
   /** The cause under the future's wrapper: "CompletionException" says nothing about what went wrong. */
   private static String describe(Throwable error) {
-    Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-        ? error.getCause() : error;
+    Throwable cause = unwrap(error);
     return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : " " + abbreviate(cause.getMessage()));
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+        ? error.getCause() : error;
   }
 
   private static String abbreviate(String body) {
