@@ -34,8 +34,11 @@ final class CatchUp {
   private static final String CAUGHT_UP = "logical";
   /** In the marker: target oids of the tables copied whole at the catch-up, for a rerun to copy again. */
   private static final String WHOLE = "whole";
-  /** How often a catch-up still behind makes both sides speak (see {@link #waitForSlot}). */
-  private static final long NUDGE_MILLIS = 50;
+  /**
+   * How often a catch-up still behind makes both sides speak (see {@link #waitForSlot}): the first time
+   * at once, on the first look that finds it behind, then at this interval.
+   */
+  private static final long NUDGE_MILLIS = 25;
 
   private CatchUp() {}
 
@@ -155,7 +158,7 @@ final class CatchUp {
       Duration timeout) throws SQLException {
     long deadline = System.nanoTime() + timeout.toNanos();
     long lastBeat = 0;
-    long lastNudge = System.nanoTime();
+    long lastNudge = 0;
     String sql = "SELECT pg_wal_lsn_diff(?::pg_lsn, confirmed_flush_lsn)::bigint FROM pg_replication_slots"
         + " WHERE slot_name = ?";
     for (Connection side : List.of(source, target)) {
@@ -186,7 +189,7 @@ final class CatchUp {
           throw CutoverFailure.COPY_FAILED.failure("the target did not apply up to " + lsn + " within " + timeout
               + " (" + behind + " bytes behind)");
         }
-        if (System.nanoTime() - lastNudge > NUDGE_MILLIS * 1_000_000L) {
+        if (lastNudge == 0 || System.nanoTime() - lastNudge > NUDGE_MILLIS * 1_000_000L) {
           nudge(target, "flush");
           nudge(source, "ping");
           lastNudge = System.nanoTime();
