@@ -112,7 +112,9 @@ final class AppWorld implements AutoCloseable {
     ConfigurableApplicationContext context = new SpringApplicationBuilder(WorkerApplication.class)
         .logStartupInfo(false)
         .run("--spring.temporal.connection.target=" + temporal.address(), "--server.port=0",
-            "--cutover.temporal.embedded=true", "--logging.level.dev.cutover=WARN", "--logging.level.io.temporal=ERROR");
+            "--cutover.temporal.embedded=true",
+            "--cutover.temporal.sticky-queues=on", // in this JVM with the service, as DemoWorld's
+            "--logging.level.dev.cutover=WARN", "--logging.level.io.temporal=ERROR");
     resources.push(context::close);
   }
 
