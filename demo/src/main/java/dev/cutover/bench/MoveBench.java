@@ -38,13 +38,14 @@ public final class MoveBench {
 
   /** One full move. {@code gapMillis}: time of the move inside no activity (the workflow's own). */
   public record Move(String strategy, String size, long tableBytes, long blackoutMillis, long moveMillis,
-      long stepMillis, long gapMillis, long freezeMillis, long freezeGapMillis, int sent, int failed, int lost,
-      int oneWriterViolations, double writesPerSecond, String largestGap, List<String> failureSample,
+      long stepMillis, long gapMillis, long freezeMillis, long freezeGapMillis, int sent, int failed, int resent,
+      int lost, int oneWriterViolations, double writesPerSecond, String largestGap, List<String> failureSample,
       String freezeSteps, Long estimatedMillis) {}
 
   /** The runs of one strategy at one size. */
   public record Figures(String strategy, String size, double tableMb, Stats blackoutSeconds, Stats moveSeconds,
-      Stats gapMillis, Stats freezeGapMillis, int failedRequests, int lost, int oneWriterViolations,
+      Stats gapMillis, Stats freezeGapMillis, int failedRequests, int resentRequests, int lost,
+      int oneWriterViolations,
       Stats writesPerSecond, List<String> largestGaps, List<String> failures, List<String> freezeSteps,
       Stats estimateSeconds, Stats estimateErrorPercent) {}
 
@@ -70,9 +71,10 @@ public final class MoveBench {
         try {
           Move m = move(size, strategy);
           moves.get(strategy).add(m);
-          progress.accept(String.format("move %s run %d: %s blackout %d ms, move %d ms, gaps %d ms, %d of %d"
-                  + " requests failed%s", size.name(), run, strategy, m.blackoutMillis(), m.moveMillis(),
-              m.gapMillis(), m.failed(), m.sent(), m.failureSample().isEmpty() ? ""
+          progress.accept(String.format("move %s run %d: %s blackout %d ms (estimated %s ms), move %d ms, gaps %d ms,"
+                  + " %d of %d requests failed (%d sent again)%s", size.name(), run, strategy, m.blackoutMillis(),
+              m.estimatedMillis(), m.moveMillis(), m.gapMillis(), m.failed(), m.sent(), m.resent(),
+              m.failureSample().isEmpty() ? ""
                   : ", e.g. " + String.join("; ", m.failureSample())) + "; in the freeze: " + m.freezeSteps());
         } catch (Exception e) {
           failures.get(strategy).add(e.getMessage() == null ? e.toString() : e.getMessage());
@@ -88,7 +90,8 @@ public final class MoveBench {
           Stats.of(ms.stream().map(m -> m.moveMillis() / 1000.0).toList()),
           Stats.of(ms.stream().map(m -> (double) m.gapMillis()).toList()),
           Stats.of(ms.stream().map(m -> (double) m.freezeGapMillis()).toList()),
-          ms.stream().mapToInt(Move::failed).sum(), ms.stream().mapToInt(Move::lost).sum(),
+          ms.stream().mapToInt(Move::failed).sum(), ms.stream().mapToInt(Move::resent).sum(),
+          ms.stream().mapToInt(Move::lost).sum(),
           ms.stream().mapToInt(Move::oneWriterViolations).sum(),
           Stats.of(ms.stream().map(Move::writesPerSecond).toList()),
           ms.stream().map(Move::largestGap).toList(), failures.get(strategy),
@@ -154,7 +157,7 @@ public final class MoveBench {
         long[] freeze = overhead(activities, from, to);
         return new Move(strategy, size.name(), tableBytes, report.blackoutMillis(), whole[0], whole[1],
             whole[0] - whole[1], freeze[0], freeze[0] - freeze[1], report.sentRequests(), report.failedRequests(),
-            report.lost(), report.oneWriterViolations(),
+            report.resentRequests(), report.lost(), report.oneWriterViolations(),
             report.acknowledged() / Math.max(0.001, report.wallMillis() / 1000.0), largestGap(history),
             failureKinds(report.failureSample()), freezeSteps(status), status.estimatedBlackoutMillis());
       } finally {
