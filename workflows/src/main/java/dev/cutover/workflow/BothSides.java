@@ -66,19 +66,6 @@ final class BothSides {
     return List.of(s.get(), t.get());
   }
 
-  /** The source's fingerprint, begun now: a fenced source can be read while the copy fills the target. */
-  Promise<DatabaseFingerprint> startSource(Verify verify) {
-    return Async.function(fingerprints::fingerprint,
-        new FingerprintRequest(source.name(), source.database(), verify, true, owners));
-  }
-
-  /** The target's fingerprint now, beside the source's begun earlier ({@link #startSource}). */
-  List<DatabaseFingerprint> finish(Promise<DatabaseFingerprint> sourceBegun, Verify verify) {
-    DatabaseFingerprint t = fingerprints.fingerprint(
-        new FingerprintRequest(target.name(), target.database(), verify, true, owners));
-    return List.of(sourceBegun.get(), t);
-  }
-
   /** The objects that differ between the two sides, named. */
   static List<ObjectDifference> objects(List<DatabaseFingerprint> both) {
     return ObjectComparisons.compare(both.get(0), both.get(1));

@@ -306,11 +306,9 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     }
     List<DatabaseFingerprint> both = proof.fingerprintBoth(Phase.PRESYNC, "rehearsal fingerprints (timed)");
     long slowerSide = Math.max(both.get(0).millis(), both.get(1).millis());
-    // A copy in the freeze has the source's fingerprint beside it: the gate waits for what is left of it.
-    long afterCopy = Math.max(both.get(1).millis(), both.get(0).millis() - copyMillis);
     long fingerprintMillis = move.logical() && plan.verify().beforeFreeze()
         ? RECHECK_ESTIMATE_MILLIS + Math.round(RECHECK_MILLIS_PER_FINGERPRINT_SECOND * slowerSide / 1000.0)
-        : move.logical() ? slowerSide : afterCopy;
+        : slowerSide;
     estimatedBlackoutMillis = copyMillis + fingerprintMillis + freezeStepsMillis();
     checkNextJob();
     refuseOverBudget();
@@ -575,18 +573,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
           r -> r.summary());
       return;
     }
-    if (sourceFingerprintDuringCopy()) {
-      proof.beginSourceFingerprint();
-    }
     steps.run(Phase.COPY, "dump and restore", () -> copies.copy(move.copyRequest()), r -> r.summary());
-  }
-
-  /**
-   * Whether a copy in the freeze runs beside the source's fingerprint, which the fenced source allows.
-   * Moves recorded before fingerprinted both sides after the copy.
-   */
-  private boolean sourceFingerprintDuringCopy() {
-    return Workflow.getVersion("source-fingerprint-during-copy", Workflow.DEFAULT_VERSION, 1) == 1;
   }
 
   private void verify() {

@@ -38,7 +38,6 @@ final class FingerprintGate {
   private static final int BASELINE_KEYS = 10_000;
   /** Objects named in the failure's one line; the status lists them all. */
   private static final int OBJECTS_NAMED = 10;
-  private static final String BOTH_SIDES = "fingerprint both sides";
 
   private final MoveRequest move;
   private final Steps steps;
@@ -54,8 +53,6 @@ final class FingerprintGate {
   private List<DatabaseFingerprint> baselines;
   /** What narrowing turned the baselines' differing ranges into, or null when it did not run. */
   private BaselineKeys baselineKeys;
-  /** The source's fingerprint begun in the freeze before the copy, for the gate to use; null otherwise. */
-  private Promise<DatabaseFingerprint> sourceBegun;
 
   FingerprintGate(MoveRequest move, Steps steps, FingerprintActivities fingerprints) {
     this.move = move;
@@ -137,24 +134,12 @@ final class FingerprintGate {
     t.get();
   }
 
-  /**
-   * Begins the source's fingerprint inside the freeze, before the copy: the source is fenced, so what it
-   * reads is what the copy reads, and the gate after the copy then waits only for the target's (at S the
-   * source's took 186 ms of a 1.47 s dump-restore blackout, after the copy).
-   */
-  void beginSourceFingerprint() {
-    sourceBegun = steps.scheduleFor(BOTH_SIDES, () -> sides.startSource(move.plan().verify()));
-  }
-
   /** The gate itself: passes, or throws {@link StopMove} naming the tables that differ. */
   void check() {
     if (baselines != null && recheckedEqual()) {
       return;
     }
-    Promise<DatabaseFingerprint> begun = sourceBegun;
-    sourceBegun = null;
-    List<DatabaseFingerprint> both = begun == null ? fingerprintBoth(Phase.VERIFY, BOTH_SIDES)
-        : steps.run(Phase.VERIFY, BOTH_SIDES, () -> sides.finish(begun, move.plan().verify()), sides::describe);
+    List<DatabaseFingerprint> both = fingerprintBoth(Phase.VERIFY, "fingerprint both sides");
     comparisons = Comparisons.compare(both.get(0), both.get(1));
     objectDifferences = BothSides.objects(both);
     if (!Comparisons.allMatch(comparisons) || !objectDifferences.isEmpty()) {

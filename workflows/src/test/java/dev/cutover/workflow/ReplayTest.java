@@ -38,7 +38,7 @@ class ReplayTest {
       "happy-path-journal", "verify-failure-journal", "rollback-after-switch-journal", "logical-journal",
       "recover-at-the-gate", "recover-in-the-copy", "database-door",
       "verify-objects-rollback", "happy-path-concurrent", "verify-failure-concurrent", "start-app-ahead",
-      "reverse-stream", "rollback-adopting", "happy-path-source-early", "verify-failure-source-early"})
+      "reverse-stream", "rollback-adopting"})
   void recordedMovesReplayAgainstTheCurrentWorkflow(String name) throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history(name), CutoverWorkflowImpl.class);
   }
@@ -86,36 +86,6 @@ class ReplayTest {
     assertEquals(java.util.Set.copyOf(names), java.util.Set.copyOf(scheduled.values()), scheduled.toString());
     assertTrue(lastScheduled < firstCompleted,
         "all scheduled (last at event " + lastScheduled + ") before the first completed (" + firstCompleted + ")");
-  }
-
-  /**
-   * A real dump-restore move since the source's fingerprint runs beside the copy: in the freeze, the
-   * source's fingerprint is scheduled with the copy, before the copy completes, and the target's after.
-   */
-  @Test
-  void aRecordedCopyInTheFreezeHasTheSourcesFingerprintBesideIt() throws Exception {
-    List<io.temporal.api.history.v1.HistoryEvent> events = history("happy-path-source-early").getEvents();
-    java.util.Map<Long, String> types = new java.util.HashMap<>();
-    List<String> order = new java.util.ArrayList<>();
-    boolean fenced = false;
-    for (io.temporal.api.history.v1.HistoryEvent e : events) {
-      if (e.hasActivityTaskScheduledEventAttributes()) {
-        String type = e.getActivityTaskScheduledEventAttributes().getActivityType().getName();
-        types.put(e.getEventId(), type);
-        if (fenced && (type.equals("Fingerprint") || type.equals("Copy"))) {
-          order.add("scheduled " + type);
-        }
-      }
-      if (e.hasActivityTaskCompletedEventAttributes()) {
-        String type = types.get(e.getActivityTaskCompletedEventAttributes().getScheduledEventId());
-        fenced |= "Fence".equals(type);
-        if (fenced && "Copy".equals(type)) {
-          order.add("completed Copy");
-        }
-      }
-    }
-    assertEquals(List.of("scheduled Fingerprint", "scheduled Copy", "completed Copy", "scheduled Fingerprint"),
-        order);
   }
 
   /** Recoveries recorded after the service (and, in the copy, the worker too) was SIGKILLed: both rolled back. */
