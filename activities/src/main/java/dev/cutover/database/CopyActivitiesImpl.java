@@ -11,6 +11,9 @@ public class CopyActivitiesImpl implements CopyActivities {
 
   @Override
   public CopyResult copy(CopyRequest request) {
+    // The whole step is timed, the target's drop and fence too: the rehearsal's time is the estimate of
+    // the freeze's copy, which drops a full target (the dump and restore alone were 25 % under it at S).
+    long started = System.nanoTime();
     int sourceMajor = ServerFacts.major(request.source(), request.sourceBox());
     TargetDatabases.recreate(request.app(), request.moveId(), request.target(), ServerFacts.encoding(request.source()));
     int targetMajor = ServerFacts.major(request.target(), request.targetBox());
@@ -22,7 +25,8 @@ public class CopyActivitiesImpl implements CopyActivities {
     return Connections.call(request.target(), "fencing the copy on " + request.targetBox(), c -> {
       // The target stays fenced against the app until the switch.
       Fence.fence(c, request.app());
-      return new CopyResult(copied.bytes(), Catalog.tables(c).size(), copied.dumpMillis(), copied.totalMillis());
+      return new CopyResult(copied.bytes(), Catalog.tables(c).size(), copied.dumpMillis(),
+          (System.nanoTime() - started) / 1_000_000);
     });
   }
 
