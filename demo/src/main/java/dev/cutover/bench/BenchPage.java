@@ -119,7 +119,11 @@ final class BenchPage {
         .append(" at once. `logical` verifies before the freeze (the plan's default `verify.beforeFreeze: true`):")
         .append(" both sides are fingerprinted while the app serves, and the freeze re-reads only the rows changed")
         .append(" since on either side (docs/architecture.md, \"Verify before the freeze\"). Sizes in")
-        .append(" `--logical-only-sizes` (default L) run logical moves only. Blackout = first commit on the target after the copy minus last commit on the source, from")
+        .append(" `--logical-only-sizes` (default L) run logical moves only. Before the timed moves, one untimed")
+        .append(" move of each strategy at T warms the JVM (a fresh JVM's first freeze was 30-50 % slower). The")
+        .append(" worker runs in the demo's JVM with sticky workflow queues, as against a real Temporal server; a")
+        .append(" worker of its own process on the embedded service turns them off (docs/operations.md) and pays")
+        .append(" about 190 ms more of scheduling per freeze at S. Blackout = first commit on the target after the copy minus last commit on the source, from")
         .append(" `pg_xact_commit_timestamp` (server side; includes starting the app and switching the front door).\n\n");
 
     md.append("## Sizes\n\n| size | rows | table data | database (with indexes) |\n|---|---|---|---|\n");
