@@ -49,18 +49,18 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
 
   private static final Logger log = Workflow.getLogger(CutoverWorkflowImpl.class);
   /**
-   * The catch-up step in the freeze: 134-192 ms at S under 200 writes/s (bench, 2026-12-03; 156-211 ms
-   * on 2026-12-02 before the sequences were read and set in one round trip each).
+   * The catch-up step in the freeze: 69-132 ms at S and 127 ms at M under 200 writes/s (bench,
+   * 2026-12-03, after the sequences went to one round trip each way and the nudges began at once).
    */
-  private static final long CATCH_UP_ESTIMATE_MILLIS = 150;
+  private static final long CATCH_UP_ESTIMATE_MILLIS = 100;
   /**
    * The freeze's re-check reads every change since the baselines, which were taken about as long before
    * the freeze as a fingerprint of the database takes: a fixed part, and a part per second of that
-   * fingerprint (the rehearsal's, timed). Fitted on the bench's moves under 200 writes/s: 148-207 ms at S
-   * (0.3-0.5 s fingerprints), 388 ms at M (17 s), 1291 ms at L; a busier app re-reads more per second.
+   * fingerprint (the rehearsal's, timed). Fitted on the bench's moves under 200 writes/s, both sides read
+   * at once: 64-74 ms at S (0.3 s fingerprints), 233 ms at M (17 s); a busier app re-reads more per second.
    */
-  private static final long RECHECK_ESTIMATE_MILLIS = 120;
-  private static final double RECHECK_MILLIS_PER_FINGERPRINT_SECOND = 16;
+  private static final long RECHECK_ESTIMATE_MILLIS = 70;
+  private static final double RECHECK_MILLIS_PER_FINGERPRINT_SECOND = 10;
   /** One activity step in the freeze, when the run has measured none yet (docs/benchmarks.md: 20-150 ms). */
   private static final long FREEZE_STEP_MILLIS = 100;
   private static final String TOOK_WRITES = "the target has taken writes since the switch";
