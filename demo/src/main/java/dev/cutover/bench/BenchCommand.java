@@ -48,8 +48,8 @@ public class BenchCommand implements Callable<Integer> {
   int runs;
 
   @Option(names = "--move-runs",
-      description = "Runs of each full move (default: --runs at S and T, 1 at M and L, where each builds a world"
-          + " of that size).")
+      description = "Runs of each full move (default: --runs at T, S and M, 1 at L, where each builds a world"
+          + " of that size and a logical move takes minutes).")
   Integer moveRuns;
 
   // The background load: 200 writes/s through the holding front door.
@@ -146,7 +146,7 @@ public class BenchCommand implements Callable<Integer> {
       }
       for (Size size : movesAt) {
         say(console, "full moves at size " + size.name() + " under " + players + " player actions/s");
-        int n = moveRuns != null ? moveRuns : size.scale() >= 1000 ? 1 : runs;
+        int n = moveRuns != null ? moveRuns : size.scale() >= 5000 ? 1 : runs;
         List<String> strategies = logicalOnly.stream().anyMatch(size.name()::equalsIgnoreCase)
             ? moveStrategies.stream().filter("logical"::equals).toList() : moveStrategies;
         results.moves(moves.measure(size, n, strategies, line -> say(console, line)));

@@ -8,8 +8,6 @@ import dev.cutover.support.Directories;
 import dev.cutover.worker.WorkerApplication;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -557,8 +555,6 @@ public final class DemoWorld implements AutoCloseable {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
+    return dev.cutover.testing.Ports.free();
   }
 }
