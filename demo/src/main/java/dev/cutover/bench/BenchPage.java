@@ -188,6 +188,14 @@ final class BenchPage {
     md.append("\nSent again: requests whose kept-alive connection Caddy closed before any byte of an answer")
         .append(" (it closes its idle connections when its configuration changes, as at the hold); the players")
         .append(" send them once more, as a browser does, and they count as failed only if that fails too.\n");
+    if (r.moves.stream().anyMatch(f -> f.strategy().equals(MoveBench.ROLLBACK))) {
+      md.append("\n").append(MoveBench.ROLLBACK).append(": a logical move with `copy.rollbackWindow: 1h`, the")
+          .append(" players acting on arm, then `cutover rollback`, which takes over the stream that kept home")
+          .append(" current; its row is the rollback's (from the last commit on arm to the first on home). On the")
+          .append(" way back Caddy does not hold (a front door holds only toward the plan's target), so requests")
+          .append(" in that freeze fail: they are its failed requests, and the target of no failed request judges")
+          .append(" the moves forward only.\n");
+    }
     if (r.moves.stream().anyMatch(f -> f.strategy().equals("dump-restore") && !f.size().equals("S")
         && !f.size().equals("T"))) {
       md.append("\ndump-restore at M and above runs with Caddy holding for ").append(MoveBench.LONG_HOLD)
