@@ -82,6 +82,10 @@ public final class Players implements AutoCloseable {
         firstFailures);
   }
 
+  public int sentSoFar() {
+    return sent.get();
+  }
+
   public int acknowledgedSoFar() {
     return acknowledged.size();
   }
@@ -112,11 +116,15 @@ public final class Players implements AutoCloseable {
     sent.incrementAndGet();
     CompletableFuture<Void> answer = http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
         .handle((response, error) -> {
-          if (error != null && closedBeforeAnswer(error)) {
+          if (error == null) {
+            return CompletableFuture.completedFuture(response);
+          }
+          if (closedBeforeAnswer(error)) {
             resent.incrementAndGet();
             return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
           }
-          return CompletableFuture.completedFuture(response);
+          // Any other error stays an error, to be counted as a failed request.
+          return CompletableFuture.<HttpResponse<String>>failedFuture(error);
         })
         .thenCompose(again -> again)
         .handle((response, error) -> {
