@@ -55,8 +55,9 @@ public final class NetworkWorld implements AutoCloseable {
   private final long pid = ProcessHandle.current().pid();
   // A JVM builds several worlds, one after another: each has its own names and networks.
   private final int seq = WORLDS.incrementAndGet() % 25;
-  // 10.X.(10 seq + k).0/24 per box: X from the pid, so two live runs on one machine rarely share a network.
-  private final int net = 100 + (int) (pid % 100);
+  // 10.X.(10 seq + k).0/24 per box: X from the pid, moved on past any 10.X/16 an address here is in already,
+  // so two live runs on one machine (two test forks) do not share a network.
+  private final int net = freeNetwork(pid, Ip.run(List.of("ip", "-o", "-4", "addr", "show")).text());
   private final String mover = "10." + net + "." + (10 * seq) + ".1";
   private final Map<String, Box> boxes = new LinkedHashMap<>();
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
@@ -316,6 +317,17 @@ public final class NetworkWorld implements AutoCloseable {
   }
 
   /** Deletes the namespaces of runs that are gone (their pid no longer lives), with what still runs there. */
+  /** The first X in 100..199, counting on from the pid's, that no address in {@code addresses} lies in. */
+  static int freeNetwork(long pid, String addresses) {
+    for (int i = 0; i < 100; i++) {
+      int x = 100 + (int) ((pid + i) % 100);
+      if (!addresses.contains(" 10." + x + ".")) {
+        return x;
+      }
+    }
+    return 100 + (int) (pid % 100);
+  }
+
   static List<String> sweep() {
     List<String> swept = new ArrayList<>();
     for (String line : Ip.run(List.of("ip", "netns", "list")).text().split("\n")) {

@@ -2,6 +2,7 @@ package dev.cutover.blackbox;
 
 import dev.cutover.demo.Checkout;
 import dev.cutover.hosts.ShellQuoting;
+import dev.cutover.testing.Ports;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -71,10 +72,9 @@ final class Shipped {
   }
 
   /** A free port on loopback (closed again: the process under test binds it). */
+  /** Below the kernel's ephemeral range: no outgoing connection of another test can take it before its bind. */
   static int freePort() throws IOException {
-    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
+    return Ports.free();
   }
 
   /** A process of the shipped launcher that outlives one call: a dev-server, a worker, a watch. */
