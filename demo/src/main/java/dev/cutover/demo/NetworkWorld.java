@@ -316,7 +316,6 @@ public final class NetworkWorld implements AutoCloseable {
     }
   }
 
-  /** Deletes the namespaces of runs that are gone (their pid no longer lives), with what still runs there. */
   /** The first X in 100..199, counting on from the pid's, that no address in {@code addresses} lies in. */
   static int freeNetwork(long pid, String addresses) {
     for (int i = 0; i < 100; i++) {
@@ -328,6 +327,7 @@ public final class NetworkWorld implements AutoCloseable {
     return 100 + (int) (pid % 100);
   }
 
+  /** Deletes the namespaces of runs that are gone (their pid no longer lives), with what still runs there. */
   static List<String> sweep() {
     List<String> swept = new ArrayList<>();
     for (String line : Ip.run(List.of("ip", "netns", "list")).text().split("\n")) {

@@ -71,8 +71,10 @@ final class Shipped {
     return List.of("script", "--quiet", "--return", "--command", ShellQuoting.commandLine(argv(args)), "/dev/null");
   }
 
-  /** A free port on loopback (closed again: the process under test binds it). */
-  /** Below the kernel's ephemeral range: no outgoing connection of another test can take it before its bind. */
+  /**
+   * A free port on loopback (closed again: the process under test binds it), below the kernel's ephemeral
+   * range, so no outgoing connection of another test can take it before that bind.
+   */
   static int freePort() throws IOException {
     return Ports.free();
   }
