@@ -35,6 +35,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -163,9 +164,10 @@ class RecheckTest {
       assertTrue(first.changes() >= 300, "the first pass reads everything since the baselines: " + first);
       advance(first);
       assertTrue(writer.awaitMore(20, WAIT), "the app writes after the first pass");
+      // Counted from the last pass's start: what commits while it reads and compares is the freeze's to read.
+      afterLast = writer.commits();
       last = pass(first.keys(), first.whole());
       advance(last);
-      afterLast = writer.commits();
       assertTrue(writer.awaitMore(20, WAIT), "the app writes after the last pass");
       activities.fence(new FenceRequest("game", "home", source));
       assertTrue(writer.awaitEnd(WAIT), "the fence ended the app's session");
@@ -179,8 +181,8 @@ class RecheckTest {
     // Both logs see each commit: at most twice the changes of the commits after the last pass, and some slack
     // for the ones in flight while it read.
     assertTrue(verified.changes() <= 2 * perCommit * (afterLast + 20),
-        "only what came after the last pass: " + verified.changes() + " changes for " + afterLast + " commits ("
-            + perCommit + " changes a commit)");
+        "only what came after the last pass began: " + verified.changes() + " changes for " + afterLast + " commits ("
+            + perCommit + " changes a commit); the passes said " + passLines);
     // The re-check agrees with what a whole fingerprint of both sides says.
     assertTrue(Comparisons.allMatch(Comparisons.compare(
         fingerprints.fingerprint(new FingerprintRequest("home", source, Verify.ALL)),
@@ -199,6 +201,9 @@ class RecheckTest {
     Rebaselined pass;
     try (Connection racing = clusters.arm().connect(name); Statement s = racing.createStatement()) {
       Fence.asMover(racing);
+      // The test clusters commit asynchronously: flushed at its commit, the racing change is surely in the
+      // pass's log read (unflushed, it would come after the read and the freeze would read it anyway).
+      s.execute("SET synchronous_commit = on");
       racing.setAutoCommit(false);
       assertEquals(1, s.executeUpdate("UPDATE game.players SET points = -7 WHERE id = 5"));
       RebaselineRequest request = new RebaselineRequest("game", "home", source, "arm", target, Verify.ALL,
@@ -272,10 +277,17 @@ class RecheckTest {
   }
 
   private Map<String, String> wholeSoFar = Map.of();
+  /** What the passes said, for a failing assertion's message. */
+  private final List<String> passLines = new ArrayList<>();
 
   private Rebaselined pass(Map<String, List<List<String>>> keys, Map<String, String> whole) {
-    Rebaselined r = fingerprints.rebaseline(new RebaselineRequest("game", "home", source, "arm", target, Verify.ALL,
-        keys, 10_000));
+    Rebaselined r;
+    try {
+      r = Rebaseline.pass(new RebaselineRequest("game", "home", source, "arm", target, Verify.ALL, keys, 10_000),
+          passLines::add);
+    } catch (SQLException e) {
+      throw new AssertionError(e);
+    }
     Map<String, String> all = new TreeMap<>(whole);
     all.putAll(r.whole());
     wholeSoFar = all;
