@@ -411,10 +411,10 @@ class CutoverWorkflowTest extends MockedMove {
             6_000, 1_000, 50, null),
         new FingerprintActivities.Rebaselined(Map.of(), Map.of(), null, null, 6_000, 1_000, 50, "too many"));
     List<FingerprintActivities.RebaselineRequest> asked = new ArrayList<>();
-    when(fingerprints.rebaseline(any())).thenAnswer(i -> {
+    org.mockito.Mockito.doAnswer(i -> {
       asked.add(i.getArgument(0));
       return record("rebaseline", passes.get(asked.size() - 1));
-    });
+    }).when(fingerprints).rebaseline(any());
     List<String> advanced = new ArrayList<>();
     org.mockito.Mockito.doAnswer(i -> {
       FingerprintActivities.ChangeLogAdvance a = i.getArgument(0);
