@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,6 +157,37 @@ final class CatchUp {
    */
   private static void waitForSlot(Connection source, Connection target, LogicalRequest r, String name, String lsn,
       Duration timeout) throws SQLException {
+    Long behind = untilConfirmed(source, target, name, lsn, timeout, bytes -> Heartbeats.send(Map.of(
+        "phase", "catch-up", "fenceLsn", lsn, "bytesBehind", bytes == null ? -1 : bytes)));
+    if (behind == null) {
+      throw CutoverFailure.COPY_FAILED.failure("the replication slot " + name + " is gone from " + r.sourceBox());
+    }
+    if (behind != 0) {
+      throw CutoverFailure.COPY_FAILED.failure("the target did not apply up to " + lsn + " within " + timeout
+          + " (" + (behind < 0 ? "the target confirmed no position yet" : behind + " bytes behind") + ")");
+    }
+  }
+
+  /**
+   * Before the freeze, with the app still writing: waits up to {@code within} for the target to apply
+   * everything the source committed until now, so a re-baseline pass compares two snapshots of nearly one
+   * moment, and the target's apply lag lands in that pass's log read rather than in the freeze's. Only
+   * time depends on it: a target still behind at the deadline is compared as it is. Returns the bytes still
+   * behind (0 when caught up), or null when the source has no such slot (no subscription to wait for).
+   */
+  static Long awaitApplied(Connection source, Connection target, String slot, Duration within) throws SQLException {
+    if (!Jdbc.exists(source, "SELECT 1 FROM pg_replication_slots WHERE slot_name = ?", slot)) {
+      return null;
+    }
+    return untilConfirmed(source, target, slot, fencePosition(source), within, bytes -> { });
+  }
+
+  /**
+   * Bytes the slot is still short of {@code lsn} once {@code timeout} passed (-1 when the target confirmed no
+   * position yet), 0 when it reached it, null when the slot is gone.
+   */
+  private static Long untilConfirmed(Connection source, Connection target, String slot, String lsn, Duration timeout,
+      Consumer<Long> beat) throws SQLException {
     long deadline = System.nanoTime() + timeout.toNanos();
     long lastBeat = 0;
     long lastNudge = 0;
@@ -168,26 +200,24 @@ final class CatchUp {
     }
     try (PreparedStatement ps = source.prepareStatement(sql)) {
       ps.setString(1, lsn);
-      ps.setString(2, name);
+      ps.setString(2, slot);
       while (true) {
         Long behind;
         try (ResultSet rs = ps.executeQuery()) {
           if (!rs.next()) {
-            throw CutoverFailure.COPY_FAILED.failure("the replication slot " + name + " is gone from " + r.sourceBox());
+            return null;
           }
           behind = (Long) rs.getObject(1);
         }
         if (behind != null && behind <= 0) {
-          return;
+          return 0L;
         }
         if (System.nanoTime() - lastBeat > 1_000_000_000L) {
-          Heartbeats.send(Map.of("phase", "catch-up", "fenceLsn", lsn,
-              "bytesBehind", behind == null ? -1 : behind));
+          beat.accept(behind);
           lastBeat = System.nanoTime();
         }
         if (System.nanoTime() > deadline) {
-          throw CutoverFailure.COPY_FAILED.failure("the target did not apply up to " + lsn + " within " + timeout
-              + " (" + behind + " bytes behind)");
+          return behind == null ? Long.valueOf(-1) : behind;
         }
         if (lastNudge == 0 || System.nanoTime() - lastNudge > NUDGE_MILLIS * 1_000_000L) {
           nudge(target, "flush");

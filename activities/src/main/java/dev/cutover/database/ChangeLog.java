@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.IntPredicate;
 
 /**
  * Which rows changed in a database since a moment: a logical replication slot that decodes, with the
@@ -101,6 +102,26 @@ final class ChangeLog {
     return Jdbc.exists(c, "SELECT 1 FROM pg_replication_slots WHERE slot_name = ? AND database = current_database()", name);
   }
 
+  /**
+   * Moves the slot on to {@code lsn} (the end of a commit an earlier read saw), so a read after this one
+   * starts there. Never backwards: run again, or after a later move, it changes nothing. False when the
+   * slot is gone.
+   */
+  static boolean advance(Connection c, String name, String lsn) throws SQLException {
+    if (!recording(c, name)) {
+      return false;
+    }
+    // PostgreSQL refuses to move a slot back, so only a slot still short of the position is moved.
+    try (PreparedStatement ps = c.prepareStatement("SELECT pg_replication_slot_advance(slot_name, ?::pg_lsn)"
+        + " FROM pg_replication_slots WHERE slot_name = ? AND confirmed_flush_lsn < ?::pg_lsn")) {
+      ps.setString(1, lsn);
+      ps.setString(2, name);
+      ps.setString(3, lsn);
+      ps.execute();
+    }
+    return true;
+  }
+
   private static void dropSlot(Connection c, String name) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
@@ -114,16 +135,31 @@ final class ChangeLog {
    * key cannot be told (truncated, no usable key in the change, too many keys). {@code keyColumns} gives a
    * table's primary-key columns, or an empty list for none.
    */
-  record Changes(Map<String, Set<List<String>>> keys, Map<String, String> whole, long changes, long bytes) {
+  record Changes(Map<String, Set<List<String>>> keys, Map<String, String> whole, long changes, long bytes,
+      Map<String, Set<List<String>>> unseen, String lastCommitEnd) {
 
     Set<List<String>> keysOf(String table) {
       return keys.getOrDefault(table, Set.of());
+    }
+
+    /** Keys changed by a transaction the reader's snapshot does not see (only when read with one). */
+    Set<List<String>> unseenOf(String table) {
+      return unseen.getOrDefault(table, Set.of());
     }
   }
 
   /** Every change recorded so far (to the end of the WAL at the time of the call). */
   static Changes read(Connection c, String name, Function<String, List<String>> keyColumns) throws SQLException {
-    Decoder decoder = new Decoder(keyColumns);
+    return read(c, name, keyColumns, null);
+  }
+
+  /**
+   * As {@link #read}, and with {@code seen} (a transaction id, as the change log's 32 bits, to whether a
+   * snapshot sees that transaction's commit), the keys of changes that snapshot does not see, apart.
+   */
+  static Changes read(Connection c, String name, Function<String, List<String>> keyColumns, IntPredicate seen)
+      throws SQLException {
+    Decoder decoder = new Decoder(keyColumns, seen);
     boolean autoCommit = c.getAutoCommit();
     // A cursor (fetch size) needs a transaction; the changes then stream instead of filling memory.
     c.setAutoCommit(false);
@@ -147,14 +183,24 @@ final class ChangeLog {
   /** Decodes pgoutput protocol-1 messages into changed keys. */
   static final class Decoder {
     private final Function<String, List<String>> keyColumns;
+    private final IntPredicate seen;
     private final Map<Integer, Relation> relations = new HashMap<>();
     private final Map<String, Set<List<String>>> keys = new TreeMap<>();
+    private final Map<String, Set<List<String>>> unseen = new TreeMap<>();
     private final Map<String, String> whole = new TreeMap<>();
     private long changes;
     private long bytes;
+    /** Whether the snapshot sees the transaction being decoded (true without a snapshot). */
+    private boolean inSeen = true;
+    private String lastCommitEnd;
 
     Decoder(Function<String, List<String>> keyColumns) {
+      this(keyColumns, null);
+    }
+
+    Decoder(Function<String, List<String>> keyColumns, IntPredicate seen) {
       this.keyColumns = keyColumns;
+      this.seen = seen;
     }
 
     /** A table as a Relation message described it, with where its key columns sit in a tuple. */
@@ -194,8 +240,20 @@ final class ChangeLog {
             wholeTable(r, "truncated");
           }
         }
+        case 'B' -> {
+          b.getLong(); // the commit's LSN
+          b.getLong(); // its time
+          int xid = b.getInt();
+          inSeen = seen == null || seen.test(xid);
+        }
+        case 'C' -> {
+          b.get(); // flags
+          b.getLong(); // the commit's LSN
+          lastCommitEnd = lsn(b.getLong());
+          inSeen = true;
+        }
         default -> {
-          // Begin, Commit, Origin, Type and Message carry no rows.
+          // Origin, Type and Message carry no rows.
         }
       }
     }
@@ -278,6 +336,9 @@ final class ChangeLog {
       }
       Set<List<String>> set = keys.computeIfAbsent(r.table(), t -> new HashSet<>());
       set.add(key);
+      if (!inSeen) {
+        unseen.computeIfAbsent(r.table(), t -> new HashSet<>()).add(key);
+      }
       if (set.size() > MAX_KEYS) {
         wholeTable(r, "more than " + MAX_KEYS + " changed keys");
       }
@@ -289,6 +350,12 @@ final class ChangeLog {
       }
       whole.putIfAbsent(r.table(), why);
       keys.remove(r.table());
+      unseen.remove(r.table());
+    }
+
+    /** {@code 16/B374D848}: how PostgreSQL prints an LSN. */
+    static String lsn(long value) {
+      return Long.toHexString(value >>> 32).toUpperCase() + "/" + Long.toHexString(value & 0xFFFFFFFFL).toUpperCase();
     }
 
     private static String cstring(ByteBuffer b) {
@@ -302,7 +369,9 @@ final class ChangeLog {
     Changes changes() {
       Map<String, Set<List<String>>> out = new TreeMap<>();
       keys.forEach((t, k) -> out.put(t, Set.copyOf(k)));
-      return new Changes(out, Map.copyOf(whole), changes, bytes);
+      Map<String, Set<List<String>>> notSeen = new TreeMap<>();
+      unseen.forEach((t, k) -> notSeen.put(t, Set.copyOf(k)));
+      return new Changes(out, Map.copyOf(whole), changes, bytes, notSeen, lastCommitEnd);
     }
   }
 }

@@ -9,8 +9,8 @@ import java.sql.SQLException;
 import java.util.Map;
 
 /**
- * Fingerprints ({@link Fingerprinter}), the rows behind a difference ({@link Narrower}) and the re-check at
- * the freeze ({@link Recheck}). Plain constructor: usable with or without Spring.
+ * Fingerprints ({@link Fingerprinter}), the rows behind a difference ({@link Narrower}), the passes that
+ * move the baselines up before the freeze ({@link Rebaseline}) and the re-check at the freeze ({@link Recheck}). Plain constructor: usable with or without Spring.
  */
 public class FingerprintActivitiesImpl implements FingerprintActivities {
 
@@ -56,6 +56,25 @@ public class FingerprintActivitiesImpl implements FingerprintActivities {
     } catch (SQLException e) {
       throw Connections.failure("narrowing the baselines' differences on " + request.sourceBox() + " and "
           + request.targetBox(), e);
+    }
+  }
+
+  @Override
+  public Rebaselined rebaseline(RebaselineRequest request) {
+    try {
+      return Rebaseline.pass(request, FingerprintActivitiesImpl::progress);
+    } catch (SQLException e) {
+      throw Connections.failure("moving the baselines up on " + request.sourceBox() + " and "
+          + request.targetBox(), e);
+    }
+  }
+
+  @Override
+  public void advanceChangeLog(ChangeLogAdvance request) {
+    try {
+      Rebaseline.advance(request);
+    } catch (SQLException e) {
+      throw Connections.failure("moving the change log on " + request.box() + " on to " + request.lsn(), e);
     }
   }
 

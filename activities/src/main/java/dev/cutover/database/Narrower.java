@@ -137,7 +137,8 @@ final class Narrower {
     }
   }
 
-  private static byte[] hash(byte[] tuple, int length) {
+  /** A row's hash as narrowing and the passes before the freeze compare it: 16 bytes of SHA-256. */
+  static byte[] hash(byte[] tuple, int length) {
     MessageDigest d = Digests.sha256();
     d.update(tuple, 0, length);
     return Arrays.copyOf(d.digest(), 16);

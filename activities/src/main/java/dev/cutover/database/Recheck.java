@@ -31,6 +31,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
+import java.util.function.IntPredicate;
 
 /**
  * Verify before the freeze: a change log and a baseline fingerprint on each side while the app still
@@ -139,7 +140,7 @@ final class Recheck {
       // has been written to the WAL by then, so the read includes it.
       Snapshots.snapshot(c);
       tables = layouts(c, verify);
-      changes = read(database, slot, tables);
+      changes = read(database, slot, tables, null);
     }
 
     void reread(Map<String, Reread> rereads, ChangesRequest r, Fingerprinter.Options options) throws SQLException {
@@ -162,7 +163,7 @@ final class Recheck {
     }
   }
 
-  private interface SqlWork {
+  interface SqlWork {
     void run() throws SQLException;
   }
 
@@ -170,7 +171,7 @@ final class Recheck {
    * Runs {@code first} on the other thread and {@code second} here, and returns once both have ended, so
    * neither side's connection is closed while the other still reads. The first failure is rethrown.
    */
-  private static void both(ExecutorService other, SqlWork first, SqlWork second) throws SQLException {
+  static void both(ExecutorService other, SqlWork first, SqlWork second) throws SQLException {
     Future<?> elsewhere = other.submit(() -> {
       first.run();
       return null;
@@ -247,6 +248,9 @@ final class Recheck {
     if (r.whole().contains(name)) {
       return "the baselines differ throughout";
     }
+    if (r.wholeSince().containsKey(name)) {
+      return "before the freeze, " + r.wholeSince().get(name);
+    }
     if (s.layout().keyless()) {
       return "no primary key";
     }
@@ -285,8 +289,11 @@ final class Recheck {
     return Fingerprinter.table(c, layout, where, List.of(), options, bytes, b -> { });
   }
 
-  /** On its own connection: reading a slot may not share the snapshot's transaction. */
-  private static ChangeLog.Changes read(Database database, String slot, Map<String, Described> tables)
+  /**
+   * On its own connection: reading a slot may not share the snapshot's transaction. With {@code seen},
+   * the keys of changes that snapshot does not see are kept apart.
+   */
+  static ChangeLog.Changes read(Database database, String slot, Map<String, Described> tables, IntPredicate seen)
       throws SQLException {
     try (Connection c = Connections.open(database)) {
       if (!ChangeLog.recording(c, slot)) {
@@ -295,7 +302,7 @@ final class Recheck {
       return ChangeLog.read(c, slot, name -> {
         Described d = tables.get(name);
         return d == null ? List.of() : d.layout().keyNames();
-      });
+      }, seen);
     }
   }
 

@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cutover.verify.FingerprintActivities.BaselineKeys;
 import dev.cutover.verify.FingerprintActivities.BaselineNarrowRequest;
+import dev.cutover.verify.FingerprintActivities.ChangeLogAdvance;
 import dev.cutover.verify.FingerprintActivities.ChangeLogRequest;
 import dev.cutover.verify.FingerprintActivities.ChangeLogStarted;
 import dev.cutover.verify.FingerprintActivities.ChangesRequest;
 import dev.cutover.verify.FingerprintActivities.ChangesVerified;
 import dev.cutover.database.DatabaseActivities.FenceRequest;
 import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
+import dev.cutover.verify.FingerprintActivities.RebaselineRequest;
+import dev.cutover.verify.FingerprintActivities.Rebaselined;
 import dev.cutover.database.CopyActivities.LogicalRequest;
 import dev.cutover.database.CopyActivities.LogicalWaitRequest;
 import dev.cutover.verify.FingerprintActivities.TableRecheck;
@@ -32,6 +35,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -141,6 +145,87 @@ class RecheckTest {
     dropLogs();
   }
 
+  private double perCommit;
+  private long afterLast;
+
+  @Test
+  void passesBeforeTheFreezeLeaveItOnlyTheLastChangesAndTheSidesStillMatch() throws Exception {
+    Baseline baseline;
+    Rebaselined last;
+    ChangesVerified verified;
+    try (LiveWriter writer = LiveWriter.start(clusters.home(), name)) {
+      assertTrue(writer.awaitMore(50, WAIT), "the app writes before the baseline");
+      baseline = baseline();
+      long atBaseline = writer.commits();
+      assertTrue(writer.awaitMore(300, WAIT), "the app keeps writing after the baseline");
+      Rebaselined first = pass(narrowed(baseline), Map.of());
+      perCommit = (double) first.changes() / (writer.commits() - atBaseline);
+      assertNull(first.unusable(), first.toString());
+      assertTrue(first.changes() >= 300, "the first pass reads everything since the baselines: " + first);
+      advance(first);
+      assertTrue(writer.awaitMore(20, WAIT), "the app writes after the first pass");
+      // Counted from the last pass's start: what commits while it reads and compares is the freeze's to read.
+      afterLast = writer.commits();
+      last = pass(first.keys(), first.whole());
+      advance(last);
+      assertTrue(writer.awaitMore(20, WAIT), "the app writes after the last pass");
+      activities.fence(new FenceRequest("game", "home", source));
+      assertTrue(writer.awaitEnd(WAIT), "the fence ended the app's session");
+      afterLast = writer.commits() - afterLast;
+    }
+    copies.catchUp(new LogicalWaitRequest(logical(), WAIT));
+    verified = recheckAfter(baseline, last);
+
+    assertTrue(verified.tables().stream().allMatch(TableRecheck::matches), verified.toString());
+    assertTrue(verified.changes() >= 20, "the changes after the last pass are read: " + verified.changes());
+    // Both logs see each commit: at most twice the changes of the commits after the last pass, and some slack
+    // for the ones in flight while it read.
+    assertTrue(verified.changes() <= 2 * perCommit * (afterLast + 20),
+        "only what came after the last pass began: " + verified.changes() + " changes for " + afterLast + " commits ("
+            + perCommit + " changes a commit); the passes said " + passLines);
+    // The re-check agrees with what a whole fingerprint of both sides says.
+    assertTrue(Comparisons.allMatch(Comparisons.compare(
+        fingerprints.fingerprint(new FingerprintRequest("home", source, Verify.ALL)),
+        fingerprints.fingerprint(new FingerprintRequest("arm", target, Verify.ALL)))));
+    dropLogs();
+  }
+
+  /**
+   * The race a pass must not lose: a change that commits after the pass's snapshot but before it reads the
+   * log. Its rows look equal in the snapshots and the log moves on past it, so only carrying its key (its
+   * transaction is not in the snapshot) lets the freeze see it. A change after the pass is read from the log.
+   */
+  @Test
+  void aChangeCommittedBetweenAPassesSnapshotAndItsLogReadIsCarriedToTheFreeze() throws Exception {
+    Baseline baseline = baseline();
+    Rebaselined pass;
+    try (Connection racing = clusters.arm().connect(name); Statement s = racing.createStatement()) {
+      Fence.asMover(racing);
+      // The test clusters commit asynchronously: flushed at its commit, the racing change is surely in the
+      // pass's log read (unflushed, it would come after the read and the freeze would read it anyway).
+      s.execute("SET synchronous_commit = on");
+      racing.setAutoCommit(false);
+      assertEquals(1, s.executeUpdate("UPDATE game.players SET points = -7 WHERE id = 5"));
+      RebaselineRequest request = new RebaselineRequest("game", "home", source, "arm", target, Verify.ALL,
+          narrowed(baseline), 10_000);
+      pass = Rebaseline.pass(request, line -> { }, racing::commit);
+    }
+    assertNull(pass.unusable(), pass.toString());
+    assertTrue(pass.keys().getOrDefault("game.players", List.of()).contains(List.of("5")),
+        "the racing change's key is carried: " + pass);
+    advance(pass);
+    onTarget("UPDATE game.players SET points = -8 WHERE id = 6");
+    activities.fence(new FenceRequest("game", "home", source));
+    copies.catchUp(new LogicalWaitRequest(logical(), WAIT));
+
+    ChangesVerified verified = recheckAfter(baseline, pass);
+    assertEquals(Set.of("game.players"), differing(verified), verified.toString());
+    TableRecheck players = byTable(verified).get("game.players");
+    assertEquals(2, players.sourceRows(), "keys 5 (carried) and 6 (read after the pass): " + players);
+    assertTrue(verified.changes() < 10, "the log moved on past the racing change: " + verified);
+    dropLogs();
+  }
+
   @Test
   void aTargetThatCannotRecordSaysWhyAndChangesNothing() throws Exception {
     LocalCluster plain = clusters.start("plain", "replica");
@@ -182,6 +267,49 @@ class RecheckTest {
     ranges.keySet().retainAll(narrowed.unresolved());
     return fingerprints.verifyChanges(new ChangesRequest("game", "home", source, "arm", target, Verify.ALL,
         b.source().layouts(), b.target().layouts(), ranges, plan.whole(), narrowed.keys()));
+  }
+
+  /** The baselines' differing ranges narrowed to keys, as the workflow does before its first pass. */
+  private Map<String, List<List<String>>> narrowed(Baseline b) {
+    Rechecks.Plan plan = Rechecks.plan(b.sourceFingerprint(), b.targetFingerprint());
+    return fingerprints.narrowBaselines(new BaselineNarrowRequest("home", source, "arm", target, plan.ranges(), 10_000))
+        .keys();
+  }
+
+  private Map<String, String> wholeSoFar = Map.of();
+  /** What the passes said, for a failing assertion's message. */
+  private final List<String> passLines = new ArrayList<>();
+
+  private Rebaselined pass(Map<String, List<List<String>>> keys, Map<String, String> whole) {
+    Rebaselined r;
+    try {
+      r = Rebaseline.pass(new RebaselineRequest("game", "home", source, "arm", target, Verify.ALL, keys, 10_000),
+          passLines::add);
+    } catch (SQLException e) {
+      throw new AssertionError(e);
+    }
+    Map<String, String> all = new TreeMap<>(whole);
+    all.putAll(r.whole());
+    wholeSoFar = all;
+    return r;
+  }
+
+  private void advance(Rebaselined r) {
+    if (r.sourceLsn() != null) {
+      fingerprints.advanceChangeLog(new ChangeLogAdvance("game", "source", "home", source, r.sourceLsn()));
+      // Run again (a retried step), it changes nothing.
+      fingerprints.advanceChangeLog(new ChangeLogAdvance("game", "source", "home", source, r.sourceLsn()));
+    }
+    if (r.targetLsn() != null) {
+      fingerprints.advanceChangeLog(new ChangeLogAdvance("game", "target", "arm", target, r.targetLsn()));
+    }
+  }
+
+  /** The freeze's re-check after passes: their keys instead of narrowing's, the whole tables they found. */
+  private ChangesVerified recheckAfter(Baseline b, Rebaselined last) {
+    Rechecks.Plan plan = Rechecks.plan(b.sourceFingerprint(), b.targetFingerprint());
+    return fingerprints.verifyChanges(new ChangesRequest("game", "home", source, "arm", target, Verify.ALL,
+        b.source().layouts(), b.target().layouts(), Map.of(), plan.whole(), last.keys(), false, false, wholeSoFar));
   }
 
   /** Without narrowing: the differing ranges themselves are re-read in the freeze. */

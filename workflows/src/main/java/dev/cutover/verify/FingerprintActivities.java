@@ -56,6 +56,22 @@ public interface FingerprintActivities {
    */
   BaselineKeys narrowBaselines(BaselineNarrowRequest request);
 
+  /**
+   * Before the freeze, after the baselines (or an earlier pass): moves them up to now. Compares, on both
+   * sides at once, the rows of every key either change log saw since it last moved on, and of {@code keys}
+   * (what is carried so far). Returns what the freeze must still re-read besides the changes recorded after
+   * this pass: the keys whose rows differ now, and the keys changed by a transaction this pass's snapshots
+   * do not see; and where each change log may move on to ({@link #advanceChangeLog}). Reads only: run
+   * again, it reads the same changes. The argument is in docs/architecture.md ("Moving the baselines up").
+   */
+  Rebaselined rebaseline(RebaselineRequest request);
+
+  /**
+   * Moves one side's change log on to {@code lsn} (a {@link Rebaselined} position), so the freeze reads
+   * only the changes after it. Never backwards: run again, it changes nothing. A log that is gone fails.
+   */
+  void advanceChangeLog(ChangeLogAdvance request);
+
   /** Drops one side's change-log slot and publication; nothing to drop is fine. */
   void dropChangeLog(ChangeLogRequest request);
 
@@ -114,8 +130,9 @@ public interface FingerprintActivities {
 
   /**
    * {@code ranges}: per table, the key ranges where the two baselines differed (and that narrowing did not
-   * reduce to {@code keys}, the keys whose rows differed inside them); {@code whole}: tables to
-   * re-read in full (their baselines could not be compared range by range).
+   * reduce to {@code keys}, the keys whose rows differed inside them, or that a pass before the freeze
+   * carried); {@code whole}: tables to re-read in full (their baselines could not be compared range by
+   * range); {@code wholeSince}: the same, found by a pass before the freeze (why, per table).
    */
   record ChangesRequest(
       String app,
@@ -130,12 +147,14 @@ public interface FingerprintActivities {
       List<String> whole,
       Map<String, List<List<String>>> keys,
       Boolean objects,
-      Boolean owners) {
+      Boolean owners,
+      Map<String, String> wholeSince) {
 
     public ChangesRequest {
       keys = keys == null ? Map.of() : keys;
       objects = objects != null && objects;
       owners = owners != null && owners;
+      wholeSince = wholeSince == null ? Map.of() : wholeSince;
     }
 
     /** Table rows only. */
@@ -143,9 +162,36 @@ public interface FingerprintActivities {
         Verify verify, Map<String, String> sourceLayouts, Map<String, String> targetLayouts,
         Map<String, List<KeyRange>> ranges, List<String> whole, Map<String, List<List<String>>> keys) {
       this(app, sourceBox, source, targetBox, target, verify, sourceLayouts, targetLayouts, ranges, whole, keys,
-          false, false);
+          false, false, Map.of());
     }
   }
+
+  /** {@code keys}: per table, the keys carried so far; past {@code limit} keys to carry, the pass is not used. */
+  record RebaselineRequest(String app, String sourceBox, Database source, String targetBox, Database target,
+      Verify verify, Map<String, List<List<String>>> keys, int limit) {}
+
+  /**
+   * {@code keys}: per table, the keys the freeze re-reads besides the changes recorded after
+   * {@code sourceLsn} and {@code targetLsn} (null: that log recorded no commit since it last moved on);
+   * {@code whole}: tables whose changes a log could not key (truncated, no key in a change), with why,
+   * re-read in full; {@code changes}: changes read from both logs; {@code unusable}: why this pass
+   * must not be used (more keys to carry than the limit), and then nothing may move on.
+   */
+  record Rebaselined(Map<String, List<List<String>>> keys, Map<String, String> whole, String sourceLsn,
+      String targetLsn, long changes, long comparedKeys, long millis, String unusable) {
+
+    @JsonIgnore
+    public String summary() {
+      if (unusable != null) {
+        return "not used: " + unusable;
+      }
+      return changes + " changes read, " + comparedKeys + " keys compared; " + keys.values().stream()
+          .mapToInt(List::size).sum() + " carried to the freeze" + (whole.isEmpty() ? "" : ", whole: "
+          + String.join(", ", whole.keySet())) + "; in " + millis + " ms";
+    }
+  }
+
+  record ChangeLogAdvance(String app, String side, String box, Database database, String lsn) {}
 
   record BaselineNarrowRequest(
       String sourceBox, Database source, String targetBox, Database target, Map<String, List<KeyRange>> ranges,

@@ -109,6 +109,9 @@ final class ActivityPolicies {
           Map.entry("Fingerprint", longStep(Duration.ofHours(2), Duration.ofSeconds(15))),
           Map.entry("VerifyChanges", longStep(Duration.ofHours(2), Duration.ofSeconds(15))),
           Map.entry("NarrowBaselines", longStep(Duration.ofHours(2), Duration.ofSeconds(15))),
+          Map.entry("Rebaseline", longStep(Duration.ofHours(2), Duration.ofSeconds(15))),
+          // One statement: it decodes the log up to the position, without a heartbeat.
+          Map.entry("AdvanceChangeLog", within(Limit.of(Duration.ofMinutes(10), Duration.ofMinutes(10)))),
           Map.entry("StartChangeLog", longStep(Duration.ofHours(1), Duration.ofMinutes(2))),
           Map.entry("DropChangeLog", SLOT_REMOVAL));
 

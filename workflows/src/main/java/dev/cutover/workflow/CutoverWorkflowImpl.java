@@ -61,6 +61,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
    */
   private static final long RECHECK_ESTIMATE_MILLIS = 70;
   private static final double RECHECK_MILLIS_PER_FINGERPRINT_SECOND = 10;
+  /** The changes a freeze reads after the passes that move the baselines up: about a second's. */
+  private static final long LAST_PASS_MILLIS = 1_000;
   /** One activity step in the freeze, when the run has measured none yet (docs/benchmarks.md: 20-150 ms). */
   private static final long FREEZE_STEP_MILLIS = 100;
   private static final String TOOK_WRITES = "the target has taken writes since the switch";
@@ -307,11 +309,22 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     List<DatabaseFingerprint> both = proof.fingerprintBoth(Phase.PRESYNC, "rehearsal fingerprints (timed)");
     long slowerSide = Math.max(both.get(0).millis(), both.get(1).millis());
     long fingerprintMillis = move.logical() && plan.verify().beforeFreeze()
-        ? RECHECK_ESTIMATE_MILLIS + Math.round(RECHECK_MILLIS_PER_FINGERPRINT_SECOND * slowerSide / 1000.0)
+        ? RECHECK_ESTIMATE_MILLIS + Math.round(RECHECK_MILLIS_PER_FINGERPRINT_SECOND * changesFor(slowerSide) / 1000.0)
         : slowerSide;
     estimatedBlackoutMillis = copyMillis + fingerprintMillis + freezeStepsMillis();
     checkNextJob();
     refuseOverBudget();
+  }
+
+  /**
+   * How long before the freeze the re-check's changes begin, in ms: the baselines' fingerprint time, or,
+   * where passes move the baselines up (FingerprintGate), the last pass's second or so whatever the size.
+   */
+  private static long changesFor(long fingerprintMillis) {
+    if (Workflow.getVersion("rebaseline", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      return fingerprintMillis;
+    }
+    return Math.min(fingerprintMillis, LAST_PASS_MILLIS);
   }
 
   /**

@@ -379,7 +379,7 @@ class CutoverWorkflowTest extends MockedMove {
 
     assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
     assertEquals(List.of("arm: stop app", "arm: stop job scoring", "create target", "start logical", "initial copy",
-        "start change log", "start change log",
+        "start change log", "start change log", "rebaseline", "advance change log", "advance change log",
         "front door: hold", "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home",
         "catch up", "re-check",
         "go live arm", "arm: start job scoring", "arm: start app", "front door -> TARGET",
@@ -396,6 +396,48 @@ class CutoverWorkflowTest extends MockedMove {
         new UiMetadata.Scheduled("Lag", "wait for confirm"),
         new UiMetadata.Scheduled("CatchUp", "catch up to the fence, copy sequences, stop replicating"),
         new UiMetadata.Scheduled("DropChangeLog", "drop the change logs")));
+  }
+
+  @Test
+  void passesBeforeTheFreezeCarryTheirKeysToTheReCheckAndMoveTheLogsOnOnlyWhenUsable() {
+    replicating();
+    when(fingerprints.verifyChanges(any())).thenAnswer(i -> record("re-check", new FingerprintActivities.ChangesVerified(
+        List.of(new FingerprintActivities.TableRecheck("public.t", false, null, 3, 0, 3, 3, "h", "h", true)), 3, 100, 5)));
+    // The first pass read many changes, so a second runs; the third would carry too many and is not used.
+    List<FingerprintActivities.Rebaselined> passes = List.of(
+        new FingerprintActivities.Rebaselined(Map.of("public.t", List.of(List.of("7"))),
+            Map.of("public.u", "on the source: truncated"), "0/10", null, 40_000, 9_000, 300, null),
+        new FingerprintActivities.Rebaselined(Map.of("public.t", List.of(List.of("8"))), Map.of(), "0/20", "0/21",
+            6_000, 1_000, 50, null),
+        new FingerprintActivities.Rebaselined(Map.of(), Map.of(), null, null, 6_000, 1_000, 50, "too many"));
+    List<FingerprintActivities.RebaselineRequest> asked = new ArrayList<>();
+    org.mockito.Mockito.doAnswer(i -> {
+      asked.add(i.getArgument(0));
+      return record("rebaseline", passes.get(asked.size() - 1));
+    }).when(fingerprints).rebaseline(any());
+    List<String> advanced = new ArrayList<>();
+    org.mockito.Mockito.doAnswer(i -> {
+      FingerprintActivities.ChangeLogAdvance a = i.getArgument(0);
+      return record("advance " + a.side() + " to " + a.lsn(), advanced.add(a.side() + " " + a.lsn()));
+    }).when(fingerprints).advanceChangeLog(any());
+
+    CutoverWorkflow workflow = start(logicalPlan());
+    awaitGate(workflow);
+    workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
+    CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);
+
+    assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
+    assertEquals(3, asked.size());
+    assertEquals(Map.of(), asked.get(0).keys(), "nothing carried before the first pass");
+    assertEquals(Map.of("public.t", List.of(List.of("7"))), asked.get(1).keys(), "the second compares the first's keys");
+    assertEquals(List.of("source 0/10", "source 0/20", "target 0/21"), advanced.stream().sorted().toList(),
+        "a log moves on only where a pass read a commit, and never after a pass that is not used");
+    var recheck = org.mockito.ArgumentCaptor.forClass(FingerprintActivities.ChangesRequest.class);
+    verify(fingerprints).verifyChanges(recheck.capture());
+    assertEquals(Map.of("public.t", List.of(List.of("8"))), recheck.getValue().keys(), "the last usable pass's keys");
+    assertEquals(Map.of("public.u", "on the source: truncated"), recheck.getValue().wholeSince(),
+        "a table made whole by an earlier pass stays whole");
+    assertTrue(journal.lastIndexOf("rebaseline") < journal.indexOf("front door: hold"), journal.toString());
   }
 
   /** The logical plan, with arm's app declared to boot against a read-only database. */
@@ -422,8 +464,8 @@ class CutoverWorkflowTest extends MockedMove {
 
     assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
     assertEquals(List.of("arm: stop app", "arm: stop job scoring", "create target", "start logical", "initial copy",
-        "arm: start app", "start change log", "start change log",
-        "front door: hold", "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home",
+        "arm: start app", "start change log", "start change log", "rebaseline", "advance change log",
+        "advance change log", "front door: hold", "home: stop app", "home: stop writer nightly", "home: stop job scoring", "fence home",
         "catch up", "re-check",
         "go live arm", "arm: start job scoring", "front door -> TARGET",
         "drop change log", "drop change log"), canonical(journal));

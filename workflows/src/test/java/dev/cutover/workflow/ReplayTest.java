@@ -38,7 +38,7 @@ class ReplayTest {
       "happy-path-journal", "verify-failure-journal", "rollback-after-switch-journal", "logical-journal",
       "recover-at-the-gate", "recover-in-the-copy", "database-door",
       "verify-objects-rollback", "happy-path-concurrent", "verify-failure-concurrent", "start-app-ahead",
-      "reverse-stream", "rollback-adopting"})
+      "reverse-stream", "rollback-adopting", "logical-rebaseline"})
   void recordedMovesReplayAgainstTheCurrentWorkflow(String name) throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history(name), CutoverWorkflowImpl.class);
   }
