@@ -7,6 +7,7 @@ import dev.cutover.workflow.CutoverStatus;
 import dev.cutover.workflow.CutoverWorkflow;
 import dev.cutover.workflow.Phase;
 import dev.cutover.workflow.StepStatus;
+import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
 import io.temporal.common.WorkflowExecutionHistory;
@@ -170,7 +171,7 @@ public final class MoveBench {
         return new Move(strategy, size.name(), tableBytes, report.blackoutMillis(), whole[0], whole[1],
             whole[0] - whole[1], freeze[0], freeze[0] - freeze[1], report.sentRequests(), report.failedRequests(),
             report.resentRequests(), report.lost(), report.oneWriterViolations(),
-            report.acknowledged() / Math.max(0.001, report.wallMillis() / 1000.0), largestGap(history),
+            report.acknowledged() / Math.max(0.001, report.wallMillis() / 1000.0), largestGap(history) + retried(history),
             failureKinds(report.failureSample()), freezeSteps(status), status.estimatedBlackoutMillis());
       } finally {
         stubs.shutdownNow();
@@ -307,6 +308,27 @@ public final class MoveBench {
       }
     }
     return where;
+  }
+
+  /**
+   * Activities that needed more than one attempt, with why the last one before failed: a retry's backoff
+   * (1 s first) shows in the stretch without an activity, and is not the workflow's own time.
+   */
+  static String retried(WorkflowExecutionHistory history) {
+    Map<Long, String> names = new HashMap<>();
+    List<String> out = new ArrayList<>();
+    for (HistoryEvent e : history.getEvents()) {
+      if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+        names.put(e.getEventId(), e.getActivityTaskScheduledEventAttributes().getActivityType().getName());
+      } else if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
+          && e.getActivityTaskStartedEventAttributes().getAttempt() > 1) {
+        var started = e.getActivityTaskStartedEventAttributes();
+        String why = started.hasLastFailure() ? started.getLastFailure().getMessage() : "no failure recorded";
+        out.add(names.getOrDefault(started.getScheduledEventId(), "?") + " attempt " + started.getAttempt()
+            + " (before: " + (why.length() > 160 ? why.substring(0, 160) + "..." : why) + ")");
+      }
+    }
+    return out.isEmpty() ? "" : "; retried: " + String.join(", ", out);
   }
 
   private static void end(List<long[]> out, Map<Long, Long> started, long scheduledId, long at) {
