@@ -158,7 +158,7 @@ final class CaddyDoor {
     Request.Builder request = new Request.Builder().url(url);
     request.method(method, body == null ? null : RequestBody.create(body.toString(), JSON_TYPE));
     String what = method + " " + url.encodedPath();
-    try (Response response = http.newCall(request.build()).execute()) {
+    try (Response response = PooledCalls.execute(http, request.build())) {
       String text = response.body() == null ? "" : response.body().string();
       if (response.code() == 404 && url.pathSegments().get(0).equals("id")) {
         throw CutoverFailure.INVALID_PLAN.failure("Caddy's configuration has no object with @id "

@@ -268,7 +268,7 @@ final class CloudflareTunnelDoor {
           .header("Accept", "application/json");
       request.method(method, body == null ? null : RequestBody.create(write(body), JSON_TYPE));
       String what = method + " " + url.encodedPath();
-      try (Response response = http.newCall(request.build()).execute()) {
+      try (Response response = PooledCalls.execute(http, request.build())) {
         String text = response.body() == null ? "" : response.body().string();
         int code = response.code();
         if (code == 401 || code == 403) {
