@@ -12,6 +12,7 @@ import dev.cutover.blackbox.Shipped.Running;
 import dev.cutover.demo.Blackout;
 import dev.cutover.demo.DemoReport;
 import dev.cutover.demo.DemoWorld;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A whole move and its rollback driven the way an operator's shell drives them: `./cutover dev-server`
@@ -116,6 +118,52 @@ class MoveIT {
       assertEquals("home", world.servedBy(), "the front door points at home again");
       assertTrue(world.acceptsWrites("home"), "home is the live writer again");
       assertFalse(world.acceptsWrites("arm"), "arm is fenced");
+    }
+  }
+
+  /**
+   * A logical move as the shipped commands run it: `start --wait` follows it in its own process, `confirm`
+   * comes from another. Its freeze is the short one: the baselines were moved up to just before it, so the
+   * re-check read only the changes of the last seconds, and the launcher's output says each of those steps.
+   */
+  @Test
+  void aLogicalMoveMovesItsBaselinesUpBeforeTheFreeze(@TempDir Path dir) throws Exception {
+    try (DemoWorld world = DemoWorld.create(DemoWorld.Options.forTests(), line -> { });
+        Services services = Services.start()) {
+      Map<String, String> env = services.env();
+      Path template = dir.resolve("logical-move.yaml");
+      String dumpRestore = "copy: {strategy: dump-restore, jobs: 2}";
+      String text = Files.readString(DemoWorld.planTemplate());
+      assertTrue(text.contains(dumpRestore), "the demo's plan names its copy as this test expects");
+      Files.writeString(template, text.replace(dumpRestore, "copy: {strategy: logical, replicaIdentityFull: true}"));
+      Path plan = world.writePlan(template);
+      world.startPlayers();
+
+      try (Running move = Running.start(env, Shipped.argv("start", plan.toString(), "--wait", "--by", "ops"))) {
+        awaitStatus(env, s -> s.path("waitingForConfirm").asBoolean(), "the confirm gate");
+        Result confirmed = Shipped.run(env, QUICK, "confirm", APP, "--by", "ops");
+        assertEquals(0, confirmed.exitCode(), confirmed.toString());
+
+        int exit = move.waitFor(MOVE);
+        String out = move.out();
+        assertEquals(0, exit, "start --wait exits with the outcome's code\n" + out + move.err());
+        assertTrue(out.contains("COMPLETED: moved game from home to arm"), out);
+        assertTrue(out.contains("fingerprint both sides before the freeze"), out);
+        assertTrue(out.lines().anyMatch(l -> l.contains("move the fingerprints before the freeze up to now")
+            && l.contains("changes read") && l.contains("carried to the freeze")), out);
+        assertTrue(out.contains("move the change logs on past it"), out);
+        assertTrue(out.contains("re-check what changed since the fingerprints before the freeze"), out);
+      }
+
+      Result status = Shipped.run(env, QUICK, "status", APP, "--json");
+      assertEquals(0, status.exitCode(), status.toString());
+      JsonNode json = JSON.readTree(status.out());
+      assertEquals("COMPLETED", json.path("outcome").asText(), status.out());
+      DemoReport report = world.finish("COMPLETED", Blackout.copyEnded(json), null);
+      assertEquals(0, report.lost(), report.toString());
+      assertEquals(0, report.oneWriterViolations(), report.toString());
+      assertEquals(0, report.failedRequests(), report.failureSample().toString());
+      assertEquals("arm", world.servedBy());
     }
   }
 
