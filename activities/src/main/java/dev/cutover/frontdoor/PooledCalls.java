@@ -1,6 +1,7 @@
 package dev.cutover.frontdoor;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -22,7 +23,8 @@ final class PooledCalls {
     try {
       return http.newCall(request).execute();
     } catch (IOException stale) {
-      if (!request.method().equals("GET")) {
+      // A timeout is not a closed connection: sent again, a hung server would cost the call's time twice.
+      if (!request.method().equals("GET") || stale instanceof InterruptedIOException) {
         throw stale;
       }
       http.connectionPool().evictAll(); // the other idle ones are as old

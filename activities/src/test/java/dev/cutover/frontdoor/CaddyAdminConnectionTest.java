@@ -78,6 +78,20 @@ class CaddyAdminConnectionTest {
     assertEquals(2, admin.getRequestCount(), "the write went once; the activity's retry reads before writing again");
   }
 
+  @Test
+  void aReadThatTimesOutIsNotSentAgain() throws Exception {
+    OkHttpClient impatient = http.newBuilder().readTimeout(300, TimeUnit.MILLISECONDS).build();
+    admin.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE)); // a hung admin API
+    admin.enqueue(closingAfter("{}"));
+
+    ApplicationFailure failure = assertThrows(ApplicationFailure.class,
+        () -> new FrontDoorActivitiesImpl(impatient, name -> null).check(request()));
+
+    assertEquals("FRONT_DOOR_FAILED", failure.getType());
+    assertTrue(failure.getOriginalMessage().contains("SocketTimeoutException"), failure.getOriginalMessage());
+    assertEquals(1, admin.getRequestCount(), "a hung server is asked once per attempt, not twice");
+  }
+
   private FrontDoorRequest request() {
     FrontDoor.Caddy door = new FrontDoor.Caddy(admin.url("/").uri(), "127.0.0.1:9", "game", Duration.ofSeconds(10),
         null);
