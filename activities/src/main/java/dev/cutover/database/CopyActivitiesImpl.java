@@ -31,6 +31,14 @@ public class CopyActivitiesImpl implements CopyActivities {
   }
 
   @Override
+  public SpareTarget prepareSpare(CopyRequest request) {
+    long millis = TargetDatabases.prepareSpare(request.app(), request.moveId(), request.target(),
+        ServerFacts.encoding(request.source()));
+    return new SpareTarget(Markers.buildingName(Connections.address(request.target()).database()), millis >= 0,
+        Math.max(0, millis));
+  }
+
+  @Override
   public LogicalReadiness checkLogical(LogicalRequest request) {
     return ReplicationReadiness.check(request);
   }

@@ -46,17 +46,67 @@ final class TargetDatabases {
       // Fenced from its first moment, the copy takes writes from the mover's sessions only until the switch.
       String building = Markers.buildingName(name);
       String marker = Markers.of(app, moveId, Markers.COPIED);
+      // A spare this move made before its freeze (prepareSpare) is that same empty, marked, fenced
+      // database, built ahead: rename it into place rather than pay CREATE DATABASE now.
+      if (!isSpare(c, building, app, marker)) {
+        build(c, building, app, marker, encoding);
+      }
       try (Statement s = c.createStatement()) {
-        s.execute("DROP DATABASE IF EXISTS " + Sql.ident(building) + " WITH (FORCE)");
-        s.execute("CREATE DATABASE " + Sql.ident(building) + " TEMPLATE template0"
-            + (encoding == null ? "" : " ENCODING " + Sql.literal(encoding)));
-        comment(c, building, marker);
-        Fence.fenceNew(c, building, app);
         s.execute("DROP DATABASE IF EXISTS " + Sql.ident(name) + " WITH (FORCE)");
         s.execute("ALTER DATABASE " + Sql.ident(building) + " RENAME TO " + Sql.ident(name));
       }
       return new TargetPrepared(!existed, marker);
     });
+  }
+
+  /**
+   * The empty database {@link #recreate} will rename into place, made now under the reserved building name
+   * (see there), so a freeze's copy does not wait for CREATE DATABASE. Returns the ms its creation took,
+   * or -1 if this move's spare was already there.
+   */
+  static long prepareSpare(String app, String moveId, Database target, String encoding) {
+    String name = Connections.address(target).database();
+    String building = Markers.buildingName(name);
+    return Connections.callMaintenance(target, "preparing a spare for " + name, c -> {
+      String marker = Markers.of(app, moveId, Markers.COPIED);
+      if (isSpare(c, building, app, marker)) {
+        return -1L;
+      }
+      long started = System.nanoTime();
+      build(c, building, app, marker, encoding);
+      return (System.nanoTime() - started) / 1_000_000;
+    });
+  }
+
+  /** A new, empty database, marked and fenced from its first moment, under the reserved name. */
+  private static void build(Connection c, String building, String app, String marker, String encoding)
+      throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("DROP DATABASE IF EXISTS " + Sql.ident(building) + " WITH (FORCE)");
+      s.execute("CREATE DATABASE " + Sql.ident(building) + " TEMPLATE template0"
+          + (encoding == null ? "" : " ENCODING " + Sql.literal(encoding)));
+    }
+    comment(c, building, marker);
+    Fence.fenceNew(c, building, app);
+  }
+
+  /**
+   * Whether the reserved name holds this move's spare: marked by this move and fenced by this app. Nothing
+   * writes a database under that name (it is fenced, and the mover restores only after the rename), so it
+   * is as empty as when it was made; the fingerprints' object lists would show anything else.
+   */
+  private static boolean isSpare(Connection c, String building, String app, String marker) throws SQLException {
+    return exists(c, building) && marker.equals(marker(c, building)) && app.equals(fencedBy(c, building));
+  }
+
+  /** Drops the reserved name's database if a move of this app made it (a spare left by a move that ended early). */
+  static void dropSpare(Connection c, String name, String app) throws SQLException {
+    String building = Markers.buildingName(name);
+    if (exists(c, building) && Markers.isOurs(marker(c, building), app)) {
+      try (Statement s = c.createStatement()) {
+        s.execute("DROP DATABASE IF EXISTS " + Sql.ident(building) + " WITH (FORCE)");
+      }
+    }
   }
 
   /**

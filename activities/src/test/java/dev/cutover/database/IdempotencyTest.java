@@ -103,6 +103,48 @@ class IdempotencyTest {
   }
 
   @Test
+  void aSpareMadeAheadIsRenamedIntoPlaceByTheCopyAndALeftOverOneIsDropped() throws Exception {
+    CopyRequest request = new CopyRequest("game", "run-6", "home", source, "arm", target, Copy.DEFAULT);
+    String spare = Markers.buildingName(targetName);
+    db.prepareTarget(new TargetRequest("game", "run-6", "arm", target));
+
+    CopyActivities.SpareTarget made = copies.prepareSpare(request);
+    CopyActivities.SpareTarget again = copies.prepareSpare(request);
+    long spareOid = oid(spare);
+
+    assertEquals(spare, made.database());
+    assertTrue(made.created(), made.summary());
+    assertFalse(again.created(), "a retry keeps the spare it made: " + again.summary());
+    assertEquals(spareOid, oid(spare));
+    copies.copy(request);
+    // The copy went into the very database made ahead, now under the target's name.
+    assertEquals(spareOid, oid(targetName));
+    assertEquals(-1, oid(spare));
+    assertTrue(Comparisons.allMatch(Comparisons.compare(fingerprint(source), fingerprint(target))));
+
+    // A spare made by an earlier move of this app is not this move's: made again. Then a move that ends
+    // before its freeze drops the spare with its target.
+    copies.prepareSpare(request);
+    CopyActivities.SpareTarget another = copies.prepareSpare(
+        new CopyRequest("game", "run-7", "home", source, "arm", target, Copy.DEFAULT));
+    assertTrue(another.created(), another.summary());
+    db.dropTarget(new TargetRequest("game", "run-7", "arm", target));
+    assertEquals(-1, oid(spare));
+    assertEquals(-1, oid(targetName));
+  }
+
+  /** The database's oid, or -1 if there is none by that name. */
+  private static long oid(String database) throws Exception {
+    try (Connection c = arm.connect("postgres");
+        java.sql.PreparedStatement ps = c.prepareStatement("SELECT oid FROM pg_database WHERE datname = ?")) {
+      ps.setString(1, database);
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : -1;
+      }
+    }
+  }
+
+  @Test
   void aForeignDatabaseIsReplacedOnlyOnceThePlanLetsTheMoveClaimIt() throws Exception {
     arm.createDatabase(targetName);
     try (Connection c = arm.connect(targetName); Statement s = c.createStatement()) {

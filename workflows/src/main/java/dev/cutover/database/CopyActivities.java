@@ -20,6 +20,13 @@ public interface CopyActivities {
   CopyResult copy(CopyRequest request);
 
   /**
+   * Makes, before the freeze, the empty database (marked and fenced) that the freeze's {@link #copy} will
+   * rename into place instead of creating one: CREATE DATABASE took 100-360 ms inside the freeze at S on a
+   * busy server. Idempotent: a spare this move already made is kept.
+   */
+  SpareTarget prepareSpare(CopyRequest request);
+
+  /**
    * Preflight for {@code copy.strategy: logical}: what the source and target servers lack for logical
    * replication, each item with its fix. Changes nothing.
    */
@@ -132,6 +139,15 @@ public interface CopyActivities {
 
   record CopyRequest(
       String app, String moveId, String sourceBox, Database source, String targetBox, Database target, Copy copy) {}
+
+  /** {@code millis}: what creating it cost, which the freeze's copy no longer pays (0 when kept). */
+  record SpareTarget(String database, boolean created, long millis) {
+
+    @JsonIgnore
+    public String summary() {
+      return (created ? "created " + database + " in " + millis + " ms" : "kept " + database + ", made earlier");
+    }
+  }
 
   record CopyResult(long bytes, int tables, long dumpMillis, long totalMillis) {
 

@@ -92,6 +92,8 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private MoveRequest move;
   private Plan plan;
   private boolean rehearsal;
+  /** Whether dump-restore copies rename a database made ahead into place (moves recorded before did not). */
+  private boolean spares;
   private FingerprintGate proof;
   private MoveJournals journals;
   private DatabaseDoorControl databaseDoor;
@@ -303,10 +305,17 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
           LogicalLag::summary);
       copyMillis = CATCH_UP_ESTIMATE_MILLIS;
     } else {
+      spares = Workflow.getVersion("spare-target", Workflow.DEFAULT_VERSION, 1) == 1;
+      if (spares) {
+        prepareSpare("for the rehearsal's copy");
+      }
       copyMillis = steps.run(Phase.PRESYNC, "rehearsal copy (timed)", () -> copies.copy(move.copyRequest()),
           r -> r.summary()).totalMillis();
     }
     List<DatabaseFingerprint> both = proof.fingerprintBoth(Phase.PRESYNC, "rehearsal fingerprints (timed)");
+    if (spares) {
+      prepareSpare("for the freeze's copy");
+    }
     long slowerSide = Math.max(both.get(0).millis(), both.get(1).millis());
     long fingerprintMillis = move.logical() && plan.verify().beforeFreeze()
         ? RECHECK_ESTIMATE_MILLIS + Math.round(RECHECK_MILLIS_PER_FINGERPRINT_SECOND * changesFor(slowerSide) / 1000.0)
@@ -314,6 +323,17 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     estimatedBlackoutMillis = copyMillis + fingerprintMillis + freezeStepsMillis();
     checkNextJob();
     refuseOverBudget();
+  }
+
+  /**
+   * An empty target database made ahead, which a dump-restore copy renames into place instead of creating
+   * one inside the freeze. The rehearsal's copy gets one too, so it times the same work as the freeze's and
+   * stays its estimate. The freeze's is made after the rehearsal's fingerprints, so their timing is not
+   * disturbed.
+   */
+  private void prepareSpare(String forWhich) {
+    steps.run(Phase.PRESYNC, "create a target database ahead " + forWhich,
+        () -> copies.prepareSpare(move.copyRequest()), r -> r.summary());
   }
 
   /**

@@ -38,7 +38,8 @@ class ReplayTest {
       "happy-path-journal", "verify-failure-journal", "rollback-after-switch-journal", "logical-journal",
       "recover-at-the-gate", "recover-in-the-copy", "database-door",
       "verify-objects-rollback", "happy-path-concurrent", "verify-failure-concurrent", "start-app-ahead",
-      "reverse-stream", "rollback-adopting", "logical-rebaseline"})
+      "reverse-stream", "rollback-adopting", "logical-rebaseline", "happy-path-spare", "abort-at-gate-spare",
+      "verify-failure-spare"})
   void recordedMovesReplayAgainstTheCurrentWorkflow(String name) throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history(name), CutoverWorkflowImpl.class);
   }
