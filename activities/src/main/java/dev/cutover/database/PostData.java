@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 
 /**
  * How {@link ParallelCopy} splits the schema archive's post-data items (read from {@code pg_restore -l}) so
- * that they do not all wait for the last row. A plain table's indexes and its primary key, unique and
+ * that they do not all wait for the last row. A big plain table's indexes and its primary key, unique and
  * exclusion constraints are built as soon as that table's rows are in, while other tables still copy (what
  * pgcopydb does); foreign keys of plain tables are added by {@link ForeignKeys}; everything else (partitions'
  * and partitioned tables' indexes, which pg_restore attaches in its own order, triggers, rules, policies,
@@ -35,9 +35,13 @@ record PostData(Map<String, List<String>> early, List<String> rest, List<Foreign
     return early.getOrDefault(table, List.of());
   }
 
-  /** {@code tables}: the plain tables the pipes copy, by quoted name. */
-  static PostData plan(Connection source, List<String> toc, Set<String> tables) throws SQLException {
-    Map<Long, String> owners = earlyOwners(source, tables);
+  /**
+   * {@code tables}: the plain tables the pipes copy, by quoted name; {@code buildEarly}: those of them
+   * whose indexes and constraints are built as soon as their rows are in (the others' go with post-data).
+   */
+  static PostData plan(Connection source, List<String> toc, Set<String> tables, Set<String> buildEarly)
+      throws SQLException {
+    Map<Long, String> owners = earlyOwners(source, buildEarly);
     Map<Long, ForeignKeys.ForeignKey> keys = ForeignKeys.read(source, tables);
 
     Map<String, List<String>> early = new LinkedHashMap<>();
