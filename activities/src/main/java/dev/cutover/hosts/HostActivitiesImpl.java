@@ -84,6 +84,12 @@ public class HostActivitiesImpl implements HostActivities {
   }
 
   @Override
+  public ServiceChanged change(ServiceChangeRequest request) {
+    CommandResult command = run(request.command());
+    return new ServiceChanged(command, request.check() == null ? null : verifyState(request.check()));
+  }
+
+  @Override
   public StateCheckResult verifyState(StateCheckRequest request) {
     Executor executor = executor(request.box(), request.host());
     long started = System.nanoTime();

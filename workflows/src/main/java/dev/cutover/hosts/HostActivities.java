@@ -26,6 +26,13 @@ public interface HostActivities {
    */
   StateCheckResult verifyState(StateCheckRequest request);
 
+  /**
+   * {@link #run}, then {@link #verifyState} if {@code check} is given: a service's change and its proof as one
+   * activity, so a freeze pays one scheduling round for both instead of two. Tried once: on a failure the
+   * workflow runs the two as before, each with its own retries.
+   */
+  ServiceChanged change(ServiceChangeRequest request);
+
   /** The app config file's keys, each with a salted SHA-256 of its value: never a value. */
   ConfigKeys configKeys(ConfigKeysRequest request);
 
@@ -48,6 +55,12 @@ public interface HostActivities {
 
   /** {@code detail} is the last probe's outcome, e.g. "exit 3" or "HTTP 200" or "connection refused". */
   record StateCheckResult(String what, boolean running, int probes, long millis, String detail) {}
+
+  /** {@code check} null: the command alone. */
+  record ServiceChangeRequest(CommandRequest command, StateCheckRequest check) {}
+
+  /** {@code state} null when there was no check. */
+  record ServiceChanged(CommandResult command, StateCheckResult state) {}
 
   /**
    * {@code salt} is mixed into every hash so the hashes cannot be looked up in a table of common values;

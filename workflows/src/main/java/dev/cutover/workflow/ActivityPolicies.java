@@ -125,6 +125,10 @@ final class ActivityPolicies {
           "VerifyState", longStep(STATE_CHECK.outer(), Duration.ofSeconds(30)).toBuilder()
               .setRetryOptions(RETRY.toBuilder().setMaximumAttempts(3).build())
               .build(),
+          // Tried once: on a failure the workflow runs the command and the check as their own activities.
+          "Change", longStep(COMMAND.outer().plus(STATE_CHECK.outer()), Duration.ofSeconds(30)).toBuilder()
+              .setRetryOptions(RETRY.toBuilder().setMaximumAttempts(1).build())
+              .build(),
           "ConfigKeys", within(INSPECTION),
           "Architecture", within(INSPECTION),
           "DiskRoom", within(INSPECTION),

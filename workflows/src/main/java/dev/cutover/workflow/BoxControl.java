@@ -3,10 +3,14 @@ package dev.cutover.workflow;
 import dev.cutover.hosts.HostActivities;
 import dev.cutover.hosts.HostActivities.CommandRequest;
 import dev.cutover.hosts.HostActivities.CommandResult;
+import dev.cutover.hosts.HostActivities.ServiceChangeRequest;
+import dev.cutover.hosts.HostActivities.ServiceChanged;
 import dev.cutover.hosts.HostActivities.StateCheckRequest;
 import dev.cutover.plan.Box;
 import dev.cutover.plan.Host;
 import dev.cutover.plan.Service;
+import dev.cutover.workflow.StepStatus.State;
+import io.temporal.failure.ActivityFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
@@ -95,8 +99,49 @@ final class BoxControl {
   /** Stops ({@code running} false) or starts the service, its opposite registered on the saga first. */
   private void change(Phase at, Box box, String what, Service service, boolean running) {
     registerUndo(at, box, what, service, running);
-    command(at, box, (running ? "start " : "stop ") + what, running ? service.start() : service.stop());
-    proveState(at, box, what, service, running);
+    String purpose = (running ? "start " : "stop ") + what;
+    List<String> argv = running ? service.start() : service.stop();
+    if (argv.isEmpty() || service.check() == null || !changeWithCheck()) {
+      command(at, box, purpose, argv);
+      proveState(at, box, what, service, running);
+      return;
+    }
+    int step = steps.begin(at, purpose + " on " + box.name());
+    ServiceChanged changed;
+    try {
+      changed = hostsFor(box).change(new ServiceChangeRequest(commandRequest(box, purpose, argv),
+          stateRequest(box, what, service, running)));
+    } catch (ActivityFailure once) {
+      // The one try of both failed: the command and the check as their own activities, each with its retries.
+      try {
+        CommandResult r = run(box, purpose, argv);
+        steps.end(step, State.DONE, done(r) + " (tried with its check first: " + Steps.reason(once) + ")");
+      } catch (RuntimeException e) {
+        steps.end(step, State.FAILED, Steps.reason(e));
+        throw e;
+      }
+      proveState(at, box, what, service, running);
+      return;
+    }
+    // One activity did both: the check's own time is its step's, the rest (scheduling, the command) the command's.
+    steps.split(step, Workflow.currentTimeMillis() - changed.state().millis(), done(changed.command()),
+        checkName(box, what, running), changed.state().detail());
+  }
+
+  /**
+   * Whether a service with a check is changed and proven by one activity (see {@link #change}). Moves
+   * recorded before replay with two.
+   */
+  static boolean changeWithCheck() {
+    return Workflow.getVersion("change-with-check", Workflow.DEFAULT_VERSION, 1) == 1;
+  }
+
+  private static String done(CommandResult r) {
+    return "exit " + r.exitCode() + " in " + r.millis() + " ms";
+  }
+
+  private static String checkName(Box box, String what, boolean running) {
+    return "check " + what + " on " + box.name() + (running ? " is running" : " is stopped");
   }
 
   private void registerUndo(Phase at, Box box, String what, Service service, boolean running) {
@@ -116,8 +161,7 @@ final class BoxControl {
       steps.skip(at, purpose + " on " + box.name(), "no command in the plan");
       return;
     }
-    steps.run(at, purpose + " on " + box.name(), () -> run(box, purpose, argv),
-        r -> "exit " + r.exitCode() + " in " + r.millis() + " ms");
+    steps.run(at, purpose + " on " + box.name(), () -> run(box, purpose, argv), BoxControl::done);
   }
 
   /** A command's exit code is a claim; the plan's check is the proof that the service really stopped or ran. */
@@ -125,13 +169,20 @@ final class BoxControl {
     if (service.check() == null) {
       return;
     }
-    steps.run(at, "check " + what + " on " + box.name() + (running ? " is running" : " is stopped"),
-        () -> hostsFor(box).verifyState(new StateCheckRequest(box.name(), box.host(), what, service.check(), running,
-            ActivityPolicies.STATE_CHECK.inner())),
+    steps.run(at, checkName(box, what, running), () -> hostsFor(box).verifyState(stateRequest(box, what, service, running)),
         r -> r.detail());
   }
 
+  private static StateCheckRequest stateRequest(Box box, String what, Service service, boolean running) {
+    return new StateCheckRequest(box.name(), box.host(), what, service.check(), running,
+        ActivityPolicies.STATE_CHECK.inner());
+  }
+
+  private static CommandRequest commandRequest(Box box, String purpose, List<String> argv) {
+    return new CommandRequest(box.name(), box.host(), purpose, argv, ActivityPolicies.COMMAND.inner());
+  }
+
   private CommandResult run(Box box, String purpose, List<String> argv) {
-    return hostsFor(box).run(new CommandRequest(box.name(), box.host(), purpose, argv, ActivityPolicies.COMMAND.inner()));
+    return hostsFor(box).run(commandRequest(box, purpose, argv));
   }
 }

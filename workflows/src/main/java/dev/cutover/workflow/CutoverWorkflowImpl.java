@@ -427,12 +427,15 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     return median * (singles + checks) + (targetStarts ? 2 : 1) * slowest;
   }
 
-  /** The longest command-and-check of a box's services: what changing them all at once waits for. */
+  /**
+   * The longest command-and-check of a box's services, in activities: what changing them all at once waits
+   * for. One where a single activity runs a command and its check.
+   */
   private static int chain(Box box, boolean withApp) {
     boolean checked = withApp && box.app().check() != null
         || box.writers().stream().anyMatch(w -> w.service().check() != null)
         || box.jobs().stream().anyMatch(j -> j.service().check() != null);
-    return checked ? 2 : 1;
+    return checked && !BoxControl.changeWithCheck() ? 2 : 1;
   }
 
   /** With the blackout estimated, the next time-critical job (a kickoff) must not fall inside it. */

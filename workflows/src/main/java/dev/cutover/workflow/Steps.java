@@ -62,6 +62,18 @@ final class Steps {
     changed.run();
   }
 
+  /**
+   * Ends step {@code index} at {@code endedAt} and records {@code name} as the step that followed it until now:
+   * two steps one activity did, split where its own report says the second began.
+   */
+  void split(int index, long endedAt, String detail, String name, String nextDetail) {
+    StepStatus first = steps.get(index);
+    long at = Math.max(first.startedAt(), Math.min(endedAt, Workflow.currentTimeMillis()));
+    steps.set(index, first.finish(State.DONE, at, detail));
+    steps.add(new StepStatus(first.phase(), name, State.DONE, at, Workflow.currentTimeMillis(), nextDetail));
+    changed.run();
+  }
+
   void skip(Phase at, String name, String why) {
     long now = Workflow.currentTimeMillis();
     steps.add(new StepStatus(at, name, State.SKIPPED, now, now, why));

@@ -120,6 +120,14 @@ abstract class MockedMove {
       CommandRequest r = i.getArgument(0);
       return record(r.box() + ": " + r.purpose(), new CommandResult(0, 1, "", ""));
     });
+    // A command and its check in one activity: what the two would answer, so tests that stub them hold.
+    for (HostActivities box : List.of(hosts, armHosts)) {
+      when(box.change(any())).thenAnswer(i -> {
+        HostActivities.ServiceChangeRequest r = i.getArgument(0);
+        return new HostActivities.ServiceChanged(box.run(r.command()),
+            r.check() == null ? null : box.verifyState(r.check()));
+      });
+    }
     when(frontDoor.check(any())).thenReturn(new FrontDoorResult("command", Side.TARGET, "ok"));
     when(frontDoor.pointAt(any())).thenAnswer(i -> {
       FrontDoorActivities.FrontDoorRequest r = i.getArgument(0);

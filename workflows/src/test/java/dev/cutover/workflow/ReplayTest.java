@@ -39,7 +39,8 @@ class ReplayTest {
       "recover-at-the-gate", "recover-in-the-copy", "database-door",
       "verify-objects-rollback", "happy-path-concurrent", "verify-failure-concurrent", "start-app-ahead",
       "reverse-stream", "rollback-adopting", "logical-rebaseline", "happy-path-spare", "abort-at-gate-spare",
-      "verify-failure-spare"})
+      "verify-failure-spare", "happy-path-change-with-check", "rollback-after-switch-change-with-check",
+      "verify-failure-change-with-check"})
   void recordedMovesReplayAgainstTheCurrentWorkflow(String name) throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history(name), CutoverWorkflowImpl.class);
   }
