@@ -32,10 +32,9 @@ public class CopyActivitiesImpl implements CopyActivities {
 
   @Override
   public SpareTarget prepareSpare(CopyRequest request) {
-    long millis = TargetDatabases.prepareSpare(request.app(), request.moveId(), request.target(),
+    long millis = TargetDatabases.emptyAhead(request.app(), request.moveId(), request.target(),
         ServerFacts.encoding(request.source()));
-    return new SpareTarget(Markers.buildingName(Connections.address(request.target()).database()), millis >= 0,
-        Math.max(0, millis));
+    return new SpareTarget(Connections.address(request.target()).database(), true, millis);
   }
 
   @Override

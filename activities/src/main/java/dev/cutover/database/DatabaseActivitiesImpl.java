@@ -76,7 +76,6 @@ public class DatabaseActivitiesImpl implements DatabaseActivities {
   public void dropTarget(TargetRequest request) {
     String name = Connections.address(request.database()).database();
     Connections.runMaintenance(request.database(), "dropping target " + name, c -> {
-      TargetDatabases.dropSpare(c, name, request.app());
       if (!TargetDatabases.exists(c, name)) {
         return;
       }

@@ -21,22 +21,46 @@ final class TargetDatabases {
   /**
    * Creates the target database, or drops and recreates one that an earlier attempt of this app's move
    * made (its marker proves it). Anything else is refused: cutover never overwrites a database it did
-   * not create.
+   * not create. An empty target this move made ahead ({@link #emptyAhead}) is used as it is: no drop, no
+   * CREATE DATABASE, which took 100-360 ms inside a freeze at S.
    */
   static TargetPrepared recreate(String app, String moveId, Database target, String encoding) {
+    return replace(app, moveId, target, encoding, Markers.COPIED, true);
+  }
+
+  /**
+   * Replaces the target with an empty database made now, marked {@link Markers#EMPTY} for this move, so
+   * this move's next {@link #recreate} takes it as it is. Returns the ms that took.
+   */
+  static long emptyAhead(String app, String moveId, Database target, String encoding) {
+    long started = System.nanoTime();
+    replace(app, moveId, target, encoding, Markers.EMPTY, false);
+    return (System.nanoTime() - started) / 1_000_000;
+  }
+
+  private static TargetPrepared replace(String app, String moveId, Database target, String encoding, String state,
+      boolean takeEmpty) {
     String name = Connections.address(target).database();
     return Connections.callMaintenance(target, "preparing target " + name, c -> {
       boolean existed = exists(c, name);
+      String marker = Markers.of(app, moveId, state);
       if (existed) {
-        String marker = marker(c, name);
+        String found = marker(c, name);
         boolean fallback = app.equals(fencedBy(c, name));
-        if (!fallback && !Markers.isOurs(marker, app)) {
+        if (!fallback && !Markers.isOurs(found, app)) {
           throw CutoverFailure.TARGET_NOT_OURS.failure(
               "target database " + name + " exists and was not created by a cutover move of " + app);
         }
-        if (!fallback && Markers.isLive(marker)) {
+        if (!fallback && Markers.isLive(found)) {
           throw CutoverFailure.TARGET_NOT_OURS.failure(
               "target database " + name + " is live (a completed move serves from it)");
+        }
+        // Made empty by this move, fenced since, in the source's encoding: nothing has written it (the
+        // mover marks it copied before restoring, so a restore cut short is never taken for empty).
+        if (takeEmpty && fallback && Markers.of(app, moveId, Markers.EMPTY).equals(found)
+            && (encoding == null || encoding.equals(encodingOf(c, name)))) {
+          comment(c, name, marker);
+          return new TargetPrepared(false, marker);
         }
       }
       // CREATE DATABASE and COMMENT cannot share a transaction, and a worker can die between them. So
@@ -45,13 +69,12 @@ final class TargetDatabases {
       // (checked above) or a marked, fenced copy, and a leftover of the reserved name is simply dropped.
       // Fenced from its first moment, the copy takes writes from the mover's sessions only until the switch.
       String building = Markers.buildingName(name);
-      String marker = Markers.of(app, moveId, Markers.COPIED);
-      // A spare this move made before its freeze (prepareSpare) is that same empty, marked, fenced
-      // database, built ahead: rename it into place rather than pay CREATE DATABASE now.
-      if (!isSpare(c, building, app, marker)) {
-        build(c, building, app, marker, encoding);
-      }
       try (Statement s = c.createStatement()) {
+        s.execute("DROP DATABASE IF EXISTS " + Sql.ident(building) + " WITH (FORCE)");
+        s.execute("CREATE DATABASE " + Sql.ident(building) + " TEMPLATE template0"
+            + (encoding == null ? "" : " ENCODING " + Sql.literal(encoding)));
+        comment(c, building, marker);
+        Fence.fenceNew(c, building, app);
         s.execute("DROP DATABASE IF EXISTS " + Sql.ident(name) + " WITH (FORCE)");
         s.execute("ALTER DATABASE " + Sql.ident(building) + " RENAME TO " + Sql.ident(name));
       }
@@ -59,54 +82,8 @@ final class TargetDatabases {
     });
   }
 
-  /**
-   * The empty database {@link #recreate} will rename into place, made now under the reserved building name
-   * (see there), so a freeze's copy does not wait for CREATE DATABASE. Returns the ms its creation took,
-   * or -1 if this move's spare was already there.
-   */
-  static long prepareSpare(String app, String moveId, Database target, String encoding) {
-    String name = Connections.address(target).database();
-    String building = Markers.buildingName(name);
-    return Connections.callMaintenance(target, "preparing a spare for " + name, c -> {
-      String marker = Markers.of(app, moveId, Markers.COPIED);
-      if (isSpare(c, building, app, marker)) {
-        return -1L;
-      }
-      long started = System.nanoTime();
-      build(c, building, app, marker, encoding);
-      return (System.nanoTime() - started) / 1_000_000;
-    });
-  }
-
-  /** A new, empty database, marked and fenced from its first moment, under the reserved name. */
-  private static void build(Connection c, String building, String app, String marker, String encoding)
-      throws SQLException {
-    try (Statement s = c.createStatement()) {
-      s.execute("DROP DATABASE IF EXISTS " + Sql.ident(building) + " WITH (FORCE)");
-      s.execute("CREATE DATABASE " + Sql.ident(building) + " TEMPLATE template0"
-          + (encoding == null ? "" : " ENCODING " + Sql.literal(encoding)));
-    }
-    comment(c, building, marker);
-    Fence.fenceNew(c, building, app);
-  }
-
-  /**
-   * Whether the reserved name holds this move's spare: marked by this move and fenced by this app. Nothing
-   * writes a database under that name (it is fenced, and the mover restores only after the rename), so it
-   * is as empty as when it was made; the fingerprints' object lists would show anything else.
-   */
-  private static boolean isSpare(Connection c, String building, String app, String marker) throws SQLException {
-    return exists(c, building) && marker.equals(marker(c, building)) && app.equals(fencedBy(c, building));
-  }
-
-  /** Drops the reserved name's database if a move of this app made it (a spare left by a move that ended early). */
-  static void dropSpare(Connection c, String name, String app) throws SQLException {
-    String building = Markers.buildingName(name);
-    if (exists(c, building) && Markers.isOurs(marker(c, building), app)) {
-      try (Statement s = c.createStatement()) {
-        s.execute("DROP DATABASE IF EXISTS " + Sql.ident(building) + " WITH (FORCE)");
-      }
-    }
+  private static String encodingOf(Connection c, String database) throws SQLException {
+    return Jdbc.query(c, "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = ?", database);
   }
 
   /**

@@ -103,34 +103,49 @@ class IdempotencyTest {
   }
 
   @Test
-  void aSpareMadeAheadIsRenamedIntoPlaceByTheCopyAndALeftOverOneIsDropped() throws Exception {
+  void anEmptyTargetMadeAheadIsTakenAsItIsByTheCopyButAHalfRestoredOneIsNot() throws Exception {
     CopyRequest request = new CopyRequest("game", "run-6", "home", source, "arm", target, Copy.DEFAULT);
-    String spare = Markers.buildingName(targetName);
     db.prepareTarget(new TargetRequest("game", "run-6", "arm", target));
-
-    CopyActivities.SpareTarget made = copies.prepareSpare(request);
-    CopyActivities.SpareTarget again = copies.prepareSpare(request);
-    long spareOid = oid(spare);
-
-    assertEquals(spare, made.database());
-    assertTrue(made.created(), made.summary());
-    assertFalse(again.created(), "a retry keeps the spare it made: " + again.summary());
-    assertEquals(spareOid, oid(spare));
     copies.copy(request);
-    // The copy went into the very database made ahead, now under the target's name.
-    assertEquals(spareOid, oid(targetName));
-    assertEquals(-1, oid(spare));
+    long rehearsal = oid(targetName);
+
+    CopyActivities.SpareTarget emptied = copies.prepareSpare(request);
+    long empty = oid(targetName);
+    assertEquals(targetName, emptied.database());
+    assertTrue(empty != rehearsal, "the rehearsal's copy is replaced");
+    assertEquals(0, tables(targetName), "made empty");
+    assertEquals(-1, oid(Markers.buildingName(targetName)));
+
+    copies.copy(request);
+    // The copy went into the very database made ahead: no drop, no CREATE DATABASE.
+    assertEquals(empty, oid(targetName));
     assertTrue(Comparisons.allMatch(Comparisons.compare(fingerprint(source), fingerprint(target))));
 
-    // A spare made by an earlier move of this app is not this move's: made again. Then a move that ends
-    // before its freeze drops the spare with its target.
+    // A restore cut short leaves the target marked copied, never empty: the retry starts from a new database.
     copies.prepareSpare(request);
-    CopyActivities.SpareTarget another = copies.prepareSpare(
-        new CopyRequest("game", "run-7", "home", source, "arm", target, Copy.DEFAULT));
-    assertTrue(another.created(), another.summary());
-    db.dropTarget(new TargetRequest("game", "run-7", "arm", target));
-    assertEquals(-1, oid(spare));
-    assertEquals(-1, oid(targetName));
+    long second = oid(targetName);
+    try (Connection c = arm.connect("postgres"); Statement s = c.createStatement()) {
+      s.execute("COMMENT ON DATABASE " + Sql.ident(targetName) + " IS "
+          + Sql.literal(Markers.of("game", "run-6", Markers.COPIED)));
+    }
+    copies.copy(request);
+    assertTrue(oid(targetName) != second, "a target not marked empty is recreated");
+    assertTrue(Comparisons.allMatch(Comparisons.compare(fingerprint(source), fingerprint(target))));
+
+    // Another move's empty target is not this move's: recreated too.
+    copies.prepareSpare(request);
+    long third = oid(targetName);
+    copies.copy(new CopyRequest("game", "run-7", "home", source, "arm", target, Copy.DEFAULT));
+    assertTrue(oid(targetName) != third, "another move's empty target is recreated");
+  }
+
+  private static int tables(String database) throws Exception {
+    try (Connection c = arm.connect(database); Statement s = c.createStatement();
+        java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_class c JOIN pg_namespace n"
+            + " ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')")) {
+      rs.next();
+      return rs.getInt(1);
+    }
   }
 
   /** The database's oid, or -1 if there is none by that name. */

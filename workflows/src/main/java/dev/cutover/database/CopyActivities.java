@@ -20,9 +20,9 @@ public interface CopyActivities {
   CopyResult copy(CopyRequest request);
 
   /**
-   * Makes, before the freeze, the empty database (marked and fenced) that the freeze's {@link #copy} will
-   * rename into place instead of creating one: CREATE DATABASE took 100-360 ms inside the freeze at S on a
-   * busy server. Idempotent: a spare this move already made is kept.
+   * Replaces the target, before a copy, with an empty database (marked and fenced) that the copy then takes
+   * as it is: inside the freeze, dropping the rehearsal's copy and CREATE DATABASE took 100-1000 ms at S on a
+   * busy server. Idempotent: running it again makes another empty one.
    */
   SpareTarget prepareSpare(CopyRequest request);
 
@@ -140,12 +140,12 @@ public interface CopyActivities {
   record CopyRequest(
       String app, String moveId, String sourceBox, Database source, String targetBox, Database target, Copy copy) {}
 
-  /** {@code millis}: what creating it cost, which the freeze's copy no longer pays (0 when kept). */
+  /** {@code millis}: what replacing it took, which the copy after it no longer pays. */
   record SpareTarget(String database, boolean created, long millis) {
 
     @JsonIgnore
     public String summary() {
-      return (created ? "created " + database + " in " + millis + " ms" : "kept " + database + ", made earlier");
+      return (created ? database + " made empty in " + millis + " ms" : database + " kept, made earlier");
     }
   }
 

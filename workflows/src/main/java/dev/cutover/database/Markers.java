@@ -6,13 +6,15 @@ import java.util.Map;
 /**
  * The marker cutover writes as the comment of a target database it created. It is the proof that a
  * database may be dropped and recreated by a retry or a later attempt; a database without it is never
- * touched. Format: {@code cutover:app=<app>;move=<run id>;state=<copied|live>}.
+ * touched. Format: {@code cutover:app=<app>;move=<run id>;state=<empty|copied|live>}.
  */
 public final class Markers {
 
   public static final String PREFIX = "cutover:";
   public static final String COPIED = "copied";
   public static final String LIVE = "live";
+  /** Made empty by the move ahead of a copy (fenced, nothing in it), for that copy to take as it is. */
+  public static final String EMPTY = "empty";
 
   private Markers() {}
 

@@ -92,7 +92,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   private MoveRequest move;
   private Plan plan;
   private boolean rehearsal;
-  /** Whether dump-restore copies rename a database made ahead into place (moves recorded before did not). */
+  /** Whether dump-restore copies take an empty target made ahead (moves recorded before did not). */
   private boolean spares;
   private FingerprintGate proof;
   private MoveJournals journals;
@@ -314,7 +314,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     }
     List<DatabaseFingerprint> both = proof.fingerprintBoth(Phase.PRESYNC, "rehearsal fingerprints (timed)");
     if (spares) {
-      prepareSpare("for the freeze's copy");
+      prepareSpare("for the freeze's copy (the rehearsal's is dropped)");
     }
     long slowerSide = Math.max(both.get(0).millis(), both.get(1).millis());
     long fingerprintMillis = move.logical() && plan.verify().beforeFreeze()
@@ -326,13 +326,13 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
   }
 
   /**
-   * An empty target database made ahead, which a dump-restore copy renames into place instead of creating
-   * one inside the freeze. The rehearsal's copy gets one too, so it times the same work as the freeze's and
-   * stays its estimate. The freeze's is made after the rehearsal's fingerprints, so their timing is not
-   * disturbed.
+   * The target made an empty database ahead of a dump-restore copy, which takes it as it is: the freeze's
+   * copy then neither drops the rehearsal's copy nor waits for CREATE DATABASE. The rehearsal's copy gets one
+   * too, so it times the same work as the freeze's and stays its estimate. The freeze's is made after the
+   * rehearsal's fingerprints, which read the rehearsal's copy.
    */
   private void prepareSpare(String forWhich) {
-    steps.run(Phase.PRESYNC, "create a target database ahead " + forWhich,
+    steps.run(Phase.PRESYNC, "make the target an empty database " + forWhich,
         () -> copies.prepareSpare(move.copyRequest()), r -> r.summary());
   }
 

@@ -102,18 +102,18 @@ class FreezeBudgetTest extends MockedMove {
   }
 
   @Test
-  void bothDumpRestoreCopiesGetATargetDatabaseMadeAhead() {
-    // The rehearsal's copy uses one as the freeze's will, so it times the same work; the freeze's is made
-    // after the rehearsal's fingerprints, out of their timing.
+  void bothDumpRestoreCopiesGetAnEmptyTargetMadeAhead() {
+    // The rehearsal's copy takes one as the freeze's will, so it times the same work; the freeze's is made
+    // after the rehearsal's fingerprints, which read the rehearsal's copy.
     CutoverWorkflow workflow = start(plan());
     awaitGate(workflow);
     List<String> presync = workflow.status().steps().stream().filter(s -> s.phase() == Phase.PRESYNC)
         .map(s -> s.name() + ": " + s.detail()).toList();
 
     assertEquals(List.of(
-        "create a target database ahead for the rehearsal's copy: created game__cutover_building in 5 ms",
+        "make the target an empty database for the rehearsal's copy: game made empty in 5 ms",
         "rehearsal copy (timed): 3 tables, 100 bytes in 20 ms",
-        "create a target database ahead for the freeze's copy: created game__cutover_building in 5 ms"),
+        "make the target an empty database for the freeze's copy (the rehearsal's is dropped): game made empty in 5 ms"),
         presync.stream().filter(s -> !s.startsWith("rehearsal fingerprints")).toList(), presync.toString());
     assertTrue(presync.get(2).startsWith("rehearsal fingerprints"), presync.toString());
     workflow.abort(new CutoverWorkflow.AbortRequest("test", "done looking"));

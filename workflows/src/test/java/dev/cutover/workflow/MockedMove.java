@@ -99,7 +99,7 @@ abstract class MockedMove {
     when(database.checkExtensions(any())).thenReturn(new DatabaseActivities.ExtensionCheck(List.of(), List.of()));
     when(database.prepareTarget(any())).thenAnswer(i -> record("create target", new TargetPrepared(true, "m")));
     when(copies.copy(any())).thenAnswer(i -> record("copy", new CopyResult(100, 3, 10, 20)));
-    when(copies.prepareSpare(any())).thenReturn(new CopyActivities.SpareTarget("game__cutover_building", true, 5));
+    when(copies.prepareSpare(any())).thenReturn(new CopyActivities.SpareTarget("game", true, 5));
     when(fingerprints.fingerprint(any())).thenAnswer(i -> fingerprint("same"));
     when(database.fence(any())).thenAnswer(i -> record("fence " + box(i.getArgument(0)), new FenceResult(false, 0, "0/1", "unset")));
     org.mockito.Mockito.doAnswer(i -> record("unfence " + box(i.getArgument(0)), null)).when(database).unfence(any());
