@@ -14,8 +14,9 @@ public class CopyActivitiesImpl implements CopyActivities {
     // The whole step is timed, the target's drop and fence too: the rehearsal's time is the estimate of
     // the freeze's copy, which drops a full target (the dump and restore alone were 25 % under it at S).
     long started = System.nanoTime();
-    int sourceMajor = ServerFacts.major(request.source(), request.sourceBox());
-    TargetDatabases.recreate(request.app(), request.moveId(), request.target(), ServerFacts.encoding(request.source()));
+    ServerFacts.Source source = ServerFacts.source(request.source(), request.sourceBox());
+    int sourceMajor = source.major();
+    TargetDatabases.recreate(request.app(), request.moveId(), request.target(), source.encoding());
     int targetMajor = ServerFacts.major(request.target(), request.targetBox());
     if (targetMajor < sourceMajor) {
       throw CutoverFailure.VERSION_INCOMPATIBLE.failure(

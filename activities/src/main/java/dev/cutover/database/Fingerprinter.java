@@ -95,8 +95,10 @@ final class Fingerprinter {
   }
 
   /**
-   * With {@code objects}, the database's other objects too ({@link SchemaObjects}), read by this connection in
-   * the same snapshot once its share of the tables is done (owners and grants with {@code owners}).
+   * With {@code objects}, the database's other objects too ({@link SchemaObjects}), in the same snapshot
+   * (owners and grants with {@code owners}): read by the second connection as soon as it has joined the
+   * snapshot, while this one reads the catalog for the tables, so the objects are off the critical path;
+   * by this connection after its tables if there is no second one.
    */
   static DatabaseFingerprint fingerprint(Connection c, Opener more, String box, Verify verify, boolean objects,
       boolean owners, Options options, Consumer<String> progress) throws SQLException {
@@ -105,6 +107,9 @@ final class Fingerprinter {
     AtomicLong bytes = new AtomicLong();
     AtomicInteger done = new AtomicInteger();
     CompletableFuture<Queue<Piece>> planned = new CompletableFuture<>();
+    long[] objectBytes = {0};
+    // Set by the second connection: the objects it read, or null if it had none to read them with.
+    CompletableFuture<List<DatabaseObject>> helperObjects = new CompletableFuture<>();
     ExecutorService helpers = null;
     try {
       List<Future<?>> running = new ArrayList<>();
@@ -113,16 +118,23 @@ final class Fingerprinter {
         String snapshot = Snapshots.exportSnapshot(c);
         helpers = DaemonPool.of(CONNECTIONS - 1, "fingerprint-" + box);
         for (int h = 1; h < CONNECTIONS; h++) {
+          boolean first = h == 1;
           running.add(helpers.submit(() -> {
             Connection helper;
             try {
               helper = more.open();
             } catch (SQLException noRoom) {
               // No second connection (e.g. max_connections): this one does every piece itself.
+              if (first) {
+                helperObjects.complete(null);
+              }
               return null;
             }
             try (helper) {
               Snapshots.join(helper, snapshot);
+              if (first) {
+                helperObjects.complete(objects ? SchemaObjects.read(helper, owners, rowHasher(options, objectBytes)) : null);
+              }
               Queue<Piece> queue = planned.get();
               if (work[0] != null) {
                 // Heartbeats come from the activity's own thread only.
@@ -164,12 +176,15 @@ final class Fingerprinter {
       };
       planned.complete(new ConcurrentLinkedQueue<>(pieces));
       work[0].run(c, planned.join(), progress);
-      long[] objectBytes = {0};
-      List<DatabaseObject> found = objects ? SchemaObjects.read(c, owners, rowHasher(options, objectBytes)) : null;
-      bytes.addAndGet(objectBytes[0]);
       for (Future<?> helper : running) {
         awaitHelper(helper, () -> progress.accept(status.get()));
       }
+      // Every helper has ended without failing, so the objects are read if it could read them.
+      List<DatabaseObject> found = running.isEmpty() ? null : helperObjects.getNow(null);
+      if (objects && found == null) {
+        found = SchemaObjects.read(c, owners, rowHasher(options, objectBytes));
+      }
+      bytes.addAndGet(objectBytes[0]);
       for (Piece piece : pieces) {
         if (piece.split() != null && out[piece.index()] == null) {
           out[piece.index()] = piece.split().fingerprint(layouts.get(tables.get(piece.index()).oid()));

@@ -49,7 +49,27 @@ public final class PgTools {
             + binDirectories() + "); install postgresql-client-" + minMajor + " or newer");
   }
 
+  /** Versions already asked, by program and its file's modification time (an upgrade in place changes it). */
+  private static final Map<String, Integer> MAJORS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * The program's major version, from {@code --version}. Asked once per program file: each copy inside a
+   * freeze otherwise ran a process for it (20-40 ms on a busy box).
+   */
   public static int major(Path program) {
+    String key;
+    try {
+      key = program + "@" + Files.getLastModifiedTime(program).toMillis();
+    } catch (IOException e) {
+      key = null;
+    }
+    if (key == null) {
+      return askMajor(program);
+    }
+    return MAJORS.computeIfAbsent(key, k -> askMajor(program));
+  }
+
+  private static int askMajor(Path program) {
     ProcessRunner.Result r = ProcessRunner.run(List.of(program.toString(), "--version"), Map.of(), Duration.ofSeconds(10));
     Matcher m = VERSION.matcher(r.stdoutTail().replaceAll("^[^0-9]*", ""));
     return m.find() ? Integer.parseInt(m.group(1)) : -1;

@@ -31,6 +31,17 @@ final class ServerFacts {
     return Connections.call(db, "connecting to " + box, c -> versionNum(c) / 10000);
   }
 
+  /** A source's major version and its database's encoding, read on one connection. */
+  record Source(int major, String encoding) {}
+
+  static Source source(Database db, String box) {
+    return Connections.call(db, "connecting to " + box, c -> new Source(versionNum(c) / 10000, encoding(c)));
+  }
+
+  private static String encoding(Connection c) throws SQLException {
+    return Jdbc.query(c, "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()");
+  }
+
   static String encoding(Database db) {
     return Connections.call(db, "reading the source's encoding", c -> Jdbc.query(c,
         "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()"));

@@ -106,6 +106,28 @@ class ObjectProofTest {
   }
 
   @Test
+  void theSecondConnectionReadsTheObjectsAsTheFirstWouldAndWithoutItTheFirstDoes() throws SQLException {
+    // Two connections: the second reads the objects while the first plans the tables. One (the second
+    // cannot connect): the first reads them after its tables. Either way the same objects, the same hashes.
+    DatabaseFingerprint two = direct(() -> cluster.connect("proof_source"));
+    DatabaseFingerprint one = direct(() -> {
+      throw new SQLException("too many clients already");
+    });
+
+    assertTrue(two.objects().size() > 20, two.objects().toString());
+    assertEquals(two.objects(), one.objects());
+    assertEquals(two.tables(), one.tables());
+    assertEquals(two.bytesHashed(), one.bytesHashed());
+  }
+
+  private static DatabaseFingerprint direct(Fingerprinter.Opener more) throws SQLException {
+    try (Connection c = cluster.connect("proof_source")) {
+      return Fingerprinter.fingerprint(c, more, "home", Verify.ALL, true, true, Fingerprinter.Options.DEFAULT,
+          line -> { });
+    }
+  }
+
+  @Test
   void unchangedSidesAgreeOnEveryRunAndTheObjectsCostLittle() throws SQLException {
     String target = copy();
     for (int i = 0; i < 3; i++) {
