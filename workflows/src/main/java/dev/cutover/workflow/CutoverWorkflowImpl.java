@@ -60,7 +60,17 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
    * at once: 64-74 ms at S (0.3 s fingerprints), 233 ms at M (17 s); a busier app re-reads more per second.
    */
   private static final long RECHECK_ESTIMATE_MILLIS = 70;
+  /**
+   * The same, measured again once the passes moved the baselines up (2026-12-07): 64-118 ms at S, median
+   * about 90 with the per-second part's 10.
+   */
+  private static final long RECHECK_ESTIMATE_MILLIS_2 = 80;
   private static final double RECHECK_MILLIS_PER_FINGERPRINT_SECOND = 10;
+  /**
+   * A service's check polled inside the activity that ran its command (BoxControl): 0-58 ms in the freezes
+   * at S (2026-12-07), the slowest of a box's about 40.
+   */
+  private static final long CHECK_ESTIMATE_MILLIS = 30;
   /** The changes a freeze reads after the passes that move the baselines up: about a second's. */
   private static final long LAST_PASS_MILLIS = 1_000;
   /** One activity step in the freeze, when the run has measured none yet (docs/benchmarks.md: 20-150 ms). */
@@ -318,7 +328,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     }
     long slowerSide = Math.max(both.get(0).millis(), both.get(1).millis());
     long fingerprintMillis = move.logical() && plan.verify().beforeFreeze()
-        ? RECHECK_ESTIMATE_MILLIS + Math.round(RECHECK_MILLIS_PER_FINGERPRINT_SECOND * changesFor(slowerSide) / 1000.0)
+        ? recheckEstimateMillis() + Math.round(RECHECK_MILLIS_PER_FINGERPRINT_SECOND * changesFor(slowerSide) / 1000.0)
         : slowerSide;
     estimatedBlackoutMillis = copyMillis + fingerprintMillis + freezeStepsMillis();
     checkNextJob();
@@ -370,7 +380,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
       return false;
     }
     estimatedBlackoutMillis = plan.verify().beforeFreeze()
-        ? CATCH_UP_ESTIMATE_MILLIS + RECHECK_ESTIMATE_MILLIS + freezeStepsMillis() : null;
+        ? CATCH_UP_ESTIMATE_MILLIS + recheckEstimateMillis() + freezeStepsMillis() : null;
     return true;
   }
 
@@ -424,7 +434,26 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
     boolean targetStarts = appInSwitch || !target.writers().isEmpty() || !target.jobs().isEmpty();
     int checks = chain(plan.source(), true) - 1
         + (targetStarts && !flowsAtStart ? chain(target, appInSwitch) - 1 : 0);
-    return median * (singles + checks) + (targetStarts ? 2 : 1) * slowest;
+    long polled = measuredAgain()
+        ? CHECK_ESTIMATE_MILLIS * (checked(plan.source(), true) + (targetStarts ? checked(target, appInSwitch) : 0))
+        : 0;
+    return median * (singles + checks) + (targetStarts ? 2 : 1) * slowest + polled;
+  }
+
+  /** Moves recorded before the estimate's constants were measured again keep the old ones. */
+  private static boolean measuredAgain() {
+    return Workflow.getVersion("estimate-measured-again", Workflow.DEFAULT_VERSION, 1) == 1;
+  }
+
+  private static long recheckEstimateMillis() {
+    return measuredAgain() ? RECHECK_ESTIMATE_MILLIS_2 : RECHECK_ESTIMATE_MILLIS;
+  }
+
+  /** 1 if any of the box's services changed in the freeze has a check, else 0. */
+  private static int checked(Box box, boolean withApp) {
+    return withApp && box.app().check() != null
+        || box.writers().stream().anyMatch(w -> w.service().check() != null)
+        || box.jobs().stream().anyMatch(j -> j.service().check() != null) ? 1 : 0;
   }
 
   /**
@@ -432,10 +461,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
    * for. One where a single activity runs a command and its check.
    */
   private static int chain(Box box, boolean withApp) {
-    boolean checked = withApp && box.app().check() != null
-        || box.writers().stream().anyMatch(w -> w.service().check() != null)
-        || box.jobs().stream().anyMatch(j -> j.service().check() != null);
-    return checked && !BoxControl.changeWithCheck() ? 2 : 1;
+    return checked(box, withApp) == 1 && !BoxControl.changeWithCheck() ? 2 : 1;
   }
 
   /** With the blackout estimated, the next time-critical job (a kickoff) must not fall inside it. */

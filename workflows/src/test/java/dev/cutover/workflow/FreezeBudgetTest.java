@@ -121,6 +121,25 @@ class FreezeBudgetTest extends MockedMove {
   }
 
   @Test
+  void eachBoxWhoseServicesHaveAChecksCountsItsPolling() {
+    // The app's check on both boxes: one activity runs each command and its check, so no extra step, but
+    // each box's slowest check polls (30 ms) inside the freeze.
+    Plan base = plan();
+    dev.cutover.plan.ServiceCheck check = new dev.cutover.plan.ServiceCheck(List.of("pgrep", "game"), null);
+    dev.cutover.plan.Box home = base.source();
+    dev.cutover.plan.Box arm = base.target();
+    Plan checked = new Plan(base.app(),
+        new dev.cutover.plan.Box(home.name(), home.database(), null,
+            new dev.cutover.plan.Service(home.app().stop(), home.app().start(), check),
+            home.writers(), home.jobs(), null, null, null, null, null, null),
+        new dev.cutover.plan.Box(arm.name(), arm.database(), null,
+            new dev.cutover.plan.Service(arm.app().stop(), arm.app().start(), check),
+            arm.writers(), arm.jobs(), null, null, null, null, null, null),
+        null, null, null, base.frontDoor(), base.health(), null);
+    assertEstimate(checked, 4, 2 * 30);
+  }
+
+  @Test
   void behindCaddysHoldTheEstimateEndsWhenTheTargetStarts() {
     Plan command = plan();
     Plan plan = new Plan(command.app(), command.source(), command.target(), command.settle(), command.copy(),
@@ -136,6 +155,10 @@ class FreezeBudgetTest extends MockedMove {
    * fingerprints, {@code singles} steps at the median prepare command and each box's services at the slowest.
    */
   private void assertEstimate(Plan plan, int singles) {
+    assertEstimate(plan, singles, 0);
+  }
+
+  private void assertEstimate(Plan plan, int singles, long polled) {
     CutoverWorkflow workflow = start(plan);
     awaitGate(workflow);
     CutoverStatus status = workflow.status();
@@ -144,7 +167,7 @@ class FreezeBudgetTest extends MockedMove {
         .map(StepStatus::durationMillis).sorted().toList();
     long median = prepare.get(prepare.size() / 2);
     long slowest = prepare.get(prepare.size() - 1);
-    assertEquals(20 + 1 + singles * median + 2 * slowest, status.estimatedBlackoutMillis(),
+    assertEquals(20 + 1 + singles * median + 2 * slowest + polled, status.estimatedBlackoutMillis(),
         status.steps().toString());
     workflow.abort(new CutoverWorkflow.AbortRequest("test", "done looking"));
     assertEquals(Outcome.ABORTED, stubOf(workflow).getResult(CutoverResult.class).outcome());
