@@ -94,11 +94,23 @@ class FreezeBudgetTest extends MockedMove {
 
   @Test
   void theEstimateCountsTheFreezesOtherStepsAtWhatAStepCostInThisRun() {
-    // The rehearsal's copy (20 ms) and fingerprints (1 ms); four single steps at the median prepare command
-    // (the fence, the switch's journal, the unfence, and the flip: a command door sends nobody to the
-    // target before it); each box's services, changed at once, at the slowest one (no checks in this plan).
+    // The rehearsal's copy (20 ms) and fingerprints (1 ms); three single steps at the median prepare command
+    // (the fence, the switch's journal, the unfence; not the flip: arm's job and writer commit as they
+    // start, before it); each box's services, changed at once, at the slowest one (no checks in this plan).
     // The hold is not counted: it comes before the source's last commit.
-    assertEstimate(plan(), 4);
+    assertEstimate(plan(), 3);
+  }
+
+  @Test
+  void aTargetWithOnlyAnAppTakesItsFirstWriteAfterTheFlip() {
+    // A command door sends nobody to arm before the flip, and nothing else on arm writes: the flip counts.
+    Plan base = plan();
+    dev.cutover.plan.Box arm = base.target();
+    Plan appOnly = new Plan(base.app(), base.source(),
+        new dev.cutover.plan.Box(arm.name(), arm.database(), null, arm.app(), List.of(), List.of(),
+            null, null, null, null, null, null),
+        null, null, null, base.frontDoor(), base.health(), null);
+    assertEstimate(appOnly, 4);
   }
 
   @Test
@@ -123,7 +135,7 @@ class FreezeBudgetTest extends MockedMove {
   @Test
   void eachBoxWhoseServicesHaveAChecksCountsItsPolling() {
     // The app's check on both boxes: one activity runs each command and its check, so no extra step, but
-    // each box's slowest check polls (30 ms) inside the freeze.
+    // the source's checks poll (30 ms) inside the blackout; arm's come after its job's first commit.
     Plan base = plan();
     dev.cutover.plan.ServiceCheck check = new dev.cutover.plan.ServiceCheck(List.of("pgrep", "game"), null);
     dev.cutover.plan.Box home = base.source();
@@ -136,7 +148,7 @@ class FreezeBudgetTest extends MockedMove {
             new dev.cutover.plan.Service(arm.app().stop(), arm.app().start(), check),
             arm.writers(), arm.jobs(), null, null, null, null, null, null),
         null, null, null, base.frontDoor(), base.health(), null);
-    assertEstimate(checked, 4, 2 * 30);
+    assertEstimate(checked, 3, 30);
   }
 
   @Test
