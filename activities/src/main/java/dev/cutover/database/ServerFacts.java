@@ -43,7 +43,6 @@ final class ServerFacts {
   }
 
   static String encoding(Database db) {
-    return Connections.call(db, "reading the source's encoding", c -> Jdbc.query(c,
-        "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()"));
+    return Connections.call(db, "reading the source's encoding", ServerFacts::encoding);
   }
 }
