@@ -642,16 +642,7 @@ class CutoverWorkflowTest extends MockedMove {
       checks.add(r.box() + " " + r.what() + (r.expectRunning() ? " running" : " stopped"));
       return new HostActivities.StateCheckResult(r.what(), r.expectRunning(), 1, 1, "ok");
     });
-    Plan base = plan();
-    dev.cutover.plan.ServiceCheck check = new dev.cutover.plan.ServiceCheck(List.of("pgrep", "game"), null);
-    Box home = base.source();
-    Box arm = base.target();
-    Plan plan = new Plan(base.app(),
-        new Box(home.name(), home.database(), null, new Service(home.app().stop(), home.app().start(), check),
-            home.writers(), home.jobs(), null, null, null, null, null, null),
-        new Box(arm.name(), arm.database(), null, new Service(arm.app().stop(), arm.app().start(), check),
-            arm.writers(), arm.jobs(), null, null, null, null, null, null),
-        null, null, null, base.frontDoor(), base.health(), null);
+    Plan plan = planWithAppChecks();
     CutoverWorkflow workflow = start(plan);
     awaitGate(workflow);
     workflow.confirm(new CutoverWorkflow.Confirmation("ops"));

@@ -136,18 +136,7 @@ class FreezeBudgetTest extends MockedMove {
   void eachBoxWhoseServicesHaveAChecksCountsItsPolling() {
     // The app's check on both boxes: one activity runs each command and its check, so no extra step, but
     // the source's checks poll (30 ms) inside the blackout; arm's come after its job's first commit.
-    Plan base = plan();
-    dev.cutover.plan.ServiceCheck check = new dev.cutover.plan.ServiceCheck(List.of("pgrep", "game"), null);
-    dev.cutover.plan.Box home = base.source();
-    dev.cutover.plan.Box arm = base.target();
-    Plan checked = new Plan(base.app(),
-        new dev.cutover.plan.Box(home.name(), home.database(), null,
-            new dev.cutover.plan.Service(home.app().stop(), home.app().start(), check),
-            home.writers(), home.jobs(), null, null, null, null, null, null),
-        new dev.cutover.plan.Box(arm.name(), arm.database(), null,
-            new dev.cutover.plan.Service(arm.app().stop(), arm.app().start(), check),
-            arm.writers(), arm.jobs(), null, null, null, null, null, null),
-        null, null, null, base.frontDoor(), base.health(), null);
+    Plan checked = planWithAppChecks();
     assertEstimate(checked, 3, 30);
   }
 

@@ -33,6 +33,7 @@ import dev.cutover.plan.Health;
 import dev.cutover.plan.NamedService;
 import dev.cutover.plan.Plan;
 import dev.cutover.plan.Service;
+import dev.cutover.plan.ServiceCheck;
 import dev.cutover.preflight.Finding;
 import dev.cutover.verify.DatabaseFingerprint;
 import dev.cutover.verify.FingerprintActivities;
@@ -277,5 +278,19 @@ abstract class MockedMove {
         new FrontDoor.Command(List.of("flip"), List.of("flop")),
         new Health(URI.create("http://127.0.0.1:9/healthz"), Map.of("X-Served-By", "arm"), null, 3, null, null),
         new Confirm(Duration.ofHours(24)));
+  }
+
+  /** {@link #plan()} with a check ({@code pgrep game}) on both boxes' apps. */
+  static Plan planWithAppChecks() {
+    Plan base = plan();
+    ServiceCheck check = new ServiceCheck(List.of("pgrep", "game"), null);
+    Box home = base.source();
+    Box arm = base.target();
+    return new Plan(base.app(),
+        new Box(home.name(), home.database(), null, new Service(home.app().stop(), home.app().start(), check),
+            home.writers(), home.jobs(), null, null, null, null, null, null),
+        new Box(arm.name(), arm.database(), null, new Service(arm.app().stop(), arm.app().start(), check),
+            arm.writers(), arm.jobs(), null, null, null, null, null, null),
+        null, null, null, base.frontDoor(), base.health(), null);
   }
 }

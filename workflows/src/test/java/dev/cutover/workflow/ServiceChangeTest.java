@@ -6,10 +6,6 @@ import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.when;
 
 import dev.cutover.hosts.HostActivities;
-import dev.cutover.plan.Box;
-import dev.cutover.plan.Plan;
-import dev.cutover.plan.Service;
-import dev.cutover.plan.ServiceCheck;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.failure.ApplicationFailure;
 import java.util.List;
@@ -27,7 +23,7 @@ class ServiceChangeTest extends MockedMove {
   @Test
   void aCommandAndItsCheckRunAsOneActivityAndKeepTheirTwoSteps() {
     provenChecks();
-    CutoverWorkflow workflow = start(checkedPlan());
+    CutoverWorkflow workflow = start(planWithAppChecks());
     awaitGate(workflow);
     workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
 
@@ -52,7 +48,7 @@ class ServiceChangeTest extends MockedMove {
       }
       return new HostActivities.ServiceChanged(hosts.run(r.command()), hosts.verifyState(r.check()));
     }).when(hosts).change(any());
-    CutoverWorkflow workflow = start(checkedPlan());
+    CutoverWorkflow workflow = start(planWithAppChecks());
     awaitGate(workflow);
     workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
 
@@ -70,20 +66,6 @@ class ServiceChangeTest extends MockedMove {
       HostActivities.StateCheckRequest r = i.getArgument(0);
       return new HostActivities.StateCheckResult(r.what(), r.expectRunning(), 1, 1, "proven");
     });
-  }
-
-  /** The base plan with a check on both boxes' apps. */
-  private Plan checkedPlan() {
-    Plan base = plan();
-    ServiceCheck check = new ServiceCheck(List.of("pgrep", "game"), null);
-    Box home = base.source();
-    Box arm = base.target();
-    return new Plan(base.app(),
-        new Box(home.name(), home.database(), null, new Service(home.app().stop(), home.app().start(), check),
-            home.writers(), home.jobs(), null, null, null, null, null, null),
-        new Box(arm.name(), arm.database(), null, new Service(arm.app().stop(), arm.app().start(), check),
-            arm.writers(), arm.jobs(), null, null, null, null, null, null),
-        null, null, null, base.frontDoor(), base.health(), null);
   }
 
   /** How many activities of each type the move's history scheduled. */
