@@ -39,7 +39,14 @@ final class ServerFacts {
   }
 
   private static String encoding(Connection c) throws SQLException {
-    return Jdbc.query(c, "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()");
+    return encoding(c, null);
+  }
+
+  /** The encoding of {@code database} on the server {@code c} is connected to; null: of its own database. */
+  static String encoding(Connection c, String database) throws SQLException {
+    return Jdbc.query(c,
+        "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = coalesce(?, current_database())",
+        database);
   }
 
   static String encoding(Database db) {

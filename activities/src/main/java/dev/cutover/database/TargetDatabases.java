@@ -58,7 +58,7 @@ final class TargetDatabases {
         // Made empty by this move, fenced since, in the source's encoding: nothing has written it (the
         // mover marks it copied before restoring, so a restore cut short is never taken for empty).
         if (takeEmpty && fallback && Markers.of(app, moveId, Markers.EMPTY).equals(found)
-            && (encoding == null || encoding.equals(encodingOf(c, name)))) {
+            && (encoding == null || encoding.equals(ServerFacts.encoding(c, name)))) {
           comment(c, name, marker);
           return new TargetPrepared(false, marker);
         }
@@ -80,10 +80,6 @@ final class TargetDatabases {
       }
       return new TargetPrepared(!existed, marker);
     });
-  }
-
-  private static String encodingOf(Connection c, String database) throws SQLException {
-    return Jdbc.query(c, "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = ?", database);
   }
 
   /**
