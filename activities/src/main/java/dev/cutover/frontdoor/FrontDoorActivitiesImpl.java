@@ -53,7 +53,7 @@ public class FrontDoorActivitiesImpl implements FrontDoorActivities {
   @Override
   public FrontDoorResult hold(FrontDoorRequest request) {
     if (request.frontDoor() instanceof FrontDoor.Caddy door) {
-      return caddy.hold(door);
+      return caddy.hold(door, request.side());
     }
     return new FrontDoorResult(request.frontDoor().type(), request.side(),
         "this front door cannot hold requests; nothing to do");

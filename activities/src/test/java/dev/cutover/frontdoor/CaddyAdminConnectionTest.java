@@ -94,7 +94,7 @@ class CaddyAdminConnectionTest {
 
   private FrontDoorRequest request() {
     FrontDoor.Caddy door = new FrontDoor.Caddy(admin.url("/").uri(), "127.0.0.1:9", "game", Duration.ofSeconds(10),
-        null);
+        null, null);
     return new FrontDoorRequest("game", door, Side.TARGET);
   }
 

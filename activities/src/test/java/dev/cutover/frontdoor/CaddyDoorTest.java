@@ -117,7 +117,7 @@ class CaddyDoorTest {
 
   private FrontDoor.Caddy door(Integer maxConnections) {
     return new FrontDoor.Caddy(URI.create("http://127.0.0.1:" + adminPort), "127.0.0.1:" + armPort, "game",
-        Duration.ofSeconds(10), maxConnections);
+        Duration.ofSeconds(10), maxConnections, null);
   }
 
   private FrontDoorRequest request(Side side) {
@@ -169,6 +169,69 @@ class CaddyDoorTest {
     assertTrue(reverted.detail().contains("removed"), reverted.detail());
     assertEquals(original, admin("/id/game"), "revert leaves the route exactly as it was");
     assertTrue(activities.pointAt(request(Side.SOURCE)).detail().contains("nothing changed"));
+  }
+
+  @Test
+  void aRollbackHoldsTowardTheSourceAndPointsBackWithoutFailingARequest() throws Exception {
+    JsonNode original = admin("/id/game");
+    // The move before it: held, switched, arm serving.
+    activities.hold(request(Side.TARGET));
+    home.stop(0);
+    arm = upstream(armPort, "arm");
+    activities.pointAt(request(Side.TARGET));
+    Queue<Answer> answers = new ConcurrentLinkedQueue<>();
+    startPlayer(answers);
+    awaitTrue(Duration.ofSeconds(10), () -> count(answers, "arm") >= 5, "arm to answer through Caddy");
+
+    // The rollback's freeze: the hold goes toward home (read from the route's own handler) while arm serves.
+    FrontDoorResult held = activities.hold(request(Side.SOURCE));
+    assertTrue(held.detail().contains("requests wait up to 10 s for 127.0.0.1:" + homePort), held.detail());
+    arm.stop(0);
+    long freezeStarted = System.nanoTime();
+    long freezeEnds = freezeStarted + Duration.ofSeconds(2).toNanos();
+    while (System.nanoTime() < freezeEnds) {
+      assertTrue(answers.stream().allMatch(a -> a.status() == 200), () -> "a request failed in the freeze: " + answers);
+      Thread.sleep(50); // the freeze's length, not a synchronisation: the answers are checked above
+    }
+    home = upstream(homePort, "home");
+    long switched = System.nanoTime();
+    FrontDoorResult pointed = activities.pointAt(request(Side.SOURCE));
+    assertTrue(pointed.detail().contains("held requests had reached 127.0.0.1:" + homePort), pointed.detail());
+    awaitTrue(Duration.ofSeconds(10),
+        () -> answers.stream().filter(a -> a.sentAtNanos() > switched && "home".equals(a.servedBy())).count() >= 10,
+        "home to answer after pointing back");
+    ticker.shutdown();
+    players.shutdown();
+    assertTrue(players.awaitTermination(15, TimeUnit.SECONDS), "every request finished");
+
+    assertEquals(List.of(), answers.stream().filter(a -> a.status() != 200).toList(), "no request may fail");
+    List<Answer> heldInFreeze = answers.stream()
+        .filter(a -> a.sentAtNanos() > freezeStarted && a.sentAtNanos() < switched).toList();
+    assertTrue(heldInFreeze.size() >= 15, "requests were sent during the freeze: " + heldInFreeze.size());
+    assertTrue(heldInFreeze.stream().allMatch(a -> "home".equals(a.servedBy())), "held requests went to home");
+    assertEquals(original, admin("/id/game"), "pointing back leaves the route exactly as it was");
+  }
+
+  @Test
+  void aRollbackCannotHoldWhenTheRouteDoesNotSayWhereTheSourceIs() throws Exception {
+    activities.pointAt(request(Side.TARGET));
+    // The route's own reverse_proxy gone (a route that serves files, say), and no sourceUpstream in the plan.
+    try (Response deleted = http.newCall(new Request.Builder()
+        .url("http://127.0.0.1:" + adminPort + "/id/game/handle/2").delete().build()).execute()) {
+      assertEquals(200, deleted.code());
+    }
+    JsonNode before = admin("/id/game");
+
+    FrontDoorResult held = activities.hold(request(Side.SOURCE));
+
+    assertTrue(held.detail().contains("cannot hold on the way back"), held.detail());
+    assertTrue(held.detail().contains("set frontDoor.sourceUpstream"), held.detail());
+    assertEquals(before, admin("/id/game"), "nothing changed in Caddy");
+    FrontDoor.Caddy named = new FrontDoor.Caddy(URI.create("http://127.0.0.1:" + adminPort), "127.0.0.1:" + armPort,
+        "game", Duration.ofSeconds(10), null, "127.0.0.1:" + homePort);
+    home.stop(0);
+    FrontDoorResult withPlan = activities.hold(new FrontDoorRequest("game", named, Side.SOURCE));
+    assertTrue(withPlan.detail().contains("for 127.0.0.1:" + homePort), "the plan's sourceUpstream: " + withPlan);
   }
 
   @Test
@@ -249,7 +312,7 @@ class CaddyDoorTest {
   @Test
   void checkNamesAMissingRouteId() {
     FrontDoor.Caddy wrong = new FrontDoor.Caddy(URI.create("http://127.0.0.1:" + adminPort), "127.0.0.1:" + armPort,
-        "no-such-route", Duration.ofSeconds(10), null);
+        "no-such-route", Duration.ofSeconds(10), null, null);
 
     ApplicationFailure failure = assertThrows(ApplicationFailure.class,
         () -> activities.check(new FrontDoorRequest("game", wrong, Side.TARGET)));

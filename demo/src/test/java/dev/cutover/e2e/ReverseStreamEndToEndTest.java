@@ -124,6 +124,9 @@ class ReverseStreamEndToEndTest {
         + " disabled): the rollback removes it and copies everything in its freeze"), rollback.out());
     assertTrue(rollback.out().contains("not taken over (the reverse stream is broken"), rollback.out());
     assertTrue(rollback.out().contains("dump and restore"), rollback.out());
+    // Caddy held the rollback's requests for home, its own upstream, and let them through as home started.
+    assertTrue(rollback.out().contains("requests wait up to 30 s for 127.0.0.1:"), rollback.out());
+    assertEquals(0, report.failedRequests(), "no request failed, the rollback's freeze included");
     assertNothingLostAndOneWriter(report);
     assertEquals("home", report.liveBox());
     awaitRow(world.home(), "the row written on arm while the stream was down came back by the copy");

@@ -11,9 +11,10 @@ public interface FrontDoorActivities {
   FrontDoorResult check(FrontDoorRequest request);
 
   /**
-   * Start of the freeze, before the source app stops: from now on requests wait for the target instead of
-   * failing. Only a front door that can hold does anything (caddy); the others return at once. Undone by
-   * {@code pointAt(SOURCE)}.
+   * Start of the freeze, before the app that serves stops: from now on requests wait for the app on the
+   * request's side (the written plan's target for a move, its source for a rollback) instead of failing.
+   * Only a front door that can hold does anything (caddy); the others return at once. Undone by pointing
+   * at the other side.
    */
   FrontDoorResult hold(FrontDoorRequest request);
 

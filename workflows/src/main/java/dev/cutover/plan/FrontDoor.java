@@ -71,13 +71,16 @@ public sealed interface FrontDoor {
    * wait during the freeze and flow the moment the target starts accepting. {@code maxConnections}, when
    * set, caps Caddy's connections to the target (its HTTP transport's {@code max_conns_per_host}): the
    * requests held through the freeze then reach the target that many at a time instead of all at once.
+   * {@code sourceUpstream} is the source app as Caddy dials it, for a rollback's hold on the way back;
+   * when absent it is read from the route's own {@code reverse_proxy} handler.
    */
   record Caddy(
       @JsonProperty(required = true) URI adminUrl,
       @JsonProperty(required = true) String targetUpstream,
       @JsonProperty(required = true) String routeId,
       Duration holdFor,
-      Integer maxConnections)
+      Integer maxConnections,
+      String sourceUpstream)
       implements FrontDoor {
 
     public Caddy {

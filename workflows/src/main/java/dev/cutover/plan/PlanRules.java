@@ -78,6 +78,7 @@ final class PlanRules {
       Map.entry(FrontDoor.CloudflareTunnel.class, Map.of("hostname", pattern(HOSTNAME, "a hostname, e.g. game.example.com"))),
       Map.entry(FrontDoor.Caddy.class, Map.of(
           "targetUpstream", pattern(UPSTREAM, "host:port, e.g. 10.0.0.9:8080"),
+          "sourceUpstream", pattern(UPSTREAM, "host:port, e.g. 10.0.0.8:8080"),
           "routeId", pattern(CADDY_ID, "a Caddy @id: letters, digits, '_', '.' and '-'"))),
       Map.entry(DatabaseDoor.class, Map.of(
           "entry", pattern(PGBOUNCER_ENTRY, "a PgBouncer database name: letters, digits, '_', '.' and '-'"),

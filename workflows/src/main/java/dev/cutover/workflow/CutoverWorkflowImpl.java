@@ -471,7 +471,7 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
    */
   private void holdStopAndFence(Box source) {
     if (!move.holdsAtFrontDoor()) {
-      steps.skip(Phase.FREEZE, "hold requests at the front door", "a front door holds only toward the plan's target");
+      steps.skip(Phase.FREEZE, "hold requests at the front door", "only a caddy front door holds on the way back");
     } else {
       steps.run(Phase.FREEZE, "hold requests at the front door", () -> frontDoor.hold(move.frontDoor(Side.TARGET)),
           r -> r.detail());

@@ -14,6 +14,7 @@ import dev.cutover.plan.FrontDoor;
 import dev.cutover.plan.Plan;
 import dev.cutover.verify.FingerprintActivities.ChangeLogRequest;
 import dev.cutover.verify.FingerprintActivities.FingerprintRequest;
+import io.temporal.workflow.Workflow;
 
 /**
  * One run of the move, and the activity requests it makes. A rollback ({@code reverse}) runs on the swapped
@@ -80,9 +81,13 @@ record MoveRequest(Plan plan, String moveId, boolean reverse, boolean adopting) 
     return !reverse;
   }
 
-  /** A front door holds only toward the written plan's target. */
+  /**
+   * Whether the freeze begins by holding requests at the front door. A move does; a rollback does behind
+   * Caddy (toward the written plan's source, the app it starts), unless it was recorded before it could.
+   */
   boolean holdsAtFrontDoor() {
-    return !reverse;
+    return !reverse || plan.frontDoor() instanceof FrontDoor.Caddy
+        && Workflow.getVersion("hold-back", Workflow.DEFAULT_VERSION, 1) == 1;
   }
 
   /**

@@ -12,13 +12,13 @@ import org.junit.jupiter.api.Test;
 class FreezeTest {
 
   private static final FrontDoor CADDY =
-      new FrontDoor.Caddy(URI.create("http://127.0.0.1:2019"), "127.0.0.1:8081", "game", Duration.ofSeconds(30), null);
+      new FrontDoor.Caddy(URI.create("http://127.0.0.1:2019"), "127.0.0.1:8081", "game", Duration.ofSeconds(30), null, null);
 
   @Test
   void withoutABudgetAHoldingDoorGivesEightyPercentOfItsHold() {
     assertEquals(Duration.ofSeconds(24), Freeze.NONE.budget(CADDY));
     FrontDoor shortHold = new FrontDoor.Caddy(URI.create("http://127.0.0.1:2019"), "127.0.0.1:8081", "game",
-        Duration.ofMillis(2_500), null);
+        Duration.ofMillis(2_500), null, null);
     assertEquals(Duration.ofMillis(2_000), Freeze.NONE.budget(shortHold));
   }
 

@@ -297,6 +297,14 @@ class PlanErrorsTest {
   }
 
   @Test
+  void caddySourceUpstreamIsAHostPortToo() {
+    assertErrors(minimalWith(COMMAND_DOOR,
+            "frontDoor: {type: caddy, adminUrl: \"http://127.0.0.1:2019\", routeId: game, targetUpstream:"
+                + " \"10.0.0.9:8080\", sourceUpstream: \"home:\"}"),
+        "plan.yaml:8: frontDoor.sourceUpstream: expected host:port, e.g. 10.0.0.8:8080; got 'home:'");
+  }
+
+  @Test
   void verifyTablesIsAllOrAListOfNames() {
     assertErrors(minimalPlus("verify: {tables: some}\n"),
         "plan.yaml:10: verify.tables: expected 'all' or a list of table names, found a string");

@@ -82,7 +82,7 @@ class PlanParserTest {
             + " routeId: game, holdFor: 30s, maxConnections: 32}"), "plan.yaml");
 
     assertEquals(new FrontDoor.Caddy(URI.create("http://127.0.0.1:2019"), "10.0.0.9:8080", "game",
-        Duration.ofSeconds(30), 32), plan.frontDoor());
+        Duration.ofSeconds(30), 32, null), plan.frontDoor());
   }
 
   @Test

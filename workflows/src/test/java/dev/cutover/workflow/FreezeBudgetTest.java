@@ -144,7 +144,7 @@ class FreezeBudgetTest extends MockedMove {
   void behindCaddysHoldTheEstimateEndsWhenTheTargetStarts() {
     Plan command = plan();
     Plan plan = new Plan(command.app(), command.source(), command.target(), command.settle(), command.copy(),
-        command.verify(), new FrontDoor.Caddy(URI.create("http://127.0.0.1:9"), "127.0.0.1:8081", "game", null, null),
+        command.verify(), new FrontDoor.Caddy(URI.create("http://127.0.0.1:9"), "127.0.0.1:8081", "game", null, null, null),
         command.health(), command.confirm(), command.databaseDoor(), command.freeze());
     // Held requests flow to arm the moment its app accepts, so the flip after it is not blackout time:
     // the fence, the journal and the unfence remain.

@@ -14,7 +14,10 @@ import dev.cutover.verify.FingerprintActivities;
 import dev.cutover.database.CopyActivities.ReverseClosed;
 import dev.cutover.database.CopyActivities.ReverseStarted;
 import dev.cutover.database.CopyActivities.ReverseState;
+import dev.cutover.frontdoor.FrontDoorActivities.FrontDoorRequest;
+import dev.cutover.frontdoor.FrontDoorActivities.FrontDoorResult;
 import dev.cutover.plan.Copy;
+import dev.cutover.plan.FrontDoor;
 import dev.cutover.plan.Plan;
 import dev.cutover.workflow.FallbackWorkflow.Closing;
 import dev.cutover.workflow.FallbackWorkflow.FallbackStatus;
@@ -22,6 +25,7 @@ import dev.cutover.workflow.FallbackWorkflow.State;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowClient;
 import io.temporal.failure.ApplicationFailure;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -146,6 +150,49 @@ class ReverseStreamWorkflowTest extends MockedMove {
     StepStatus adopted = result.status().steps().stream().filter(s -> s.name().startsWith("adopt the reverse stream"))
         .findFirst().orElseThrow();
     assertTrue(adopted.detail().contains("nothing to copy"), adopted.detail());
+  }
+
+  @Test
+  void aRollbackBehindCaddyHoldsTowardTheSourceBeforeTheLiveAppStopsAndOnlyThen() {
+    streaming();
+    when(copies.adoptReverse(any())).thenAnswer(i -> record("adopt reverse",
+        new CopyActivities.LogicalStarted("cutover_game", true, 3, List.of(), 6, "run-1", null)));
+    when(frontDoor.hold(any())).thenAnswer(i -> {
+      FrontDoorRequest r = i.getArgument(0);
+      return record("front door: hold " + r.side(), new FrontDoorResult("caddy", r.side(), "held"));
+    });
+    Plan keeping = keepingPlan(Duration.ofHours(24));
+    Plan behindCaddy = new Plan(keeping.app(), keeping.source(), keeping.target(), null, keeping.copy(), null,
+        new FrontDoor.Caddy(URI.create("http://127.0.0.1:9"), "127.0.0.1:8081", "game", null, null, null),
+        keeping.health(), null);
+
+    CutoverResult result = rollBack(behindCaddy);
+
+    assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
+    List<String> order = canonical(journal);
+    // Sides as the plan is written: the rollback holds toward home, the written source, and points back at it.
+    int held = order.indexOf("front door: hold SOURCE");
+    assertTrue(held >= 0, "held toward the written plan's source: " + order);
+    assertTrue(held < order.indexOf("fence arm"), "before the live box is frozen: " + order);
+    assertTrue(order.indexOf("front door -> SOURCE") > order.indexOf("fence arm"), "pointed back in the switch: " + order);
+    StepStatus hold = result.status().steps().stream().filter(s -> s.name().equals("hold requests at the front door"))
+        .findFirst().orElseThrow();
+    assertEquals("held", hold.detail());
+  }
+
+  @Test
+  void aRollbackBehindACommandDoorDoesNotHold() {
+    streaming();
+    when(copies.adoptReverse(any())).thenAnswer(i -> record("adopt reverse",
+        new CopyActivities.LogicalStarted("cutover_game", true, 3, List.of(), 6, "run-1", null)));
+
+    CutoverResult result = rollBack(keepingPlan(Duration.ofHours(24)));
+
+    assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
+    assertFalse(journal.stream().anyMatch(e -> e.startsWith("front door: hold")), journal.toString());
+    StepStatus hold = result.status().steps().stream().filter(s -> s.name().equals("hold requests at the front door"))
+        .findFirst().orElseThrow();
+    assertEquals("only a caddy front door holds on the way back", hold.detail());
   }
 
   @Test
