@@ -117,6 +117,7 @@ class ReverseStreamEndToEndTest {
     execute(world.arm(), MARK);
 
     Cli rollback = Cli.run("rollback", DemoWorld.APP, "--wait", "--by", "tester", "--address", scenario.address);
+    Histories.record(scenario.address, "cutover-game", "rollback-hold-back");
     DemoReport report = scenario.finish();
 
     assertEquals(0, rollback.exitCode(), rollback.out() + rollback.err());

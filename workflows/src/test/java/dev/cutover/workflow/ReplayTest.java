@@ -40,7 +40,7 @@ class ReplayTest {
       "verify-objects-rollback", "happy-path-concurrent", "verify-failure-concurrent", "start-app-ahead",
       "reverse-stream", "rollback-adopting", "logical-rebaseline", "happy-path-spare", "abort-at-gate-spare",
       "verify-failure-spare", "happy-path-change-with-check", "rollback-after-switch-change-with-check",
-      "verify-failure-change-with-check", "happy-path-estimate", "logical-estimate"})
+      "verify-failure-change-with-check", "happy-path-estimate", "logical-estimate", "rollback-hold-back"})
   void recordedMovesReplayAgainstTheCurrentWorkflow(String name) throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history(name), CutoverWorkflowImpl.class);
   }
