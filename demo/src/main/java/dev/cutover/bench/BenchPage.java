@@ -187,7 +187,8 @@ final class BenchPage {
     }
     md.append("\nSent again: requests whose kept-alive connection Caddy closed before any byte of an answer")
         .append(" (it closes its idle connections when its configuration changes, as at the hold); the players")
-        .append(" send them once more, as a browser does, and they count as failed only if that fails too.\n");
+        .append(" send them once more on a new connection, as a browser does, and they count as failed only if")
+        .append(" that fails too.\n");
     if (r.moves.stream().anyMatch(f -> f.strategy().equals(MoveBench.ROLLBACK))) {
       md.append("\n").append(MoveBench.ROLLBACK).append(": a logical move with `copy.rollbackWindow: 1h`, the")
           .append(" players acting on arm, then `cutover rollback`, which takes over the stream that kept home")

@@ -43,8 +43,7 @@ public final class Players implements AutoCloseable {
   private final URI publicUrl;
   private final int perSecond;
   private final List<Integer> openMatches;
-  private final HttpClient http = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http = freshClient();
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "players");
     t.setDaemon(true);
@@ -121,7 +120,9 @@ public final class Players implements AutoCloseable {
           }
           if (closedBeforeAnswer(error)) {
             resent.incrementAndGet();
-            return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+            // On a connection of its own, as a browser sends it again: the pool's other idle connections
+            // were closed by the same configuration change (a rollback makes two of them).
+            return freshClient().sendAsync(request, HttpResponse.BodyHandlers.ofString());
           }
           // Any other error stays an error, to be counted as a failed request.
           return CompletableFuture.<HttpResponse<String>>failedFuture(error);
@@ -134,6 +135,10 @@ public final class Players implements AutoCloseable {
         });
     pending.add(answer);
     pending.removeIf(CompletableFuture::isDone);
+  }
+
+  private static HttpClient freshClient() {
+    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
   }
 
   /** The JDK client's words for a connection that ended before any byte of the answer. */
