@@ -47,7 +47,8 @@ class RecoverTest {
         3, "home"),
     /** The worker dies with the service: nothing of the move survives but the databases. */
     IN_THE_COPY_WITH_THE_WORKER(20, s -> Scenario.running(s, "dump and restore"), text -> text, true, 3, "home"),
-    AT_THE_VERIFY_GATE(20, s -> s.path("phase").asText().equals("VERIFY"), text -> text, false, 3, "home"),
+    /** Scale 60: the fingerprints in the freeze last seconds, so a status poll slowed by the load still sees them. */
+    AT_THE_VERIFY_GATE(60, s -> s.path("phase").asText().equals("VERIFY"), text -> text, false, 3, "home"),
     AFTER_THE_SWITCH(1, s -> Scenario.running(s, "start job slow-starter on arm"), text -> text.replaceFirst(
         "(/services/arm-grader\"\\}\n)", "$1    - {name: slow-starter, stop: [\"true\"], start: [sleep, \"3\"]}\n"),
         false, 0, "arm"),
