@@ -293,4 +293,10 @@ abstract class MockedMove {
             arm.writers(), arm.jobs(), null, null, null, null, null, null),
         null, null, null, base.frontDoor(), base.health(), null);
   }
+
+  /** The step named {@code name}, or a failure listing the steps there are. */
+  static StepStatus step(List<StepStatus> steps, String name) {
+    return steps.stream().filter(s -> s.name().equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError("no step " + name + " in " + steps));
+  }
 }

@@ -60,6 +60,13 @@ class ReverseStreamWorkflowTest extends MockedMove {
         new ReverseClosed(true, List.of("subscription", "slot"), 3)));
   }
 
+  /** A healthy reverse stream that the rollback takes over. */
+  private void adoptingTheStream() {
+    streaming();
+    when(copies.adoptReverse(any())).thenAnswer(i -> record("adopt reverse",
+        new CopyActivities.LogicalStarted("cutover_game", true, 3, List.of(), 6, "run-1", null)));
+  }
+
   private FallbackWorkflow watcher() {
     return client.newWorkflowStub(FallbackWorkflow.class, FallbackWorkflow.workflowIdFor("game"));
   }
@@ -135,9 +142,7 @@ class ReverseStreamWorkflowTest extends MockedMove {
 
   @Test
   void aRollbackThatTakesTheStreamOverCatchesUpInsteadOfCopying() {
-    streaming();
-    when(copies.adoptReverse(any())).thenAnswer(i -> record("adopt reverse",
-        new CopyActivities.LogicalStarted("cutover_game", true, 3, List.of(), 6, "run-1", null)));
+    adoptingTheStream();
 
     CutoverResult result = rollBack(keepingPlan(Duration.ofHours(24)));
 
@@ -154,9 +159,7 @@ class ReverseStreamWorkflowTest extends MockedMove {
 
   @Test
   void aRollbackBehindCaddyHoldsTowardTheSourceBeforeTheLiveAppStopsAndOnlyThen() {
-    streaming();
-    when(copies.adoptReverse(any())).thenAnswer(i -> record("adopt reverse",
-        new CopyActivities.LogicalStarted("cutover_game", true, 3, List.of(), 6, "run-1", null)));
+    adoptingTheStream();
     when(frontDoor.hold(any())).thenAnswer(i -> {
       FrontDoorRequest r = i.getArgument(0);
       return record("front door: hold " + r.side(), new FrontDoorResult("caddy", r.side(), "held"));
@@ -175,23 +178,19 @@ class ReverseStreamWorkflowTest extends MockedMove {
     assertTrue(held >= 0, "held toward the written plan's source: " + order);
     assertTrue(held < order.indexOf("fence arm"), "before the live box is frozen: " + order);
     assertTrue(order.indexOf("front door -> SOURCE") > order.indexOf("fence arm"), "pointed back in the switch: " + order);
-    StepStatus hold = result.status().steps().stream().filter(s -> s.name().equals("hold requests at the front door"))
-        .findFirst().orElseThrow();
+    StepStatus hold = step(result.status().steps(), "hold requests at the front door");
     assertEquals("held", hold.detail());
   }
 
   @Test
   void aRollbackBehindACommandDoorDoesNotHold() {
-    streaming();
-    when(copies.adoptReverse(any())).thenAnswer(i -> record("adopt reverse",
-        new CopyActivities.LogicalStarted("cutover_game", true, 3, List.of(), 6, "run-1", null)));
+    adoptingTheStream();
 
     CutoverResult result = rollBack(keepingPlan(Duration.ofHours(24)));
 
     assertEquals(Outcome.COMPLETED, result.outcome(), result.summary());
     assertFalse(journal.stream().anyMatch(e -> e.startsWith("front door: hold")), journal.toString());
-    StepStatus hold = result.status().steps().stream().filter(s -> s.name().equals("hold requests at the front door"))
-        .findFirst().orElseThrow();
+    StepStatus hold = step(result.status().steps(), "hold requests at the front door");
     assertEquals("only a caddy front door holds on the way back", hold.detail());
   }
 

@@ -80,11 +80,6 @@ class ServiceChangeTest extends MockedMove {
     return out;
   }
 
-  private static StepStatus step(List<StepStatus> steps, String name) {
-    return steps.stream().filter(s -> s.name().equals(name)).findFirst()
-        .orElseThrow(() -> new AssertionError("no step " + name + " in " + steps));
-  }
-
   /** {@code first} done with its detail, and {@code then} done, beginning where it ended. */
   private static void assertStepThen(List<StepStatus> steps, String first, String firstDetail, String then,
       String thenDetail) {
