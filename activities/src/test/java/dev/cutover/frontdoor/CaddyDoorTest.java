@@ -136,23 +136,13 @@ class CaddyDoorTest {
     assertTrue(held.detail().contains("inserted"), held.detail());
 
     home.stop(0); // the freeze: the source app is down, the target app not started yet
-    long freezeStarted = System.nanoTime();
-    long freezeEnds = freezeStarted + Duration.ofSeconds(3).toNanos();
-    while (System.nanoTime() < freezeEnds) {
-      assertTrue(answers.stream().allMatch(a -> a.status() == 200), () -> "a request failed in the freeze: " + answers);
-      Thread.sleep(50); // the freeze's length, not a synchronisation: the answers are checked above
-    }
+    long freezeStarted = freezeFor(Duration.ofSeconds(3), answers);
 
     arm = upstream(armPort, "arm"); // the switch: the target app starts
     long switched = System.nanoTime();
     FrontDoorResult pointed = activities.pointAt(request(Side.TARGET));
     assertTrue(pointed.detail().contains("nothing changed"), "the switch must not reload Caddy: " + pointed.detail());
-    awaitTrue(Duration.ofSeconds(10),
-        () -> answers.stream().filter(a -> a.sentAtNanos() > switched && "arm".equals(a.servedBy())).count() >= 10,
-        "arm to answer after the switch");
-    ticker.shutdown();
-    players.shutdown();
-    assertTrue(players.awaitTermination(15, TimeUnit.SECONDS), "every request finished");
+    awaitServedAfter(switched, "arm", answers);
 
     List<Answer> failed = answers.stream().filter(a -> a.status() != 200).toList();
     assertEquals(List.of(), failed, "no request may fail");
@@ -187,22 +177,12 @@ class CaddyDoorTest {
     FrontDoorResult held = activities.hold(request(Side.SOURCE));
     assertTrue(held.detail().contains("requests wait up to 10 s for 127.0.0.1:" + homePort), held.detail());
     arm.stop(0);
-    long freezeStarted = System.nanoTime();
-    long freezeEnds = freezeStarted + Duration.ofSeconds(2).toNanos();
-    while (System.nanoTime() < freezeEnds) {
-      assertTrue(answers.stream().allMatch(a -> a.status() == 200), () -> "a request failed in the freeze: " + answers);
-      Thread.sleep(50); // the freeze's length, not a synchronisation: the answers are checked above
-    }
+    long freezeStarted = freezeFor(Duration.ofSeconds(2), answers);
     home = upstream(homePort, "home");
     long switched = System.nanoTime();
     FrontDoorResult pointed = activities.pointAt(request(Side.SOURCE));
     assertTrue(pointed.detail().contains("held requests had reached 127.0.0.1:" + homePort), pointed.detail());
-    awaitTrue(Duration.ofSeconds(10),
-        () -> answers.stream().filter(a -> a.sentAtNanos() > switched && "home".equals(a.servedBy())).count() >= 10,
-        "home to answer after pointing back");
-    ticker.shutdown();
-    players.shutdown();
-    assertTrue(players.awaitTermination(15, TimeUnit.SECONDS), "every request finished");
+    awaitServedAfter(switched, "home", answers);
 
     assertEquals(List.of(), answers.stream().filter(a -> a.status() != 200).toList(), "no request may fail");
     List<Answer> heldInFreeze = answers.stream()
@@ -322,6 +302,30 @@ class CaddyDoorTest {
   }
 
   // ---- the player, the upstreams and Caddy ----
+
+  /**
+   * The freeze's length with the players sending: no answer may fail meanwhile. Returns when it began. The
+   * sleep paces the checks, it does not synchronise anything: the answers are what is asserted.
+   */
+  private static long freezeFor(Duration length, Queue<Answer> answers) throws InterruptedException {
+    long started = System.nanoTime();
+    long ends = started + length.toNanos();
+    while (System.nanoTime() < ends) {
+      assertTrue(answers.stream().allMatch(a -> a.status() == 200), () -> "a request failed in the freeze: " + answers);
+      Thread.sleep(50);
+    }
+    return started;
+  }
+
+  /** Ten answers from {@code upstream} to requests sent after {@code since}, then the players stopped. */
+  private void awaitServedAfter(long since, String upstream, Queue<Answer> answers) throws Exception {
+    awaitTrue(Duration.ofSeconds(10),
+        () -> answers.stream().filter(a -> a.sentAtNanos() > since && upstream.equals(a.servedBy())).count() >= 10,
+        upstream + " to answer after the switch");
+    ticker.shutdown();
+    players.shutdown();
+    assertTrue(players.awaitTermination(15, TimeUnit.SECONDS), "every request finished");
+  }
 
   private void startPlayer(Queue<Answer> answers) {
     ticker = Executors.newSingleThreadScheduledExecutor();
