@@ -19,6 +19,24 @@ public final class StatusView {
 
   private StatusView() {}
 
+  /**
+   * The estimate made before the freeze and, once the freeze is over, the blackout measured beside it, so
+   * whoever budgets the next move sees how far the estimate was off.
+   */
+  static String blackout(Long estimated, Long measured) {
+    if (measured == null) {
+      return estimated == null ? "" : "estimated blackout: " + estimated + " ms (before the freeze: the rehearsal's"
+          + " copy and fingerprints, or the catch-up and re-check, and the freeze's other steps at what this move's"
+          + " commands cost)\n";
+    }
+    if (estimated == null || estimated <= 0) {
+      return "blackout: " + measured + " ms\n";
+    }
+    long off = Math.round(100.0 * (estimated - measured) / Math.max(1, measured));
+    return "blackout: " + measured + " ms (estimated " + estimated + " ms before the freeze: " + (off >= 0 ? "+" : "")
+        + off + " %)\n";
+  }
+
   public static String render(CutoverStatus s) {
     StringBuilder out = new StringBuilder();
     out.append("move of ").append(s.app()).append(": ").append(s.source()).append(" -> ").append(s.target());
@@ -34,12 +52,7 @@ public final class StatusView {
       out.append("WAITING FOR CONFIRM").append(s.stale() ? " (STALE: waited longer than confirm.staleAfter)" : "")
           .append(": `cutover confirm ").append(s.app()).append("` or `cutover abort ").append(s.app()).append("`\n");
     }
-    if (s.estimatedBlackoutMillis() != null) {
-      out.append("estimated blackout: ").append(s.estimatedBlackoutMillis()).append(" ms (from the rehearsal copy)\n");
-    }
-    if (s.blackoutMillis() != null) {
-      out.append("blackout: ").append(s.blackoutMillis()).append(" ms\n");
-    }
+    out.append(blackout(s.estimatedBlackoutMillis(), s.blackoutMillis()));
     if (s.confirmed() != null) {
       out.append("confirmed by ").append(s.confirmed().by()).append(" at ").append(clock(s.confirmed().at())).append('\n');
     }
