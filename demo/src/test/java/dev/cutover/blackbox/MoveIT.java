@@ -63,6 +63,8 @@ class MoveIT {
         Result piped = Shipped.run(env, QUICK, "status", APP);
         assertEquals(0, piped.exitCode(), piped.toString());
         assertTrue(piped.out().contains("wait for confirm"), piped.toString());
+        assertTrue(piped.out().lines().anyMatch(l -> l.matches("estimated blackout: \\d+ ms \\(before the freeze: .*")),
+            "the gate shows the estimate: " + piped);
         assertTrue(piped.out().endsWith("\n"), "the last line is whole");
         Result terminal = Shipped.onTerminal(env, QUICK, "status", APP);
         assertEquals(0, terminal.exitCode(), terminal.toString());
@@ -95,6 +97,10 @@ class MoveIT {
       Result statusAfter = Shipped.run(env, QUICK, "status", APP, "--json");
       assertEquals(0, statusAfter.exitCode(), statusAfter.toString());
       assertEquals("COMPLETED", JSON.readTree(statusAfter.out()).path("outcome").asText());
+      Result shownAfter = Shipped.run(env, QUICK, "status", APP);
+      assertTrue(shownAfter.out().lines().anyMatch(
+              l -> l.matches("blackout: \\d+ ms \\(estimated \\d+ ms before the freeze: [+-]\\d+ %\\)")),
+          "the blackout beside its estimate: " + shownAfter);
 
       Result tooLate = Shipped.run(env, QUICK, "abort", APP);
       assertEquals(2, tooLate.exitCode(), tooLate.toString());
