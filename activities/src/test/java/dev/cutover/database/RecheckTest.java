@@ -125,20 +125,28 @@ class RecheckTest {
     Baseline baseline = baseline();
     // After the baseline, while replication runs: only the target's change log knows.
     onTarget("DELETE FROM \"Odd Schema\".\"Tickets\" WHERE n = (SELECT min(n) FROM \"Odd Schema\".\"Tickets\")");
+    // The keyless table's three equal rows: one changed, so the row count stays and only the contents say.
+    onTarget("ALTER TABLE public.audit_log REPLICA IDENTITY FULL");
+    onTarget("UPDATE public.audit_log SET note = 'other' WHERE ctid = (SELECT min(ctid) FROM public.audit_log)");
     activities.fence(new FenceRequest("game", "home", source));
     copies.catchUp(new LogicalWaitRequest(logical(), WAIT));
     // After the catch-up, a change that writes no row changes to the WAL: a column added with a default.
     onTarget("ALTER TABLE public.avatars ADD COLUMN frame int DEFAULT 7");
 
     ChangesVerified byRanges = recheckRanges(baseline);
-    assertEquals(Set.of("Odd Schema.Tickets", "game.players", "public.avatars"), differing(byRanges), byRanges.toString());
+    assertEquals(Set.of("Odd Schema.Tickets", "game.players", "public.audit_log", "public.avatars"),
+        differing(byRanges), byRanges.toString());
+    TableRecheck audit = byTable(byRanges).get("public.audit_log");
+    assertEquals(3, audit.sourceRows(), audit.toString());
+    assertEquals(3, audit.targetRows(), audit.toString());
     assertTrue(byTable(byRanges).get("public.avatars").why().contains("columns changed on the target"),
         byTable(byRanges).get("public.avatars").toString());
     assertEquals(1, byTable(byRanges).get("game.players").ranges(), "found through the baselines' differing range");
 
     // Narrowed before the freeze, the range becomes the one key that differed in it, and is still caught.
     ChangesVerified byKeys = recheck(baseline);
-    assertEquals(Set.of("Odd Schema.Tickets", "game.players", "public.avatars"), differing(byKeys), byKeys.toString());
+    assertEquals(Set.of("Odd Schema.Tickets", "game.players", "public.audit_log", "public.avatars"),
+        differing(byKeys), byKeys.toString());
     TableRecheck players = byTable(byKeys).get("game.players");
     assertEquals(0, players.ranges(), players.toString());
     assertEquals(1, players.sourceRows(), "only key 25000 is re-read: " + players);
