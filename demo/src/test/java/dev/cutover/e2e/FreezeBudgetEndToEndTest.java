@@ -45,6 +45,7 @@ class FreezeBudgetEndToEndTest {
 
       assertEquals(3, finished.exitCode(), finished.out() + finished.err());
       assertEquals("ROLLED_BACK", status.path("outcome").asText(), status.toString());
+      assertEquals(BUDGET_MILLIS, status.path("freezeBudgetMillis").asLong(), "status --json names the budget");
       String summary = status.path("failure").asText();
       assertTrue(summary.contains("the freeze ran past its budget (freeze.maxBlackout 3s)"), summary);
       assertTrue(summary.contains("during 'dump and restore'"), "names the step that overran: " + summary);

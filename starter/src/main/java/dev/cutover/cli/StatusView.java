@@ -4,6 +4,7 @@ import dev.cutover.preflight.Finding;
 import dev.cutover.verify.TableComparison;
 import dev.cutover.verify.ObjectDifference;
 import dev.cutover.workflow.CutoverStatus;
+import dev.cutover.workflow.Phase;
 import dev.cutover.workflow.StepStatus;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -37,6 +38,21 @@ public final class StatusView {
         + off + " %)\n";
   }
 
+  /**
+   * While the freeze runs: how long so far, against the budget past which the move rolls back, so whoever
+   * watches knows how close it is before it happens. Nothing before the freeze or after the flip.
+   */
+  static String frozen(Long startedAt, Long endedAt, Long budgetMillis, long now) {
+    if (startedAt == null || endedAt != null) {
+      return "";
+    }
+    long elapsed = Math.max(0, now - startedAt);
+    return "frozen for " + elapsed + " ms" + (budgetMillis == null
+        ? " (no budget: set freeze.maxBlackout to roll back a copy that runs long)"
+        : " of its " + budgetMillis + " ms budget (a copy or verify still running past it rolls the move back)")
+        + "\n";
+  }
+
   public static String render(CutoverStatus s) {
     StringBuilder out = new StringBuilder();
     out.append("move of ").append(s.app()).append(": ").append(s.source()).append(" -> ").append(s.target());
@@ -53,6 +69,9 @@ public final class StatusView {
           .append(": `cutover confirm ").append(s.app()).append("` or `cutover abort ").append(s.app()).append("`\n");
     }
     out.append(blackout(s.estimatedBlackoutMillis(), s.blackoutMillis()));
+    if (s.outcome() == null && s.phase() != Phase.ROLLBACK) {
+      out.append(frozen(s.blackoutStartedAt(), s.blackoutEndedAt(), s.freezeBudgetMillis(), System.currentTimeMillis()));
+    }
     if (s.confirmed() != null) {
       out.append("confirmed by ").append(s.confirmed().by()).append(" at ").append(clock(s.confirmed().at())).append('\n');
     }

@@ -31,7 +31,9 @@ public record CutoverStatus(
     String failure,
     List<TableDifference> differences,
     LogicalLag replication,
-    List<ObjectDifference> objectDifferences) {
+    List<ObjectDifference> objectDifferences,
+    /** How long the freeze may run before the move rolls back (freeze.maxBlackout, or its default), or null. */
+    Long freezeBudgetMillis) {
 
   public CutoverStatus {
     steps = List.copyOf(steps);

@@ -223,7 +223,13 @@ public class CutoverWorkflowImpl implements CutoverWorkflow {
         failure,
         proof == null ? List.of() : proof.differences(),
         replication,
-        proof == null ? List.of() : proof.objectDifferences());
+        proof == null ? List.of() : proof.objectDifferences(),
+        freezeBudgetMillis());
+  }
+
+  private Long freezeBudgetMillis() {
+    Duration budget = plan == null ? null : plan.freeze().budget(plan.frontDoor());
+    return budget == null ? null : budget.toMillis();
   }
 
   // ---- phases ---------------------------------------------------------------------------------

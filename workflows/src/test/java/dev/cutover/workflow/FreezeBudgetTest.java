@@ -38,6 +38,7 @@ class FreezeBudgetTest extends MockedMove {
     });
     CutoverWorkflow workflow = start(withBudget(plan(), Duration.ofSeconds(2)));
     awaitGate(workflow);
+    assertEquals(2_000L, workflow.status().freezeBudgetMillis(), "the status says the budget before the freeze");
     journal.clear();
     workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
 
@@ -55,6 +56,7 @@ class FreezeBudgetTest extends MockedMove {
   void aFreezeWithinItsBudgetCompletes() {
     CutoverWorkflow workflow = start(withBudget(plan(), Duration.ofMinutes(5)));
     awaitGate(workflow);
+    assertEquals(300_000L, workflow.status().freezeBudgetMillis());
     workflow.confirm(new CutoverWorkflow.Confirmation("ops"));
 
     CutoverResult result = stubOf(workflow).getResult(CutoverResult.class);

@@ -51,7 +51,7 @@ class WebUiTest {
         new StepStatus(Phase.VERIFY, "fingerprint both sides", StepStatus.State.DONE, 1, 5L, "53 tables"),
         new StepStatus(Phase.ROLLBACK, "unfence source database", StepStatus.State.RUNNING, 6, null, null));
     CutoverStatus status = new CutoverStatus("game", "home", "arm", Phase.ROLLBACK, false, false, false, null, steps,
-        List.of(), tables, 900L, 10L, null, null, null, "verify gate failed", List.of(), null, List.of());
+        List.of(), tables, 900L, 10L, null, null, null, "verify gate failed", List.of(), null, List.of(), null);
 
     String details = WebUi.currentDetails(status);
 
