@@ -3,6 +3,7 @@ package dev.cutover.workflow;
 import dev.cutover.plan.Plan;
 import dev.cutover.verify.TableComparison;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -95,8 +96,19 @@ public final class WebUi {
       }
       out.append("  \n");
     }
+    if (status.blackoutStartedAt() != null && status.blackoutEndedAt() == null && status.outcome() == null
+        && status.phase() != Phase.ROLLBACK) {
+      // Rendered at each step, not each second: the start is what stays true, the elapsed time would not.
+      out.append("**frozen since** ").append(Instant.ofEpochMilli(status.blackoutStartedAt()))
+          .append(status.freezeBudgetMillis() == null ? "" : "; past its budget of " + status.freezeBudgetMillis()
+              + " ms a copy or verify still running rolls the move back").append("  \n");
+    }
     if (status.blackoutMillis() != null) {
-      out.append("**blackout** ").append(status.blackoutMillis()).append(" ms  \n");
+      out.append("**blackout** ").append(status.blackoutMillis()).append(" ms");
+      if (status.estimatedBlackoutMillis() != null) {
+        out.append(" (estimated ").append(status.estimatedBlackoutMillis()).append(" ms before the freeze)");
+      }
+      out.append("  \n");
     }
     if (status.failure() != null) {
       out.append("**stopping because** ").append(status.failure()).append("  \n");

@@ -1,6 +1,7 @@
 package dev.cutover.workflow;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cutover.plan.Copy;
@@ -62,6 +63,22 @@ class WebUiTest {
     assertTrue(details.contains("| public.t49 |") && !details.contains("| public.t50 |"), details);
     assertTrue(details.contains("3 more tables: see `cutover status`.") && details.contains("1 of 53 tables differ"),
         details);
+  }
+
+  @Test
+  void aFreezeInProgressShowsWhenItBeganAndItsBudgetAndAnEndedOneItsBlackoutBesideTheEstimate() {
+    List<StepStatus> steps = List.of(
+        new StepStatus(Phase.COPY, "dump and restore", StepStatus.State.RUNNING, 1, null, null));
+    CutoverStatus frozen = new CutoverStatus("game", "home", "arm", Phase.COPY, false, false, false, null, steps,
+        List.of(), List.of(), 900L, 1_000L, null, null, null, null, List.of(), null, List.of(), 24_000L);
+    String during = WebUi.currentDetails(frozen);
+    assertTrue(during.contains("**frozen since** 1970-01-01T00:00:01Z; past its budget of 24000 ms"), during);
+
+    CutoverStatus done = new CutoverStatus("game", "home", "arm", Phase.DONE, false, false, false, Outcome.COMPLETED,
+        steps, List.of(), List.of(), 900L, 1_000L, 1_450L, null, null, null, List.of(), null, List.of(), 24_000L);
+    String after = WebUi.currentDetails(done);
+    assertTrue(after.contains("**blackout** 450 ms (estimated 900 ms before the freeze)"), after);
+    assertFalse(after.contains("frozen since"), after);
   }
 
   private static TableComparison table(String name, boolean differs) {
