@@ -63,7 +63,7 @@ class MoveIT {
         Result piped = Shipped.run(env, QUICK, "status", APP);
         assertEquals(0, piped.exitCode(), piped.toString());
         assertTrue(piped.out().contains("wait for confirm"), piped.toString());
-        assertTrue(piped.out().lines().anyMatch(l -> l.matches("estimated blackout: \\d+ ms \\(before the freeze: .*")),
+        assertTrue(piped.out().lines().anyMatch(l -> l.matches("estimated blackout: \\d+ ms \\(the source's last commit.*")),
             "the gate shows the estimate: " + piped);
         assertTrue(piped.out().endsWith("\n"), "the last line is whole");
         Result terminal = Shipped.onTerminal(env, QUICK, "status", APP);
@@ -99,7 +99,7 @@ class MoveIT {
       assertEquals("COMPLETED", JSON.readTree(statusAfter.out()).path("outcome").asText());
       Result shownAfter = Shipped.run(env, QUICK, "status", APP);
       assertTrue(shownAfter.out().lines().anyMatch(
-              l -> l.matches("blackout: \\d+ ms \\(estimated \\d+ ms before the freeze: [+-]\\d+ %\\)")),
+              l -> l.matches("blackout: \\d+ ms, from the freeze to the flip \\(estimated before the freeze: \\d+ ms, .*\\)")),
           "the blackout beside its estimate: " + shownAfter);
 
       Result tooLate = Shipped.run(env, QUICK, "abort", APP);

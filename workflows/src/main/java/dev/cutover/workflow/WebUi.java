@@ -106,7 +106,8 @@ public final class WebUi {
     if (status.blackoutMillis() != null) {
       out.append("**blackout** ").append(status.blackoutMillis()).append(" ms");
       if (status.estimatedBlackoutMillis() != null) {
-        out.append(" (estimated ").append(status.estimatedBlackoutMillis()).append(" ms before the freeze)");
+        out.append(" from the freeze to the flip (estimated before it: ").append(status.estimatedBlackoutMillis())
+            .append(" ms from the source's last commit to the target's first)");
       }
       out.append("  \n");
     }

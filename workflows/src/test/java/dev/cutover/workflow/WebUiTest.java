@@ -77,7 +77,7 @@ class WebUiTest {
     CutoverStatus done = new CutoverStatus("game", "home", "arm", Phase.DONE, false, false, false, Outcome.COMPLETED,
         steps, List.of(), List.of(), 900L, 1_000L, 1_450L, null, null, null, List.of(), null, List.of(), 24_000L);
     String after = WebUi.currentDetails(done);
-    assertTrue(after.contains("**blackout** 450 ms (estimated 900 ms before the freeze)"), after);
+    assertTrue(after.contains("**blackout** 450 ms from the freeze to the flip (estimated before it: 900 ms from the source's last commit"), after);
     assertFalse(after.contains("frozen since"), after);
   }
 
