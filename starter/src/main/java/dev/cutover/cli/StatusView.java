@@ -4,7 +4,6 @@ import dev.cutover.preflight.Finding;
 import dev.cutover.verify.TableComparison;
 import dev.cutover.verify.ObjectDifference;
 import dev.cutover.workflow.CutoverStatus;
-import dev.cutover.workflow.Phase;
 import dev.cutover.workflow.StepStatus;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -39,13 +38,10 @@ public final class StatusView {
   }
 
   /**
-   * While the freeze runs: how long so far, against the budget past which the move rolls back, so whoever
-   * watches knows how close it is before it happens. Nothing before the freeze or after the flip.
+   * While the freeze runs ({@link CutoverStatus#frozen}): how long so far, against the budget past which the
+   * move rolls back, so whoever watches knows how close it is before it happens.
    */
-  static String frozen(Long startedAt, Long endedAt, Long budgetMillis, long now) {
-    if (startedAt == null || endedAt != null) {
-      return "";
-    }
+  static String frozen(long startedAt, Long budgetMillis, long now) {
     long elapsed = Math.max(0, now - startedAt);
     return "frozen for " + elapsed + " ms" + (budgetMillis == null
         ? " (no budget: set freeze.maxBlackout to roll back a copy that runs long)"
@@ -69,8 +65,8 @@ public final class StatusView {
           .append(": `cutover confirm ").append(s.app()).append("` or `cutover abort ").append(s.app()).append("`\n");
     }
     out.append(blackout(s.estimatedBlackoutMillis(), s.blackoutMillis()));
-    if (s.outcome() == null && s.phase() != Phase.ROLLBACK) {
-      out.append(frozen(s.blackoutStartedAt(), s.blackoutEndedAt(), s.freezeBudgetMillis(), System.currentTimeMillis()));
+    if (s.frozen()) {
+      out.append(frozen(s.blackoutStartedAt(), s.freezeBudgetMillis(), System.currentTimeMillis()));
     }
     if (s.confirmed() != null) {
       out.append("confirmed by ").append(s.confirmed().by()).append(" at ").append(clock(s.confirmed().at())).append('\n');

@@ -43,6 +43,11 @@ public record CutoverStatus(
     objectDifferences = objectDifferences == null ? List.of() : List.copyOf(objectDifferences);
   }
 
+  /** Whether the freeze is under way now: begun, not yet flipped, and neither ended nor being undone. */
+  public boolean frozen() {
+    return blackoutStartedAt != null && blackoutEndedAt == null && outcome == null && phase != Phase.ROLLBACK;
+  }
+
   public Long blackoutMillis() {
     return blackoutStartedAt == null || blackoutEndedAt == null ? null : blackoutEndedAt - blackoutStartedAt;
   }

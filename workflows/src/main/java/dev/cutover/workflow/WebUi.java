@@ -96,8 +96,7 @@ public final class WebUi {
       }
       out.append("  \n");
     }
-    if (status.blackoutStartedAt() != null && status.blackoutEndedAt() == null && status.outcome() == null
-        && status.phase() != Phase.ROLLBACK) {
+    if (status.frozen()) {
       // Rendered at each step, not each second: the start is what stays true, the elapsed time would not.
       out.append("**frozen since** ").append(Instant.ofEpochMilli(status.blackoutStartedAt()))
           .append(status.freezeBudgetMillis() == null ? "" : "; past its budget of " + status.freezeBudgetMillis()

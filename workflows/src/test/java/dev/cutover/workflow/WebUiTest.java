@@ -71,6 +71,7 @@ class WebUiTest {
         new StepStatus(Phase.COPY, "dump and restore", StepStatus.State.RUNNING, 1, null, null));
     CutoverStatus frozen = new CutoverStatus("game", "home", "arm", Phase.COPY, false, false, false, null, steps,
         List.of(), List.of(), 900L, 1_000L, null, null, null, null, List.of(), null, List.of(), 24_000L);
+    assertTrue(frozen.frozen());
     String during = WebUi.currentDetails(frozen);
     assertTrue(during.contains("**frozen since** 1970-01-01T00:00:01Z; past its budget of 24000 ms"), during);
 
@@ -79,6 +80,13 @@ class WebUiTest {
     String after = WebUi.currentDetails(done);
     assertTrue(after.contains("**blackout** 450 ms from the freeze to the flip (estimated before it: 900 ms from the source's last commit"), after);
     assertFalse(after.contains("frozen since"), after);
+    assertFalse(done.frozen(), "after the flip");
+    CutoverStatus before = new CutoverStatus("game", "home", "arm", Phase.CONFIRM, false, true, false, null, steps,
+        List.of(), List.of(), 900L, null, null, null, null, null, List.of(), null, List.of(), 24_000L);
+    assertFalse(before.frozen(), "before the freeze");
+    CutoverStatus undoing = new CutoverStatus("game", "home", "arm", Phase.ROLLBACK, false, false, false, null, steps,
+        List.of(), List.of(), 900L, 1_000L, null, null, null, null, List.of(), null, List.of(), 24_000L);
+    assertFalse(undoing.frozen(), "while it is undone");
   }
 
   private static TableComparison table(String name, boolean differs) {
