@@ -203,9 +203,22 @@ class FaultsEndToEndTest {
     assertEquals(1, world.cloudflare().apiWrites(), "the tunnel's configuration was written once");
     assertTrue(!world.cloudflare().configuredService().equals(before), "the hostname now reaches arm's app");
     assertEquals(0, world.cloudflare().failuresPending(), "both 500s were served, and retried past");
-    assertEquals("arm", world.servedBy());
+    // The edge picks the change up over 2 s (the stand-in's propagation), so verify-live's five answers from
+    // arm can come while a request still sometimes reaches home, stopped: what must hold is that it settles.
+    assertTrue(settlesOn("arm", world), "the edge ends up sending every request to arm");
     // Nothing holds at this front door: the freeze and the edge's propagation fail requests, and say so.
     assertTrue(report.failedRequests() > 0, report.toString());
+  }
+
+  /** Ten answers in a row from {@code box} through the front door within 30 s. */
+  private static boolean settlesOn(String box, DemoWorld world) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    int inARow = 0;
+    while (inARow < 10 && System.nanoTime() < deadline) {
+      inARow = box.equals(world.servedBy()) ? inARow + 1 : 0;
+      Thread.sleep(50); // paces the requests; each answer is what is counted
+    }
+    return inARow == 10;
   }
 
   private Cli confirmAndWait() throws Exception {
