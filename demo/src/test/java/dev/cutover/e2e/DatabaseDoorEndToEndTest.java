@@ -67,7 +67,9 @@ class DatabaseDoorEndToEndTest {
     assertNotNull(report.blackoutMillis(), report.toString());
     assertEquals(0, door.failed(), "no transaction through the door failed: " + door.failureSample());
     assertEquals(0, door.lost(), door.toString());
-    assertTrue(door.held() > 0, "transactions sent in the freeze were held, not refused: " + door);
+    // Held, not refused: the slowest waited through the paused door (a transaction takes a few ms otherwise).
+    // Not door.held() (500 ms or more): the freeze behind this door now ends sooner (478 ms in one run).
+    assertTrue(door.slowestMillis() >= 100, "transactions sent in the freeze were held, not refused: " + door);
     assertTrue(door.byBox().getOrDefault("home", 0) > 0, door.toString());
     assertTrue(door.byBox().getOrDefault("arm", 0) > 0, "they landed on arm: " + door);
     assertEquals(world.arm().port(), serverPortThroughTheDoor(world), "a new client reaches arm");
